@@ -1,0 +1,283 @@
+import { randomBytes } from 'node:crypto';
+import {
+  hideUserPassword,
+  revealUserPassword,
+  saltDecrypt,
+  saltEncrypt,
+  saltFromRandom,
+} from './auth/pap.ts';
+import type { Secret } from './authenticators.ts';
+import { MAX_ATTRIBUTE_VALUE_LENGTH, VENDOR_SPECIFIC_TYPE } from './constants.ts';
+import type { Dictionary } from './dictionary/dictionary.ts';
+import type { ResolvedAttribute } from './dictionary/types.ts';
+import { defaultDictionary } from './dictionaries/index.ts';
+import type { RawAttribute } from './packet.ts';
+import { AttributeValueError, decodeValue, encodeValue, type AttributeValue } from './values.ts';
+
+/** An attribute by dictionary name with a typed value; `tag` for RFC 2868 tagged attributes. */
+export interface AttributeInput {
+  readonly name: string;
+  readonly value: AttributeValue;
+  readonly tag?: number;
+}
+
+export interface DecodedAttribute {
+  readonly name: string;
+  readonly value: AttributeValue;
+  readonly tag?: number;
+  readonly type: number;
+  readonly vendorId?: number;
+  /** The value as on the wire (still hidden, for encrypted attributes). */
+  readonly raw: Buffer;
+  /** Set when the value could not be decoded as its dictionary type; `value` is then the raw octets. */
+  readonly invalid?: string;
+}
+
+/** What hidden attributes (User-Password, Tunnel-Password, MS-MPPE keys) are keyed with. */
+export interface CryptoContext {
+  readonly secret: Secret;
+  /** The Request Authenticator of the request (for replies, of the request they answer). */
+  readonly requestAuthenticator: Buffer;
+  /** Source of salts for salted attributes; tests pass a fixed one. */
+  readonly random?: (size: number) => Buffer;
+}
+
+export function resolveAttribute(
+  name: string,
+  dictionary: Dictionary = defaultDictionary,
+): ResolvedAttribute {
+  const attr = dictionary.byNameOrUndefined(name);
+  if (attr === undefined)
+    throw new AttributeValueError(`unknown attribute "${name}" (not in the dictionary)`);
+  return attr;
+}
+
+function hide(attr: ResolvedAttribute, plain: Buffer, crypto: CryptoContext | undefined): Buffer {
+  if (attr.encryption === undefined) return plain;
+  if (crypto === undefined) {
+    throw new AttributeValueError(
+      `${attr.name} is encrypted on the wire: a secret and authenticator are needed`,
+    );
+  }
+  if (attr.encryption === 'user-password') {
+    return hideUserPassword(plain, crypto.secret, crypto.requestAuthenticator);
+  }
+  const salt = saltFromRandom((crypto.random ?? randomBytes)(2));
+  return saltEncrypt(plain, crypto.secret, crypto.requestAuthenticator, salt);
+}
+
+function reveal(
+  attr: ResolvedAttribute,
+  wire: Buffer,
+  crypto: CryptoContext | undefined,
+): Buffer | undefined {
+  if (attr.encryption === undefined) return wire;
+  if (crypto === undefined) return undefined;
+  const result =
+    attr.encryption === 'user-password'
+      ? revealUserPassword(wire, crypto.secret, crypto.requestAuthenticator)
+      : saltDecrypt(wire, crypto.secret, crypto.requestAuthenticator);
+  return result.ok ? result.value : undefined;
+}
+
+function encodeOne(
+  attr: ResolvedAttribute,
+  input: AttributeInput,
+  crypto: CryptoContext | undefined,
+): Buffer[] {
+  let value = encodeValue(attr, input.value);
+  if (attr.tagged === true) {
+    const tag = input.tag ?? 0;
+    if (!Number.isInteger(tag) || tag < 0 || tag > 0x1f) {
+      throw new AttributeValueError(`${attr.name}: tag must be 0..31 (RFC 2868 3), got ${tag}`);
+    }
+    if (attr.dataType === 'integer') {
+      // RFC 2868 3.1: the tag replaces the high octet of the 4-octet integer.
+      value = Buffer.from(value);
+      value[0] = tag;
+    } else if (attr.encryption === 'salted') {
+      value = Buffer.concat([Buffer.from([tag]), hide(attr, value, crypto)]);
+      return [value];
+    } else if (tag !== 0) {
+      value = Buffer.concat([Buffer.from([tag]), value]);
+    }
+  }
+  value = hide(attr, value, crypto);
+  if (attr.concat === true) {
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < value.length || i === 0; i += MAX_ATTRIBUTE_VALUE_LENGTH) {
+      chunks.push(value.subarray(i, i + MAX_ATTRIBUTE_VALUE_LENGTH));
+    }
+    return chunks;
+  }
+  const limit = attr.vendorId === undefined ? MAX_ATTRIBUTE_VALUE_LENGTH : MAX_ATTRIBUTE_VALUE_LENGTH - 6;
+  if (value.length > limit) {
+    throw new AttributeValueError(`${attr.name} value is ${value.length} octets; at most ${limit} fit`);
+  }
+  return [value];
+}
+
+/** Dictionary names and typed values to wire attributes, in order (VSAs wrapped, EAP split). */
+export function encodeAttributes(
+  inputs: readonly AttributeInput[],
+  crypto?: CryptoContext,
+  dictionary: Dictionary = defaultDictionary,
+): RawAttribute[] {
+  const out: RawAttribute[] = [];
+  for (const input of inputs) {
+    const attr = resolveAttribute(input.name, dictionary);
+    for (const value of encodeOne(attr, input, crypto)) {
+      if (attr.vendorId === undefined) {
+        out.push({ type: attr.type, value });
+      } else {
+        // RFC 2865 5.26 recommended format: Vendor-Id(4) Vendor-Type(1) Vendor-Length(1) Value.
+        const header = Buffer.alloc(6);
+        header.writeUInt32BE(attr.vendorId, 0);
+        header.writeUInt8(attr.type, 4);
+        header.writeUInt8(value.length + 2, 5);
+        out.push({ type: VENDOR_SPECIFIC_TYPE, value: Buffer.concat([header, value]) });
+      }
+    }
+  }
+  return out;
+}
+
+function decodeTyped(
+  attr: ResolvedAttribute,
+  wire: Buffer,
+  crypto: CryptoContext | undefined,
+  type: number,
+): DecodedAttribute {
+  const base = {
+    name: attr.name,
+    type,
+    raw: wire,
+    ...(attr.vendorId !== undefined ? { vendorId: attr.vendorId } : {}),
+  };
+  let bytes = wire;
+  let tag: number | undefined;
+  if (attr.tagged === true) {
+    if (attr.dataType === 'integer' && bytes.length === 4) {
+      tag = bytes[0];
+      bytes = Buffer.concat([Buffer.from([0]), bytes.subarray(1)]);
+    } else if (attr.encryption === 'salted' || (bytes.length > 0 && (bytes[0] ?? 0) <= 0x1f)) {
+      tag = bytes[0];
+      bytes = bytes.subarray(1);
+    }
+  }
+  if (attr.encryption !== undefined) {
+    const plain = reveal(attr, bytes, crypto);
+    if (plain === undefined) {
+      return {
+        ...base,
+        value: Buffer.from(wire),
+        invalid: 'encrypted value not revealed (no or wrong secret)',
+      };
+    }
+    bytes = plain;
+  }
+  const decoded = decodeValue(attr, bytes);
+  if (!decoded.ok) return { ...base, value: Buffer.from(bytes), invalid: decoded.reason };
+  return { ...base, value: decoded.value, ...(tag !== undefined ? { tag } : {}) };
+}
+
+function unknown(name: string, type: number, wire: Buffer, vendorId?: number): DecodedAttribute {
+  return { name, type, raw: wire, value: Buffer.from(wire), ...(vendorId !== undefined ? { vendorId } : {}) };
+}
+
+function decodeVendorSpecific(
+  raw: RawAttribute,
+  crypto: CryptoContext | undefined,
+  dictionary: Dictionary,
+): DecodedAttribute[] {
+  const bytes = raw.value;
+  if (bytes.length < 4) return [unknown('Vendor-Specific', raw.type, bytes)];
+  const vendorId = bytes.readUInt32BE(0);
+  const out: DecodedAttribute[] = [];
+  // A VSA may carry several sub-attributes; any framing error keeps the whole VSA opaque.
+  for (let offset = 4; offset < bytes.length;) {
+    const vendorType = bytes[offset];
+    const vendorLength = bytes[offset + 1];
+    if (
+      vendorType === undefined ||
+      vendorLength === undefined ||
+      vendorLength < 2 ||
+      offset + vendorLength > bytes.length
+    ) {
+      return [unknown(`Vendor-${vendorId}`, raw.type, bytes, vendorId)];
+    }
+    const value = bytes.subarray(offset + 2, offset + vendorLength);
+    const attr = dictionary.vendor(vendorId, vendorType);
+    out.push(
+      attr === undefined
+        ? unknown(`Vendor-${vendorId}-Attr-${vendorType}`, vendorType, value, vendorId)
+        : decodeTyped(attr, value, crypto, vendorType),
+    );
+    offset += vendorLength;
+  }
+  return out;
+}
+
+/** Wire attributes to names and typed values. Never throws: odd values are marked `invalid`. */
+export function decodeAttributes(
+  attributes: readonly RawAttribute[],
+  crypto?: CryptoContext,
+  dictionary: Dictionary = defaultDictionary,
+): DecodedAttribute[] {
+  const out: DecodedAttribute[] = [];
+  for (const raw of attributes) {
+    if (raw.type === VENDOR_SPECIFIC_TYPE) {
+      out.push(...decodeVendorSpecific(raw, crypto, dictionary));
+      continue;
+    }
+    const attr = dictionary.standard(raw.type);
+    out.push(
+      attr === undefined
+        ? unknown(`Attr-${raw.type}`, raw.type, raw.value)
+        : decodeTyped(attr, raw.value, crypto, raw.type),
+    );
+  }
+  return out;
+}
+
+/** The concatenated value of a `concat` attribute (EAP-Message), or undefined when absent. */
+export function joinedValue(attributes: readonly RawAttribute[], type: number): Buffer | undefined {
+  const parts = attributes.filter((attr) => attr.type === type).map((attr) => attr.value);
+  return parts.length === 0 ? undefined : Buffer.concat(parts);
+}
+
+/** First decoded value of a named attribute. */
+export function attributeValue(
+  decoded: readonly DecodedAttribute[],
+  name: string,
+): AttributeValue | undefined {
+  const lower = name.toLowerCase();
+  return decoded.find((attr) => attr.name.toLowerCase() === lower)?.value;
+}
+
+export function attributeValues(decoded: readonly DecodedAttribute[], name: string): AttributeValue[] {
+  const lower = name.toLowerCase();
+  return decoded.filter((attr) => attr.name.toLowerCase() === lower).map((attr) => attr.value);
+}
+
+/** "Service-Type = Framed-User" style rendering, for traces and reports. Hidden values never shown. */
+export function formatAttribute(attr: DecodedAttribute, dictionary: Dictionary = defaultDictionary): string {
+  const spec =
+    attr.vendorId === undefined
+      ? dictionary.standard(attr.type)
+      : dictionary.vendor(attr.vendorId, attr.type);
+  if (spec?.encryption !== undefined) return `${attr.name} = <hidden>`;
+  let text: string;
+  if (typeof attr.value === 'number' && spec?.values !== undefined) {
+    const named = Object.entries(spec.values).find(([, n]) => n === attr.value)?.[0];
+    text = named ?? String(attr.value);
+  } else if (Buffer.isBuffer(attr.value)) {
+    text = `0x${attr.value.toString('hex')}`;
+  } else if (attr.value instanceof Date) {
+    text = attr.value.toISOString();
+  } else {
+    text = typeof attr.value === 'string' ? JSON.stringify(attr.value) : String(attr.value);
+  }
+  const tag = attr.tag !== undefined && attr.tag !== 0 ? `:${attr.tag}` : '';
+  return `${attr.name}${tag} = ${text}`;
+}

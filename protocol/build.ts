@@ -1,0 +1,163 @@
+import { randomBytes } from 'node:crypto';
+import { encodeAttributes, type AttributeInput } from './attributes.ts';
+import {
+  ZERO_AUTHENTICATOR,
+  signComputedRequestAuthenticator,
+  signMessageAuthenticator,
+  signResponseAuthenticator,
+  type Secret,
+} from './authenticators.ts';
+import {
+  MESSAGE_AUTHENTICATOR_LENGTH,
+  MESSAGE_AUTHENTICATOR_TYPE,
+  PROXY_STATE_TYPE,
+  PacketCode,
+  RADIUS_AUTHENTICATOR_LENGTH,
+  hasComputedRequestAuthenticator,
+} from './constants.ts';
+import type { Dictionary } from './dictionary/dictionary.ts';
+import { defaultDictionary } from './dictionaries/index.ts';
+import { PacketEncodeError, encodePacket, type RadiusPacket, type RawAttribute } from './packet.ts';
+
+export interface BuiltPacket {
+  readonly bytes: Buffer;
+  readonly packet: RadiusPacket;
+}
+
+export interface BuildRequestOptions {
+  readonly code: number;
+  readonly identifier: number;
+  readonly attributes: readonly AttributeInput[];
+  readonly secret: Secret;
+  /**
+   * Request Authenticator for Access-Request and Status-Server (random when absent). Ignored for
+   * Accounting/CoA/Disconnect requests, whose authenticator is computed (RFC 2866 3, RFC 5176 2.3).
+   */
+  readonly authenticator?: Buffer;
+  /**
+   * Add a Message-Authenticator, placed first (Blast-RADIUS guidance). Defaults to true for
+   * Access-Request and Status-Server (RFC 5997 requires it), false otherwise.
+   */
+  readonly messageAuthenticator?: boolean;
+  /** Attributes already in wire form, appended after the named ones (e.g. pre-built EAP-Message). */
+  readonly rawAttributes?: readonly RawAttribute[];
+  readonly dictionary?: Dictionary;
+  readonly random?: (size: number) => Buffer;
+}
+
+const placeholder = (): RawAttribute => ({
+  type: MESSAGE_AUTHENTICATOR_TYPE,
+  value: Buffer.alloc(MESSAGE_AUTHENTICATOR_LENGTH),
+});
+
+function withoutMessageAuthenticator(inputs: readonly AttributeInput[]): AttributeInput[] {
+  return inputs.filter((input) => input.name.toLowerCase() !== 'message-authenticator');
+}
+
+function checkIdentifier(identifier: number): void {
+  if (!Number.isInteger(identifier) || identifier < 0 || identifier > 255) {
+    throw new PacketEncodeError(`Identifier must be 0..255, got ${identifier}`);
+  }
+}
+
+export function buildRequest(options: BuildRequestOptions): BuiltPacket {
+  checkIdentifier(options.identifier);
+  const random = options.random ?? randomBytes;
+  const computed = hasComputedRequestAuthenticator(options.code);
+  const authenticator = computed
+    ? Buffer.from(ZERO_AUTHENTICATOR)
+    : (options.authenticator ?? random(RADIUS_AUTHENTICATOR_LENGTH));
+  if (authenticator.length !== RADIUS_AUTHENTICATOR_LENGTH) {
+    throw new PacketEncodeError(`authenticator must be 16 octets, got ${authenticator.length}`);
+  }
+  const wantsMessageAuthenticator =
+    options.messageAuthenticator ??
+    (options.code === PacketCode.AccessRequest || options.code === PacketCode.StatusServer);
+  const crypto = { secret: options.secret, requestAuthenticator: authenticator, random };
+  const attributes: RawAttribute[] = [
+    ...(wantsMessageAuthenticator ? [placeholder()] : []),
+    ...encodeAttributes(
+      withoutMessageAuthenticator(options.attributes),
+      crypto,
+      options.dictionary ?? defaultDictionary,
+    ),
+    ...(options.rawAttributes ?? []),
+  ];
+  const bytes = encodePacket({
+    code: options.code,
+    identifier: options.identifier,
+    authenticator,
+    attributes,
+  });
+  if (wantsMessageAuthenticator) signMessageAuthenticator(bytes, options.secret, authenticator);
+  if (computed) signComputedRequestAuthenticator(bytes, options.secret);
+  return { bytes, packet: packetView(bytes, options.code, options.identifier, attributes) };
+}
+
+export interface BuildResponseOptions {
+  readonly code: number;
+  /** The request being answered: its Identifier and Request Authenticator key the reply. */
+  readonly request: Pick<RadiusPacket, 'identifier' | 'authenticator'> & {
+    readonly attributes?: readonly RawAttribute[];
+  };
+  readonly attributes: readonly AttributeInput[];
+  readonly secret: Secret;
+  /** Defaults to true: every reply radmfa builds carries Message-Authenticator first. */
+  readonly messageAuthenticator?: boolean;
+  readonly rawAttributes?: readonly RawAttribute[];
+  /** Copy the request's Proxy-State attributes, in order, into the reply (RFC 2865 5.33). Default true. */
+  readonly echoProxyState?: boolean;
+  readonly dictionary?: Dictionary;
+  readonly random?: (size: number) => Buffer;
+}
+
+export function buildResponse(options: BuildResponseOptions): BuiltPacket {
+  const { request } = options;
+  checkIdentifier(request.identifier);
+  const wantsMessageAuthenticator = options.messageAuthenticator ?? true;
+  const crypto = {
+    secret: options.secret,
+    requestAuthenticator: request.authenticator,
+    ...(options.random !== undefined ? { random: options.random } : {}),
+  };
+  const proxyStates =
+    options.echoProxyState === false
+      ? []
+      : (request.attributes ?? []).filter((attr) => attr.type === PROXY_STATE_TYPE);
+  const attributes: RawAttribute[] = [
+    ...(wantsMessageAuthenticator ? [placeholder()] : []),
+    ...encodeAttributes(
+      withoutMessageAuthenticator(options.attributes),
+      crypto,
+      options.dictionary ?? defaultDictionary,
+    ),
+    ...(options.rawAttributes ?? []),
+    ...proxyStates,
+  ];
+  const bytes = encodePacket({
+    code: options.code,
+    identifier: request.identifier,
+    authenticator: request.authenticator,
+    attributes,
+  });
+  // RFC 3579 3.2: the reply's Message-Authenticator is computed with the Request Authenticator in
+  // place, and the Response Authenticator is computed afterwards, over the filled-in value.
+  if (wantsMessageAuthenticator) signMessageAuthenticator(bytes, options.secret, request.authenticator);
+  signResponseAuthenticator(bytes, options.secret, request.authenticator);
+  return { bytes, packet: packetView(bytes, options.code, request.identifier, attributes) };
+}
+
+function packetView(
+  bytes: Buffer,
+  code: number,
+  identifier: number,
+  attributes: RawAttribute[],
+): RadiusPacket {
+  // Re-read the signed Message-Authenticator so the view matches the bytes exactly.
+  const signed = attributes.map((attr, index) =>
+    index === 0 && attr.type === MESSAGE_AUTHENTICATOR_TYPE
+      ? { type: attr.type, value: Buffer.from(bytes.subarray(22, 22 + MESSAGE_AUTHENTICATOR_LENGTH)) }
+      : attr,
+  );
+  return { code, identifier, authenticator: Buffer.from(bytes.subarray(4, 20)), attributes: signed };
+}

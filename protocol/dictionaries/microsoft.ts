@@ -1,0 +1,51 @@
+import type { DictionaryModule } from '../dictionary/types.ts';
+
+// Microsoft vendor-specific attributes, vendor 311 (RFC 2548).
+export const microsoft: DictionaryModule = {
+  source: 'RFC 2548 (Microsoft, vendor 311)',
+  attributes: [],
+  vendors: [
+    {
+      name: 'Microsoft',
+      id: 311,
+      attributes: [
+        { name: 'MS-CHAP-Response', type: 1, dataType: 'octets' },
+        { name: 'MS-CHAP-Error', type: 2, dataType: 'octets' },
+        { name: 'MS-CHAP-CPW-1', type: 3, dataType: 'octets' },
+        { name: 'MS-CHAP-CPW-2', type: 4, dataType: 'octets' },
+        { name: 'MS-CHAP-LM-Enc-PW', type: 5, dataType: 'octets' },
+        { name: 'MS-CHAP-NT-Enc-PW', type: 6, dataType: 'octets' },
+        {
+          name: 'MS-MPPE-Encryption-Policy',
+          type: 7,
+          dataType: 'integer',
+          values: { 'Encryption-Allowed': 1, 'Encryption-Required': 2 },
+        },
+        { name: 'MS-MPPE-Encryption-Types', type: 8, dataType: 'integer' },
+        { name: 'MS-RAS-Vendor', type: 9, dataType: 'integer' },
+        { name: 'MS-CHAP-Domain', type: 10, dataType: 'string' },
+        { name: 'MS-CHAP-Challenge', type: 11, dataType: 'octets' },
+        { name: 'MS-CHAP-MPPE-Keys', type: 12, dataType: 'octets', encryption: 'user-password' },
+        { name: 'MS-BAP-Usage', type: 13, dataType: 'integer' },
+        { name: 'MS-Link-Utilization-Threshold', type: 14, dataType: 'integer' },
+        { name: 'MS-Link-Drop-Time-Limit', type: 15, dataType: 'integer' },
+        { name: 'MS-MPPE-Send-Key', type: 16, dataType: 'octets', encryption: 'salted' },
+        { name: 'MS-MPPE-Recv-Key', type: 17, dataType: 'octets', encryption: 'salted' },
+        { name: 'MS-RAS-Version', type: 18, dataType: 'string' },
+        { name: 'MS-Old-ARAP-Password', type: 19, dataType: 'octets' },
+        { name: 'MS-New-ARAP-Password', type: 20, dataType: 'octets' },
+        { name: 'MS-ARAP-PW-Change-Reason', type: 21, dataType: 'integer' },
+        { name: 'MS-Filter', type: 22, dataType: 'octets' },
+        { name: 'MS-Acct-Auth-Type', type: 23, dataType: 'integer' },
+        { name: 'MS-Acct-EAP-Type', type: 24, dataType: 'integer' },
+        { name: 'MS-CHAP2-Response', type: 25, dataType: 'octets' },
+        { name: 'MS-CHAP2-Success', type: 26, dataType: 'octets' },
+        { name: 'MS-CHAP2-CPW', type: 27, dataType: 'octets' },
+        { name: 'MS-Primary-DNS-Server', type: 28, dataType: 'ipaddr' },
+        { name: 'MS-Secondary-DNS-Server', type: 29, dataType: 'ipaddr' },
+        { name: 'MS-Primary-NBNS-Server', type: 30, dataType: 'ipaddr' },
+        { name: 'MS-Secondary-NBNS-Server', type: 31, dataType: 'ipaddr' },
+      ],
+    },
+  ],
+};

@@ -1,0 +1,144 @@
+import type { DataType, ResolvedAttribute } from './dictionary/types.ts';
+import { bufferToIpv4, bufferToIpv6, ipv4ToBuffer, ipv6ToBuffer } from './ip.ts';
+
+/** A typed attribute value, chosen by the dictionary's data type. */
+export type AttributeValue = string | number | bigint | Buffer | Date;
+
+export class AttributeValueError extends Error {
+  readonly code = 'RADMFA_ATTRIBUTE_VALUE';
+}
+
+function expectString(attr: ResolvedAttribute, value: AttributeValue): string {
+  if (typeof value !== 'string') {
+    throw new AttributeValueError(`${attr.name} (${attr.dataType}) needs a string, got ${typeof value}`);
+  }
+  return value;
+}
+
+function integerOf(attr: ResolvedAttribute, value: AttributeValue): number {
+  if (typeof value === 'string') {
+    const named = attr.values?.[value];
+    if (named !== undefined) return named;
+    if (/^\d+$/.test(value)) return Number(value);
+    const known = Object.keys(attr.values ?? {}).join(', ');
+    throw new AttributeValueError(
+      `${attr.name}: "${value}" is not a number${known ? ` nor one of its named values (${known})` : ''}`,
+    );
+  }
+  if (typeof value === 'bigint') return Number(value);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+    throw new AttributeValueError(`${attr.name} needs an unsigned 32-bit integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Encodes a value by data type (no tag, no encryption: the caller layers those on). */
+export function encodeValue(attr: ResolvedAttribute, value: AttributeValue): Buffer {
+  const type: DataType = attr.dataType;
+  switch (type) {
+    case 'string':
+      return Buffer.isBuffer(value) ? Buffer.from(value) : Buffer.from(expectString(attr, value), 'utf8');
+    case 'octets':
+    case 'vsa':
+      if (Buffer.isBuffer(value)) return Buffer.from(value);
+      return Buffer.from(expectString(attr, value), 'utf8');
+    case 'integer': {
+      const out = Buffer.alloc(4);
+      out.writeUInt32BE(integerOf(attr, value));
+      return out;
+    }
+    case 'integer64': {
+      const big = typeof value === 'bigint' ? value : typeof value === 'number' ? BigInt(value) : undefined;
+      if (big === undefined || big < 0n || big > 0xffffffffffffffffn) {
+        throw new AttributeValueError(`${attr.name} needs an unsigned 64-bit integer`);
+      }
+      const out = Buffer.alloc(8);
+      out.writeBigUInt64BE(big);
+      return out;
+    }
+    case 'ipaddr': {
+      const bytes = ipv4ToBuffer(expectString(attr, value));
+      if (bytes === undefined)
+        throw new AttributeValueError(`${attr.name} needs an IPv4 address, got "${String(value)}"`);
+      return bytes;
+    }
+    case 'ipv6addr': {
+      const bytes = ipv6ToBuffer(expectString(attr, value));
+      if (bytes === undefined)
+        throw new AttributeValueError(`${attr.name} needs an IPv6 address, got "${String(value)}"`);
+      return bytes;
+    }
+    case 'ipv6prefix': {
+      // RFC 3162 2.3: Reserved(1) Prefix-Length(1) Prefix(only the octets the length covers).
+      const [address = '', lengthText = '128'] = expectString(attr, value).split('/');
+      const bytes = ipv6ToBuffer(address);
+      const length = Number(lengthText);
+      if (bytes === undefined || !Number.isInteger(length) || length < 0 || length > 128) {
+        throw new AttributeValueError(
+          `${attr.name} needs an IPv6 prefix like 2001:db8::/32, got "${String(value)}"`,
+        );
+      }
+      return Buffer.concat([Buffer.from([0, length]), bytes.subarray(0, Math.ceil(length / 8))]);
+    }
+    case 'ifid': {
+      const hex = expectString(attr, value).replace(/:/g, '');
+      if (!/^[0-9a-fA-F]{16}$/.test(hex)) {
+        throw new AttributeValueError(`${attr.name} needs an interface id like 0011:2233:4455:6677`);
+      }
+      return Buffer.from(hex, 'hex');
+    }
+    case 'date': {
+      const seconds =
+        value instanceof Date ? Math.floor(value.getTime() / 1000) : typeof value === 'number' ? value : NaN;
+      if (!Number.isInteger(seconds) || seconds < 0 || seconds > 0xffffffff) {
+        throw new AttributeValueError(`${attr.name} needs a Date or seconds since 1970`);
+      }
+      const out = Buffer.alloc(4);
+      out.writeUInt32BE(seconds);
+      return out;
+    }
+  }
+}
+
+export type DecodedValue = { ok: true; value: AttributeValue } | { ok: false; reason: string };
+
+/** Decodes wire bytes by data type; a wrong size is reported, never thrown. */
+export function decodeValue(attr: ResolvedAttribute, bytes: Buffer): DecodedValue {
+  const sized = (n: number): DecodedValue | undefined =>
+    bytes.length === n
+      ? undefined
+      : { ok: false, reason: `${attr.name} must be ${n} octets, got ${bytes.length}` };
+  switch (attr.dataType) {
+    case 'string':
+      return { ok: true, value: bytes.toString('utf8') };
+    case 'octets':
+    case 'vsa':
+      return { ok: true, value: Buffer.from(bytes) };
+    case 'integer':
+      return sized(4) ?? { ok: true, value: bytes.readUInt32BE(0) };
+    case 'integer64':
+      return sized(8) ?? { ok: true, value: bytes.readBigUInt64BE(0) };
+    case 'ipaddr':
+      return sized(4) ?? { ok: true, value: bufferToIpv4(bytes) };
+    case 'ipv6addr':
+      return sized(16) ?? { ok: true, value: bufferToIpv6(bytes) };
+    case 'ipv6prefix': {
+      const length = bytes[1];
+      if (bytes.length < 2 || bytes.length > 18 || length === undefined || length > 128) {
+        return { ok: false, reason: `${attr.name} is not a valid RFC 3162 prefix` };
+      }
+      const address = Buffer.alloc(16);
+      bytes.subarray(2).copy(address);
+      return { ok: true, value: `${bufferToIpv6(address)}/${length}` };
+    }
+    case 'ifid':
+      return (
+        sized(8) ?? {
+          ok: true,
+          value: (bytes.toString('hex').match(/.{4}/g) ?? []).join(':'),
+        }
+      );
+    case 'date':
+      return sized(4) ?? { ok: true, value: new Date(bytes.readUInt32BE(0) * 1000) };
+  }
+}

@@ -1,0 +1,84 @@
+import {
+  ZERO_AUTHENTICATOR,
+  verifyComputedRequestAuthenticator,
+  verifyMessageAuthenticator,
+  verifyResponseAuthenticator,
+  type Secret,
+} from './authenticators.ts';
+import {
+  EAP_MESSAGE_TYPE,
+  MESSAGE_AUTHENTICATOR_TYPE,
+  PacketCode,
+  hasComputedRequestAuthenticator,
+} from './constants.ts';
+import { fail, ok, type Result } from './decode-failures.ts';
+import { decodePacket, type RadiusPacket } from './packet.ts';
+
+export interface VerifyOptions {
+  /** Refuse packets without Message-Authenticator (Blast-RADIUS mitigation, RFC 3579 / RFC 5997). */
+  readonly requireMessageAuthenticator?: boolean;
+}
+
+function has(packet: RadiusPacket, type: number): boolean {
+  return packet.attributes.some((attr) => attr.type === type);
+}
+
+/** Checks a request's authenticators against the client's shared secret. */
+export function verifyRequest(
+  bytes: Buffer,
+  packet: RadiusPacket,
+  secret: Secret,
+  options: VerifyOptions = {},
+): Result<void> {
+  const hasMessageAuthenticator = has(packet, MESSAGE_AUTHENTICATOR_TYPE);
+  const computed = hasComputedRequestAuthenticator(packet.code);
+  if (!hasMessageAuthenticator) {
+    // RFC 5997 3: Status-Server without Message-Authenticator is silently discarded.
+    if (packet.code === PacketCode.StatusServer)
+      return fail('message-authenticator-missing', 'Status-Server');
+    if (has(packet, EAP_MESSAGE_TYPE)) return fail('eap-without-message-authenticator');
+    if (options.requireMessageAuthenticator === true && packet.code === PacketCode.AccessRequest) {
+      return fail('message-authenticator-missing');
+    }
+  } else if (
+    !verifyMessageAuthenticator(bytes, secret, computed ? ZERO_AUTHENTICATOR : packet.authenticator)
+  ) {
+    return fail('message-authenticator-invalid');
+  }
+  if (computed && !verifyComputedRequestAuthenticator(bytes, secret)) {
+    return fail('authenticator-invalid', 'Request Authenticator');
+  }
+  return ok(undefined);
+}
+
+/** Checks a reply against the request it answers: Response Authenticator, then Message-Authenticator. */
+export function verifyResponse(
+  bytes: Buffer,
+  packet: RadiusPacket,
+  requestAuthenticator: Buffer,
+  secret: Secret,
+  options: VerifyOptions = {},
+): Result<void> {
+  if (!verifyResponseAuthenticator(bytes, secret, requestAuthenticator)) {
+    return fail('authenticator-invalid', 'Response Authenticator');
+  }
+  if (has(packet, MESSAGE_AUTHENTICATOR_TYPE)) {
+    if (!verifyMessageAuthenticator(bytes, secret, requestAuthenticator))
+      return fail('message-authenticator-invalid');
+  } else if (options.requireMessageAuthenticator === true || has(packet, EAP_MESSAGE_TYPE)) {
+    return fail('message-authenticator-missing');
+  }
+  return ok(undefined);
+}
+
+/** Decode and verify in one step: the usual path for a datagram that arrived on a socket. */
+export function decodeAndVerifyRequest(
+  bytes: Buffer,
+  secret: Secret,
+  options: VerifyOptions = {},
+): Result<RadiusPacket> {
+  const decoded = decodePacket(bytes);
+  if (!decoded.ok) return decoded;
+  const verified = verifyRequest(bytes, decoded.value, secret, options);
+  return verified.ok ? decoded : verified;
+}

@@ -1,0 +1,31 @@
+// The network is injected like time: the same server and NAS code run over real UDP sockets or over
+// an in-memory network with loss, delay, duplication and reordering.
+
+export interface Endpoint {
+  readonly address: string;
+  readonly port: number;
+}
+
+export interface BindOptions {
+  /** Address to bind, e.g. "127.0.0.1" or "::1". */
+  readonly address: string;
+  /** 0 asks for an ephemeral port. */
+  readonly port: number;
+  /** Kernel receive buffer; the default 208 KB overflows above ~150 outstanding requests. */
+  readonly recvBufferSize?: number;
+  readonly sendBufferSize?: number;
+}
+
+export type DatagramHandler = (data: Buffer, from: Endpoint) => void;
+
+export interface DatagramSocket {
+  readonly local: Endpoint;
+  send(data: Buffer, to: Endpoint): Promise<void>;
+  /** One handler per socket; setting it again replaces the previous one. */
+  onMessage(handler: DatagramHandler): void;
+  close(): Promise<void>;
+}
+
+export interface Transport {
+  bind(options: BindOptions): Promise<DatagramSocket>;
+}

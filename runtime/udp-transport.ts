@@ -1,0 +1,57 @@
+import dgram from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import type { BindOptions, DatagramHandler, DatagramSocket, Endpoint, Transport } from './transport.ts';
+
+class UdpSocket implements DatagramSocket {
+  private handler: DatagramHandler = () => {};
+
+  constructor(
+    private readonly socket: dgram.Socket,
+    readonly local: Endpoint,
+  ) {
+    socket.on('message', (msg, rinfo) => this.handler(msg, { address: rinfo.address, port: rinfo.port }));
+    // A UDP send error (ICMP unreachable surfaced by the kernel) must not crash a server.
+    socket.on('error', () => {});
+  }
+
+  send(data: Buffer, to: Endpoint): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.socket.send(data, to.port, to.address, (err) => (err ? reject(err) : resolve()));
+    });
+  }
+
+  onMessage(handler: DatagramHandler): void {
+    this.handler = handler;
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      try {
+        this.socket.close(() => resolve());
+      } catch {
+        resolve();
+      }
+    });
+  }
+}
+
+export class UdpTransport implements Transport {
+  bind(options: BindOptions): Promise<DatagramSocket> {
+    const type = isIPv6(options.address) ? 'udp6' : 'udp4';
+    const socket = dgram.createSocket({
+      type,
+      ipv6Only: type === 'udp6',
+      ...(options.recvBufferSize !== undefined ? { recvBufferSize: options.recvBufferSize } : {}),
+      ...(options.sendBufferSize !== undefined ? { sendBufferSize: options.sendBufferSize } : {}),
+    });
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      socket.once('error', onError);
+      socket.bind(options.port, options.address, () => {
+        socket.off('error', onError);
+        const addr = socket.address();
+        resolve(new UdpSocket(socket, { address: addr.address, port: addr.port }));
+      });
+    });
+  }
+}

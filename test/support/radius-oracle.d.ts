@@ -1,0 +1,17 @@
+// Minimal typing of the npm `radius` package, used only as a differential oracle in tests.
+declare module 'radius' {
+  interface DecodedRadius {
+    code: string;
+    identifier: number;
+    length: number;
+    authenticator: Buffer;
+    attributes: Record<string, unknown>;
+    raw_attributes: [number, Buffer][];
+  }
+  const radius: {
+    decode(args: { packet: Buffer; secret: string }): DecodedRadius;
+    decode_without_secret(args: { packet: Buffer }): DecodedRadius;
+    verify_response(args: { request: Buffer; response: Buffer; secret: string }): boolean;
+  };
+  export default radius;
+}
