@@ -1,0 +1,163 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import {
+  buildMsChap2Response,
+  buildMsChap2Success,
+  buildMsChapError,
+  buildMsChapResponse,
+  parseMsChap2Response,
+  parseMsChap2Success,
+  parseMsChapChallenge,
+  parseMsChapError,
+  parseMsChapResponse,
+} from '../../../protocol/auth/mschap-attributes.ts';
+import {
+  formatErrorMessage,
+  parseErrorMessage,
+  parseSuccessMessage,
+} from '../../../protocol/auth/mschap-messages.ts';
+import rfc2759 from '../../vectors/rfc2759.json' with { type: 'json' };
+
+const hex = (text: string) => Buffer.from(text, 'hex');
+const peer = hex(rfc2759.peerChallenge);
+const nt = hex(rfc2759.ntResponse);
+
+describe('MS-CHAP attribute values (RFC 2548)', () => {
+  it('lays out MS-CHAP2-Response as Ident, Flags, Peer-Challenge, Reserved, NT-Response', () => {
+    const value = buildMsChap2Response({ ident: 0x2f, peerChallenge: peer, ntResponse: nt });
+    expect(value.toString('hex')).toBe(`2f00${rfc2759.peerChallenge}${'00'.repeat(8)}${rfc2759.ntResponse}`);
+    const parsed = parseMsChap2Response(value);
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    expect(parsed.value.ident).toBe(0x2f);
+    expect(parsed.value.flags).toBe(0);
+    expect(parsed.value.peerChallenge.equals(peer)).toBe(true);
+    expect(parsed.value.reserved.equals(Buffer.alloc(8))).toBe(true);
+    expect(parsed.value.ntResponse.equals(nt)).toBe(true);
+  });
+
+  it('lays out MS-CHAP-Response (v1) as Ident, Flags, LM-Response, NT-Response', () => {
+    const value = buildMsChapResponse({ ident: 7, ntResponse: nt });
+    expect(value.toString('hex')).toBe(`0701${'00'.repeat(24)}${rfc2759.ntResponse}`);
+    const parsed = parseMsChapResponse(value);
+    expect(parsed.ok && parsed.value.useNtResponse && parsed.value.ntResponse.equals(nt)).toBe(true);
+    const lmOnly = parseMsChapResponse(buildMsChapResponse({ ident: 7, ntResponse: nt, flags: 0 }));
+    expect(lmOnly.ok && lmOnly.value.useNtResponse).toBe(false);
+  });
+
+  it('tells MS-CHAP v1 and v2 challenges apart by length', () => {
+    const v1 = parseMsChapChallenge(Buffer.alloc(8));
+    const v2 = parseMsChapChallenge(Buffer.alloc(16));
+    const bad = parseMsChapChallenge(Buffer.alloc(12));
+    expect(v1.ok && v1.value.version).toBe(1);
+    expect(v2.ok && v2.value.version).toBe(2);
+    expect(bad.ok ? 'ok' : bad.code).toBe('mschap-challenge-length');
+  });
+
+  it('builds and parses MS-CHAP2-Success with and without a message', () => {
+    const plain = buildMsChap2Success(0x2f, rfc2759.authenticatorResponse);
+    expect(plain.length).toBe(43);
+    expect(plain[0]).toBe(0x2f);
+    expect(plain.subarray(1).toString('ascii')).toBe(rfc2759.authenticatorResponse);
+    const parsed = parseMsChap2Success(plain);
+    expect(parsed.ok && parsed.value).toEqual({
+      ident: 0x2f,
+      authenticatorResponse: rfc2759.authenticatorResponse,
+    });
+    const withMessage = parseMsChap2Success(
+      buildMsChap2Success(1, rfc2759.authenticatorResponse, 'Welcome in'),
+    );
+    expect(withMessage.ok && withMessage.value.message).toBe('Welcome in');
+    const broken = parseMsChap2Success(Buffer.from('\x01S=1234', 'latin1'));
+    expect(broken.ok ? 'ok' : broken.code).toBe('success-message-malformed');
+  });
+
+  it('builds and parses MS-CHAP-Error "E=691 R=0 C=... V=3 M=..."', () => {
+    const challenge = hex(rfc2759.authenticatorChallenge);
+    const value = buildMsChapError(3, {
+      errorCode: 691,
+      retry: false,
+      challenge,
+      version: 3,
+      message: 'bad password, try again',
+    });
+    expect(value.subarray(1).toString('ascii')).toBe(
+      `E=691 R=0 C=${rfc2759.authenticatorChallenge.toUpperCase()} V=3 M=bad password, try again`,
+    );
+    const parsed = parseMsChapError(value);
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    expect(parsed.value.ident).toBe(3);
+    expect(parsed.value.errorCode).toBe(691);
+    expect(parsed.value.retry).toBe(false);
+    expect(parsed.value.challenge?.equals(challenge)).toBe(true);
+    expect(parsed.value.version).toBe(3);
+    expect(parsed.value.message).toBe('bad password, try again');
+  });
+
+  it('parses the short RFC 2433 form and rejects malformed failure texts', () => {
+    const short = parseErrorMessage('E=646 R=1');
+    expect(short.ok && short.value).toEqual({ errorCode: 646, retry: true });
+    for (const text of ['', 'R=0', 'E=abc R=0', 'E=691 R=2', 'E=691 E=691', 'E=691 X=1', 'E=691 C=ABC']) {
+      const r = parseErrorMessage(text);
+      expect(r.ok ? 'ok' : r.code, text).toBe('error-message-malformed');
+    }
+    expect(parseSuccessMessage('S=407A5589115FD0D6209F510FE9C04566932CDA5').ok).toBe(false);
+  });
+
+  it('formats what it parses', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          errorCode: fc.integer({ min: 0, max: 9999 }),
+          retry: fc.boolean(),
+          challenge: fc.option(
+            fc.uint8Array({ minLength: 1, maxLength: 16 }).map((a) => Buffer.from(a)),
+            { nil: undefined },
+          ),
+          version: fc.option(fc.integer({ min: 0, max: 9 }), { nil: undefined }),
+          message: fc.option(fc.string(), { nil: undefined }),
+        }),
+        (fields) => {
+          const parsed = parseErrorMessage(formatErrorMessage(fields));
+          expect(parsed.ok).toBe(true);
+          if (!parsed.ok) return;
+          expect(parsed.value.errorCode).toBe(fields.errorCode);
+          expect(parsed.value.retry).toBe(fields.retry);
+          expect(parsed.value.challenge?.toString('hex')).toBe(fields.challenge?.toString('hex'));
+          expect(parsed.value.version).toBe(fields.version);
+          expect(parsed.value.message).toBe(fields.message);
+        },
+      ),
+    );
+  });
+
+  it('no parser throws on arbitrary bytes', () => {
+    const parsers = [
+      parseMsChapChallenge,
+      parseMsChap2Response,
+      parseMsChapResponse,
+      parseMsChap2Success,
+      parseMsChapError,
+    ];
+    const texty = fc.oneof(
+      fc.uint8Array({ maxLength: 80 }).map((a) => Buffer.from(a)),
+      fc
+        .array(
+          fc.constantFrom('E=', 'R=', 'C=', 'V=', 'M=', 'S=', ' ', '691', '0', '1', 'AB', 'zz', '\u00e9'),
+          { maxLength: 12 },
+        )
+        .map((parts) => Buffer.concat([Buffer.from([1]), Buffer.from(parts.join(''), 'utf8')])),
+    );
+    fc.assert(
+      fc.property(texty, (bytes) => {
+        for (const parse of parsers) {
+          const r = parse(bytes);
+          expect(typeof r.ok).toBe('boolean');
+          if (!r.ok) expect(r.message.length).toBeGreaterThan(0);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
