@@ -1,0 +1,143 @@
+import { Client, InvalidCredentialsError, type Entry } from 'ldapts';
+import type { Clock } from '../../runtime/clock.ts';
+import type { DirectoryConfig } from '../config/server-config.ts';
+import { withTimeout } from '../timeout.ts';
+import { accountState } from './account-state.ts';
+import type { BindResult, Directory, DirectoryUser, LookupResult } from './types.ts';
+
+/** RFC 4515 3: characters that must be escaped inside a filter value. */
+export function escapeFilterValue(value: string): string {
+  return value.replace(/[\\*()\0]/g, (ch) => `\\${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/** "RADMFA\\alice" logs in as alice: NPS strips the NetBIOS domain before looking the user up. */
+export function stripNetbiosDomain(userName: string): string {
+  const slash = userName.indexOf('\\');
+  return slash >= 0 ? userName.slice(slash + 1) : userName;
+}
+
+function asStrings(value: Entry[string]): string[] {
+  const list = Array.isArray(value) ? value : [value];
+  return list.map((item) => (Buffer.isBuffer(item) ? item.toString('utf8') : String(item)));
+}
+
+function groupNames(memberOf: readonly string[]): string[] {
+  // Policies name groups by CN ("VPN-Users") or by full DN; keep both forms.
+  const names = new Set<string>();
+  for (const dn of memberOf) {
+    names.add(dn);
+    const cn = /^cn=([^,]+)/i.exec(dn)?.[1];
+    if (cn !== undefined) names.add(cn);
+  }
+  return [...names];
+}
+
+export interface LdapDirectoryOptions {
+  readonly config: DirectoryConfig;
+  /** URL to use (the embedded stub's, when the config names a fixture instead of a URL). */
+  readonly url: string;
+  readonly clock: Clock;
+}
+
+/**
+ * Primary authentication against a real LDAP directory through ldapts. Searches share one service
+ * connection (LDAP multiplexes requests, so a slow search does not hold up others); each user bind
+ * gets its own connection, since a bind changes the connection's identity.
+ */
+export class LdapDirectory implements Directory {
+  private service: Promise<Client> | undefined;
+
+  constructor(private readonly options: LdapDirectoryOptions) {}
+
+  private newClient(): Client {
+    return new Client({ url: this.options.url, strictDN: false });
+  }
+
+  private serviceClient(): Promise<Client> {
+    this.service ??= (async () => {
+      const client = this.newClient();
+      try {
+        if (this.options.config.bindDn !== '')
+          await client.bind(this.options.config.bindDn, this.options.config.bindPassword);
+        return client;
+      } catch (error) {
+        this.service = undefined;
+        await client.unbind().catch(() => undefined);
+        throw error;
+      }
+    })();
+    return this.service;
+  }
+
+  private async dropService(): Promise<void> {
+    const current = this.service;
+    this.service = undefined;
+    if (current !== undefined) await (await current.catch(() => undefined))?.unbind().catch(() => undefined);
+  }
+
+  async findUser(userName: string): Promise<LookupResult> {
+    const { config, clock } = this.options;
+    const filter = config.userFilter.replaceAll('{user}', escapeFilterValue(stripNetbiosDomain(userName)));
+    const search = async (): Promise<Entry[]> => {
+      const client = await this.serviceClient();
+      const { searchEntries } = await client.search(config.baseDn, { scope: 'sub', filter, sizeLimit: 2 });
+      return searchEntries;
+    };
+    const outcome = await withTimeout(search(), config.timeoutMs, clock);
+    if (outcome.kind === 'timeout') {
+      await this.dropService();
+      return { kind: 'unavailable', reason: `directory did not answer within ${config.timeoutMs} ms` };
+    }
+    if (outcome.kind === 'error') {
+      await this.dropService();
+      return { kind: 'unavailable', reason: `directory error: ${outcome.error.message}` };
+    }
+    const entries = outcome.value;
+    if (entries.length !== 1 || entries[0] === undefined) return { kind: 'not-found' };
+    return { kind: 'found', user: this.toUser(entries[0], userName) };
+  }
+
+  private toUser(entry: Entry, loginName: string): DirectoryUser {
+    const attributes: Record<string, string[]> = {};
+    for (const [name, value] of Object.entries(entry)) {
+      if (name === 'dn') continue;
+      attributes[name.toLowerCase()] = asStrings(value);
+    }
+    const { config } = this.options;
+    const ntHex = attributes[config.ntHashAttribute.toLowerCase()]?.[0];
+    const cleartext = attributes[config.cleartextPasswordAttribute.toLowerCase()]?.[0];
+    const upn = attributes.userprincipalname?.[0];
+    return {
+      dn: entry.dn,
+      accountName: attributes.samaccountname?.[0] ?? attributes.uid?.[0] ?? stripNetbiosDomain(loginName),
+      ...(upn !== undefined ? { userPrincipalName: upn } : {}),
+      groups: groupNames(attributes.memberof ?? []),
+      state: accountState(attributes, this.options.clock.now()),
+      ...(ntHex !== undefined && /^[0-9a-f]{32}$/i.test(ntHex) ? { ntHash: Buffer.from(ntHex, 'hex') } : {}),
+      ...(cleartext !== undefined ? { cleartextPassword: cleartext } : {}),
+      attributes,
+    };
+  }
+
+  async bindAsUser(user: DirectoryUser, password: string): Promise<BindResult> {
+    // An empty password would be an unauthenticated bind, which LDAP servers accept (RFC 4513 5.1.2).
+    if (password === '') return 'invalid-credentials';
+    const client = this.newClient();
+    const outcome = await withTimeout(
+      client.bind(user.dn, password),
+      this.options.config.timeoutMs,
+      this.options.clock,
+    );
+    void client.unbind().catch(() => undefined);
+    if (outcome.kind === 'ok') return 'ok';
+    if (outcome.kind === 'error' && outcome.error instanceof InvalidCredentialsError)
+      return 'invalid-credentials';
+    if (outcome.kind === 'timeout')
+      return { unavailable: `bind did not complete within ${this.options.config.timeoutMs} ms` };
+    return { unavailable: `bind failed: ${outcome.error.message}` };
+  }
+
+  async close(): Promise<void> {
+    await this.dropService();
+  }
+}

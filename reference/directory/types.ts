@@ -1,0 +1,32 @@
+// What the server needs from a directory, whatever speaks LDAP behind it.
+
+export type AccountState = 'active' | 'disabled' | 'locked' | 'expired' | 'password-expired';
+
+export interface DirectoryUser {
+  readonly dn: string;
+  /** The name the user logged in with, as found (sAMAccountName when present). */
+  readonly accountName: string;
+  readonly userPrincipalName?: string;
+  readonly groups: readonly string[];
+  readonly state: AccountState;
+  /** For MS-CHAP / MS-CHAPv2 / EAP-MSCHAPv2. */
+  readonly ntHash?: Buffer;
+  /** For CHAP / EAP-MD5, which need the cleartext. */
+  readonly cleartextPassword?: string;
+  /** Every attribute read, lower-cased names, for the alternate login id and policy. */
+  readonly attributes: Readonly<Record<string, readonly string[]>>;
+}
+
+export type LookupResult =
+  | { readonly kind: 'found'; readonly user: DirectoryUser }
+  | { readonly kind: 'not-found' }
+  | { readonly kind: 'unavailable'; readonly reason: string };
+
+export type BindResult = 'ok' | 'invalid-credentials' | { readonly unavailable: string };
+
+export interface Directory {
+  findUser(userName: string): Promise<LookupResult>;
+  /** PAP: a bind as the user is the password check, as NPS does against AD. */
+  bindAsUser(user: DirectoryUser, password: string): Promise<BindResult>;
+  close(): Promise<void>;
+}

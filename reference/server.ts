@@ -1,0 +1,377 @@
+import {
+  PacketCode,
+  buildResponse,
+  decodeAttributes,
+  decodePacket,
+  verifyRequest,
+  attributeValue,
+  type AttributeInput,
+  type RadiusPacket,
+} from '../protocol/index.ts';
+import type { Clock } from '../runtime/clock.ts';
+import type { DatagramSocket, Endpoint, Transport } from '../runtime/transport.ts';
+import { AccessHandler, type AccessResult } from './access/access-handler.ts';
+import type { AccountingStore } from './accounting/index.ts';
+import { accountingRecordOf } from './accounting-request.ts';
+import { ClientTable, type RadiusClient } from './clients.ts';
+import type { ServerConfig } from './config/server-config.ts';
+import type { Directory } from './directory/types.ts';
+import {
+  createDuplicateCache,
+  type DuplicateCache,
+  type DuplicateCacheStats,
+  type DuplicateKeyParts,
+} from './duplicates/index.ts';
+import { ServerEvents, type DropReason } from './events.ts';
+import type { SecondFactor } from './mfa/second-factor.ts';
+
+export interface ReferenceServerOptions {
+  readonly config: ServerConfig;
+  readonly transport: Transport;
+  readonly clock: Clock;
+  readonly directory: Directory;
+  readonly accounting: AccountingStore;
+  readonly secondFactor?: SecondFactor;
+  /** Pass one to subscribe before the sockets open (to see `listening`). */
+  readonly events?: ServerEvents;
+  readonly random?: (size: number) => Buffer;
+}
+
+export interface ServerStats {
+  readonly received: number;
+  readonly dropped: Readonly<Partial<Record<DropReason, number>>>;
+  readonly access: {
+    readonly accept: number;
+    readonly reject: number;
+    readonly challenge: number;
+    readonly discard: number;
+  };
+  readonly accounting: { readonly stored: number; readonly duplicate: number; readonly failed: number };
+  readonly statusServer: number;
+  readonly inFlight: number;
+  readonly duplicates: DuplicateCacheStats;
+}
+
+type PortKind = 'auth' | 'acct';
+
+/**
+ * The reference RADIUS + MFA server: the pipeline of ARCHITECTURE.md over an injected Transport
+ * and Clock. Every datagram is handled in its own async flow, so a slow directory or MFA answer for
+ * one user never delays another.
+ */
+export class ReferenceServer {
+  readonly events: ServerEvents;
+  private readonly clients: ClientTable;
+  private readonly duplicates: DuplicateCache;
+  private readonly access: AccessHandler;
+  private readonly sockets: { kind: PortKind; socket: DatagramSocket }[] = [];
+  private inFlight = 0;
+  private closed = false;
+  private readonly counters = {
+    received: 0,
+    dropped: {} as Partial<Record<DropReason, number>>,
+    access: { accept: 0, reject: 0, challenge: 0, discard: 0 },
+    accounting: { stored: 0, duplicate: 0, failed: 0 },
+    statusServer: 0,
+  };
+
+  private constructor(private readonly options: ReferenceServerOptions) {
+    this.events = options.events ?? new ServerEvents();
+    this.clients = new ClientTable(options.config.clients);
+    const dup = options.config.duplicates;
+    this.duplicates = createDuplicateCache({
+      clock: options.clock,
+      profile: dup.profile.name,
+      ...(dup.profile.detects ? { windowMs: dup.windowMs } : {}),
+      inFlightTimeoutMs: dup.inFlightTimeoutMs,
+      maxEntries: dup.maxEntries,
+    });
+    this.access = new AccessHandler({
+      config: options.config,
+      directory: options.directory,
+      clock: options.clock,
+      ...(options.secondFactor !== undefined ? { secondFactor: options.secondFactor } : {}),
+      ...(options.random !== undefined ? { random: options.random } : {}),
+    });
+  }
+
+  static async start(options: ReferenceServerOptions): Promise<ReferenceServer> {
+    const server = new ReferenceServer(options);
+    try {
+      await server.listen();
+    } catch (error) {
+      await server.close();
+      throw error;
+    }
+    return server;
+  }
+
+  private async listen(): Promise<void> {
+    const { listen } = this.options.config;
+    for (const host of listen.hosts) {
+      for (const kind of ['auth', 'acct'] as const) {
+        const socket = await this.options.transport.bind({
+          address: host,
+          port: kind === 'auth' ? listen.authPort : listen.acctPort,
+          recvBufferSize: listen.recvBufferSize,
+        });
+        socket.onMessage((data, from) => this.onDatagram(kind, socket, data, from));
+        this.sockets.push({ kind, socket });
+      }
+    }
+    this.events.emit('listening', { auth: this.endpoints('auth'), acct: this.endpoints('acct') });
+  }
+
+  endpoints(kind: PortKind): Endpoint[] {
+    return this.sockets.filter((s) => s.kind === kind).map((s) => s.socket.local);
+  }
+
+  stats(): ServerStats {
+    return {
+      received: this.counters.received,
+      dropped: { ...this.counters.dropped },
+      access: { ...this.counters.access },
+      accounting: { ...this.counters.accounting },
+      statusServer: this.counters.statusServer,
+      inFlight: this.inFlight,
+      duplicates: this.duplicates.stats(),
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.access.close();
+    await Promise.all(this.sockets.map((s) => s.socket.close()));
+    this.sockets.length = 0;
+  }
+
+  private onDatagram(kind: PortKind, socket: DatagramSocket, data: Buffer, from: Endpoint): void {
+    if (this.closed) return;
+    this.counters.received++;
+    this.inFlight++;
+    this.process(kind, socket, data, from)
+      .catch((error: unknown) => {
+        const err = error instanceof Error ? error : new Error(String(error));
+        this.drop('internal-error', from, err.message);
+        this.events.emit('error', {
+          message: err.message,
+          ...(err.stack !== undefined ? { stack: err.stack } : {}),
+        });
+      })
+      .finally(() => {
+        this.inFlight--;
+      });
+  }
+
+  private drop(
+    reason: DropReason,
+    from: Endpoint,
+    detail: string,
+    extra: { client?: string; code?: number; identifier?: number } = {},
+  ): void {
+    this.counters.dropped[reason] = (this.counters.dropped[reason] ?? 0) + 1;
+    this.events.emit('packet-dropped', { reason, from, detail, ...extra });
+  }
+
+  private async process(kind: PortKind, socket: DatagramSocket, data: Buffer, from: Endpoint): Promise<void> {
+    const client = this.clients.match(from.address);
+    if (client === undefined) {
+      this.drop('unknown-client', from, `no RADIUS client entry matches ${from.address}`);
+      return;
+    }
+    const decoded = decodePacket(data);
+    if (!decoded.ok) {
+      this.drop(decoded.code, from, decoded.message, { client: client.name });
+      return;
+    }
+    const packet = decoded.value;
+    const ids = { client: client.name, code: packet.code, identifier: packet.identifier };
+    const expected =
+      packet.code === PacketCode.StatusServer ||
+      (kind === 'auth'
+        ? packet.code === PacketCode.AccessRequest
+        : packet.code === PacketCode.AccountingRequest);
+    if (!expected) {
+      this.drop('unexpected-code', from, `code ${packet.code} is not served on the ${kind} port`, ids);
+      return;
+    }
+    const verified = verifyRequest(data, packet, client.secret, {
+      requireMessageAuthenticator: client.requireMessageAuthenticator,
+    });
+    if (!verified.ok) {
+      this.drop(verified.code, from, verified.message, ids);
+      return;
+    }
+    if (packet.code === PacketCode.StatusServer) {
+      // RFC 5997 3: answered on either port, never subject to duplicate detection.
+      this.counters.statusServer++;
+      this.events.emit('status-server', { client: client.name, from, port: kind });
+      const code = kind === 'auth' ? PacketCode.AccessAccept : PacketCode.AccountingResponse;
+      await this.send(socket, from, this.reply(code, packet, client, []));
+      return;
+    }
+    const attrs = decodeAttributes(packet.attributes, {
+      secret: client.secret,
+      requestAuthenticator: packet.authenticator,
+    });
+    const userName = attributeValue(attrs, 'User-Name');
+    // The duo profile keys on the password too; the hidden form is enough and never leaves the cache.
+    const hiddenPassword = packet.attributes.find((a) => a.type === 2)?.value;
+    const key: DuplicateKeyParts = {
+      clientAddress: from.address,
+      clientPort: from.port,
+      identifier: packet.identifier,
+      requestAuthenticator: packet.authenticator,
+      ...(typeof userName === 'string' ? { userName } : {}),
+      ...(hiddenPassword !== undefined ? { userPassword: hiddenPassword } : {}),
+    };
+    const check = this.duplicates.check(key);
+    if (check.kind !== 'new') {
+      this.events.emit('duplicate', {
+        action: check.kind,
+        reason: check.kind === 'discard' ? check.reason : 'recently-answered',
+        from,
+        client: client.name,
+        identifier: packet.identifier,
+        duplicates: check.duplicates,
+        ...(typeof userName === 'string' ? { userName } : {}),
+      });
+      if (check.kind === 'replay') await this.send(socket, from, check.response);
+      return;
+    }
+    if (packet.code === PacketCode.AccountingRequest) {
+      await this.handleAccounting(socket, from, client, packet, attrs, key);
+      return;
+    }
+    const started = this.options.clock.now();
+    const result = await this.access.handle({ packet, attributes: attrs, client });
+    await this.answerAccess(socket, from, client, packet, result, key, started);
+  }
+
+  private async handleAccounting(
+    socket: DatagramSocket,
+    from: Endpoint,
+    client: RadiusClient,
+    packet: RadiusPacket,
+    attrs: ReturnType<typeof decodeAttributes>,
+    key: DuplicateKeyParts,
+  ): Promise<void> {
+    const record = accountingRecordOf(packet, attrs, from, this.options.clock.now());
+    if (record === undefined) {
+      // RFC 2866 5.1: Acct-Status-Type is required; without it there is nothing to store.
+      this.drop('unexpected-code', from, 'Accounting-Request without Acct-Status-Type', {
+        client: client.name,
+        identifier: packet.identifier,
+      });
+      this.duplicates.complete(key, null);
+      return;
+    }
+    let result;
+    try {
+      // Durable before acknowledged: record() returns only once the row is synced to disk.
+      result = this.options.accounting.record(record);
+    } catch (error) {
+      this.counters.accounting.failed++;
+      this.events.emit('error', {
+        message: `accounting store failed, request not acknowledged: ${(error as Error).message}`,
+      });
+      this.duplicates.complete(key, null);
+      return;
+    }
+    if (result.duplicate) this.counters.accounting.duplicate++;
+    else this.counters.accounting.stored++;
+    this.events.emit('accounting', {
+      client: client.name,
+      statusType: record.statusType,
+      stored: result.stored,
+      duplicate: result.duplicate,
+      ...(record.sessionId !== undefined ? { sessionId: record.sessionId } : {}),
+      ...(record.userName !== undefined ? { userName: record.userName } : {}),
+    });
+    // Accounting-Response carries no attributes; RFC 2866 4.2 only allows Proxy-State and VSAs.
+    const bytes = buildResponse({
+      code: PacketCode.AccountingResponse,
+      request: packet,
+      secret: client.secret,
+      attributes: [],
+      messageAuthenticator: false,
+    }).bytes;
+    this.duplicates.complete(key, bytes);
+    await this.send(socket, from, bytes);
+  }
+
+  private async answerAccess(
+    socket: DatagramSocket,
+    from: Endpoint,
+    client: RadiusClient,
+    packet: RadiusPacket,
+    result: AccessResult,
+    key: DuplicateKeyParts,
+    started: number,
+  ): Promise<void> {
+    const durationMs = this.options.clock.now() - started;
+    const detail = {
+      client: client.name,
+      from,
+      identifier: packet.identifier,
+      durationMs,
+      reason: result.reason,
+      ...(result.userName !== undefined ? { userName: result.userName } : {}),
+      ...(result.method !== undefined ? { method: result.method } : {}),
+      ...(result.policy !== undefined ? { policy: result.policy } : {}),
+      ...(result.mfa !== undefined ? { mfa: result.mfa } : {}),
+    };
+    if (result.kind === 'discard') {
+      this.counters.access.discard++;
+      this.duplicates.complete(key, null);
+      const reason: DropReason = result.reason.startsWith('directory-unavailable')
+        ? 'directory-unavailable'
+        : 'mfa-unavailable';
+      this.drop(reason, from, result.reason, {
+        client: client.name,
+        code: packet.code,
+        identifier: packet.identifier,
+      });
+      return;
+    }
+    const code =
+      result.kind === 'accept'
+        ? PacketCode.AccessAccept
+        : result.kind === 'challenge'
+          ? PacketCode.AccessChallenge
+          : PacketCode.AccessReject;
+    const bytes = this.reply(code, packet, client, result.attributes);
+    if (result.kind === 'reject' && this.options.config.rejectDelayMs > 0)
+      await this.options.clock.sleep(this.options.config.rejectDelayMs);
+    this.counters.access[result.kind]++;
+    this.duplicates.complete(key, bytes);
+    this.events.emit('access', { outcome: result.kind, ...detail });
+    await this.send(socket, from, bytes);
+  }
+
+  private reply(
+    code: number,
+    request: RadiusPacket,
+    client: RadiusClient,
+    attributes: readonly AttributeInput[],
+  ): Buffer {
+    return buildResponse({
+      code,
+      request,
+      secret: client.secret,
+      attributes,
+      ...(this.options.random !== undefined ? { random: this.options.random } : {}),
+    }).bytes;
+  }
+
+  private async send(socket: DatagramSocket, to: Endpoint, bytes: Buffer): Promise<void> {
+    if (this.closed) return;
+    try {
+      await socket.send(bytes, to);
+    } catch (error) {
+      this.events.emit('error', {
+        message: `send to ${to.address}:${to.port} failed: ${(error as Error).message}`,
+      });
+    }
+  }
+}
