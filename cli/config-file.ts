@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { isPlainObject, type ConfigIssue } from '../reference/config/issues.ts';
+
+export type LoadedFile =
+  { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly issues: ConfigIssue[] };
+
+/** Reads a JSON or YAML file (by extension; YAML accepts JSON too). Errors become config issues. */
+export function readConfigFile(path: string): LoadedFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    return {
+      ok: false,
+      issues: [
+        {
+          field: '--config',
+          message: `cannot read ${path}: ${(error as Error).message}`,
+          fix: 'give the path of an existing JSON or YAML file',
+        },
+      ],
+    };
+  }
+  try {
+    const value: unknown = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+    return { ok: true, value: resolvePaths(value, dirname(resolve(path))) };
+  } catch (error) {
+    return {
+      ok: false,
+      issues: [
+        {
+          field: '--config',
+          message: `${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message}`,
+          fix: 'correct the syntax at the line shown',
+        },
+      ],
+    };
+  }
+}
+
+/** File paths inside a config file are relative to that file, not to the working directory. */
+function resolvePaths(value: unknown, base: string): unknown {
+  if (!isPlainObject(value)) return value;
+  const out: Record<string, unknown> = { ...value };
+  const at = (v: unknown): unknown =>
+    typeof v === 'string' && v !== ':memory:' && !isAbsolute(v) ? resolve(base, v) : v;
+  if (isPlainObject(out.directory) && isPlainObject(out.directory.embedded)) {
+    out.directory = {
+      ...out.directory,
+      embedded: { ...out.directory.embedded, fixture: at(out.directory.embedded.fixture) },
+    };
+  }
+  if (isPlainObject(out.accounting)) out.accounting = { ...out.accounting, path: at(out.accounting.path) };
+  if (isPlainObject(out.mfa) && isPlainObject(out.mfa.embedded)) {
+    out.mfa = { ...out.mfa, embedded: { ...out.mfa.embedded, tenant: at(out.mfa.embedded.tenant) } };
+  }
+  return out;
+}

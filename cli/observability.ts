@@ -1,0 +1,139 @@
+import { createServer, type Server } from 'node:http';
+import type { Logger } from 'pino';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ServerEvents } from '../reference/events.ts';
+import type { ReferenceServer } from '../reference/server.ts';
+
+/**
+ * Turns the server's events into JSON log lines. Discarded duplicates are logged as what they are
+ * (information, by design, as the NPS extension documents), not as errors. No line ever carries a
+ * secret, a password or an MFA code: the events do not have them.
+ */
+export function attachLogging(events: ServerEvents, log: Logger): void {
+  events.on('listening', (e) => log.info({ event: 'listening', auth: e.auth, acct: e.acct }, 'listening'));
+  events.on('access', (e) => {
+    const line = { event: 'access', ...e };
+    if (e.outcome === 'reject')
+      log.info(line, `Access-Reject ${e.userName ?? '(no User-Name)'}: ${e.reason}`);
+    else
+      log.info(line, `Access-${e.outcome === 'accept' ? 'Accept' : 'Challenge'} ${e.userName ?? ''}`.trim());
+  });
+  events.on('duplicate', (e) =>
+    log.info(
+      { event: 'duplicate', ...e },
+      `duplicate request ${e.action === 'discard' ? 'discarded' : 'answered from cache'} (${e.reason})`,
+    ),
+  );
+  events.on('packet-dropped', (e) => log.warn({ event: 'dropped', ...e }, `packet dropped: ${e.reason}`));
+  events.on('accounting', (e) => log.info({ event: 'accounting', ...e }, 'accounting stored'));
+  events.on('status-server', (e) => log.debug({ event: 'status-server', ...e }, 'Status-Server'));
+  events.on('warning', (e) => log.warn({ event: 'warning', ...e }, e.message));
+  events.on('error', (e) => log.error({ event: 'error', ...e }, e.message));
+}
+
+export interface ServerMetrics {
+  readonly registry: Registry;
+}
+
+/** Prometheus metrics (prom-client) fed by the same events. */
+export function attachMetrics(
+  events: ServerEvents,
+  server: () => ReferenceServer | undefined,
+): ServerMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'radmfa_process_' });
+  const dropped = new Counter({
+    name: 'radmfa_packets_dropped_total',
+    help: 'Datagrams dropped, by reason',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+  const duplicates = new Counter({
+    name: 'radmfa_duplicates_total',
+    help: 'Duplicate requests discarded or answered from the cache',
+    labelNames: ['action', 'reason'],
+    registers: [registry],
+  });
+  const access = new Counter({
+    name: 'radmfa_access_total',
+    help: 'Access-Request outcomes',
+    labelNames: ['outcome', 'method', 'reason'],
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'radmfa_access_duration_seconds',
+    help: 'Time from Access-Request to answer, MFA included',
+    labelNames: ['outcome'],
+    buckets: [0.005, 0.02, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 90, 120],
+    registers: [registry],
+  });
+  const accounting = new Counter({
+    name: 'radmfa_accounting_total',
+    help: 'Accounting requests',
+    labelNames: ['result'],
+    registers: [registry],
+  });
+  const statusServer = new Counter({
+    name: 'radmfa_status_server_total',
+    help: 'Status-Server requests answered',
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'radmfa_requests_in_flight',
+    help: 'Requests being processed (waiting for directory or MFA)',
+    registers: [registry],
+    collect() {
+      this.set(server()?.stats().inFlight ?? 0);
+    },
+  });
+  events.on('packet-dropped', (e) => dropped.inc({ reason: e.reason }));
+  events.on('duplicate', (e) => duplicates.inc({ action: e.action, reason: e.reason }));
+  events.on('access', (e) => {
+    // The reason label keeps only its code (before any ':'), so label cardinality stays bounded.
+    access.inc({
+      outcome: e.outcome,
+      method: e.method ?? 'unknown',
+      reason: e.reason.split(':')[0] ?? e.reason,
+    });
+    duration.observe({ outcome: e.outcome }, e.durationMs / 1000);
+  });
+  events.on('accounting', (e) => accounting.inc({ result: e.duplicate ? 'duplicate' : 'stored' }));
+  events.on('status-server', () => statusServer.inc());
+  return { registry };
+}
+
+/** The admin port: /metrics for Prometheus, /health for load balancers and tests. */
+export function startAdminServer(
+  host: string,
+  port: number,
+  metrics: ServerMetrics,
+  health: () => object,
+): Promise<Server> {
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/metrics') {
+      metrics.registry.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'content-type': metrics.registry.contentType });
+          res.end(text);
+        },
+        (error: unknown) => {
+          res.writeHead(500);
+          res.end(String(error));
+        },
+      );
+      return;
+    }
+    if (path === '/health') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: 'ok', ...health() }));
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    res.end('radmfa admin: try /metrics or /health\n');
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve(server));
+  });
+}
