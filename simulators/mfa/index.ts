@@ -1,0 +1,12 @@
+// The cloud MFA mock: tenant definition, service, msw handlers, loopback HTTP server.
+
+export * from './api-types.ts';
+export * from './call-history.ts';
+export * from './errors.ts';
+export * from './faults.ts';
+export * from './handlers.ts';
+export * from './mock.ts';
+export * from './msw-http-adapter.ts';
+export * from './service.ts';
+export * from './sms-outbox.ts';
+export * from './tenant.ts';

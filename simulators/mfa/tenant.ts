@@ -1,0 +1,600 @@
+// The mock's tenant: who may get tokens (certificates), which users exist, what they registered and
+// how they behave. Written as YAML; normalised with defaults here and validated all at once, every
+// issue naming the field and the fix (exit 104 territory for the CLI).
+
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { base32Decode, type OtpAlgorithm } from '../../protocol/auth/otp.ts';
+import {
+  checkKnownKeys,
+  formatIssues,
+  isPlainObject,
+  type ConfigIssue,
+  type PlainObject,
+} from '../users/config-issue.ts';
+import { parseDurationMs } from '../users/durations.ts';
+import { parseUserBehaviour } from '../users/parse.ts';
+import type { UserBehaviour } from '../users/behaviour.ts';
+import { MFA_METHODS, type MfaMethod } from './api-types.ts';
+import { MfaMockError } from './errors.ts';
+
+export interface OtpDefinition {
+  /** The shared secret as the user's authenticator app holds it (RFC 4648 base32). */
+  readonly secret: string;
+  readonly key: Buffer;
+  readonly algorithm: OtpAlgorithm;
+  readonly digits: number;
+  readonly periodSeconds: number;
+}
+
+export interface OathTokenDefinition extends OtpDefinition {
+  readonly serial: string;
+}
+
+export interface MfaUserDefinition {
+  readonly upn: string;
+  readonly alternateIds: readonly string[];
+  readonly enrolled: boolean;
+  readonly methods: readonly MfaMethod[];
+  readonly defaultMethod?: MfaMethod;
+  readonly phone?: string;
+  readonly totp?: OtpDefinition;
+  readonly oathToken?: OathTokenDefinition;
+  readonly behaviour: UserBehaviour;
+}
+
+export interface CertificateDefinition {
+  /** SHA-1 thumbprint, upper-case hex without separators. */
+  readonly thumbprint: string;
+  /** Epoch ms; absent means it never expires. */
+  readonly notAfter?: number;
+}
+
+export interface TenantSettings {
+  /** The NPS extension's documented limit: sessions are invalid after three minutes. */
+  readonly sessionLifetimeMs: number;
+  /** A push or call nobody answers ends as timed_out after this long. */
+  readonly promptTimeoutMs: number;
+  /** Wrong codes allowed per session before it is locked out. */
+  readonly maxWrongCodes: number;
+  readonly tokenLifetimeMs: number;
+  readonly smsCodeLength: number;
+  /** TOTP steps accepted on each side of the current one (RFC 6238 section 5.2 resynchronisation). */
+  readonly otpWindowSteps: number;
+  /** Seed of every random stream (user decisions, SMS codes, faults), so runs replay. */
+  readonly seed: number;
+}
+
+export interface TenantDefinition {
+  readonly id: string;
+  readonly name: string;
+  /** UPN domains this tenant may authenticate; a user outside them gets AccessDenied. */
+  readonly domains: readonly string[];
+  readonly blocked: boolean;
+  readonly certificates: readonly CertificateDefinition[];
+  readonly settings: TenantSettings;
+  readonly users: readonly MfaUserDefinition[];
+}
+
+export const DEFAULT_TENANT_SETTINGS: TenantSettings = {
+  sessionLifetimeMs: 180_000,
+  promptTimeoutMs: 60_000,
+  maxWrongCodes: 3,
+  tokenLifetimeMs: 3_600_000,
+  smsCodeLength: 6,
+  otpWindowSteps: 1,
+  seed: 1,
+};
+
+/** Hex with the separators certificate tools print (spaces, colons) removed, upper case. */
+export function normaliseThumbprint(text: string): string {
+  return text.replace(/[\s:]/g, '').toUpperCase();
+}
+
+/** The loose E.164 shape: "+", country code, subscriber number; spaces, dashes, dots, brackets ignored. */
+export function isValidPhoneNumber(phone: string): boolean {
+  return /^\+[1-9]\d{6,14}$/.test(phone.replace(/[\s\-.()]/g, ''));
+}
+
+function str(
+  input: PlainObject,
+  key: string,
+  path: string,
+  issues: ConfigIssue[],
+  fix: string,
+): string | undefined {
+  const value = input[key];
+  if (typeof value === 'string' && value.trim() !== '') return value.trim();
+  issues.push({
+    path: `${path}.${key}`,
+    message: value === undefined ? 'missing' : `expected a non-empty string, got ${JSON.stringify(value)}`,
+    fix,
+  });
+  return undefined;
+}
+
+function optionalStr(
+  input: PlainObject,
+  key: string,
+  path: string,
+  issues: ConfigIssue[],
+): string | undefined {
+  const value = input[key];
+  if (value === undefined) return undefined;
+  if (typeof value === 'string' && value.trim() !== '') return value.trim();
+  issues.push({
+    path: `${path}.${key}`,
+    message: 'expected a non-empty string',
+    fix: `remove ${key} or give it a value`,
+  });
+  return undefined;
+}
+
+function bool(
+  input: PlainObject,
+  key: string,
+  fallback: boolean,
+  path: string,
+  issues: ConfigIssue[],
+): boolean {
+  const value = input[key];
+  if (value === undefined) return fallback;
+  if (typeof value === 'boolean') return value;
+  issues.push({
+    path: `${path}.${key}`,
+    message: `expected true or false, got ${JSON.stringify(value)}`,
+    fix: 'write true or false',
+  });
+  return fallback;
+}
+
+function integer(
+  input: PlainObject,
+  key: string,
+  fallback: number,
+  range: readonly [number, number],
+  path: string,
+  issues: ConfigIssue[],
+): number {
+  const value = input[key];
+  if (value === undefined) return fallback;
+  if (typeof value === 'number' && Number.isInteger(value) && value >= range[0] && value <= range[1])
+    return value;
+  issues.push({
+    path: `${path}.${key}`,
+    message: `expected an integer in ${range[0]}..${range[1]}, got ${JSON.stringify(value)}`,
+    fix: `use a value such as ${fallback} (the default)`,
+  });
+  return fallback;
+}
+
+function durationSetting(
+  input: PlainObject,
+  key: string,
+  fallback: number,
+  path: string,
+  issues: ConfigIssue[],
+): number {
+  const value = input[key];
+  if (value === undefined) return fallback;
+  const ms = parseDurationMs(value, `${path}.${key}`, issues);
+  if (ms === undefined) return fallback;
+  if (ms <= 0) {
+    issues.push({ path: `${path}.${key}`, message: 'must be longer than 0', fix: `use a positive duration` });
+    return fallback;
+  }
+  return ms;
+}
+
+function parseSettings(input: unknown, issues: ConfigIssue[]): TenantSettings {
+  const d = DEFAULT_TENANT_SETTINGS;
+  if (input === undefined) return d;
+  if (!isPlainObject(input)) {
+    issues.push({
+      path: 'settings',
+      message: 'expected a mapping',
+      fix: 'write settings: { sessionLifetime: 3m, ... }',
+    });
+    return d;
+  }
+  const known = [
+    'sessionLifetime',
+    'promptTimeout',
+    'maxWrongCodes',
+    'tokenLifetime',
+    'smsCodeLength',
+    'otpWindowSteps',
+    'seed',
+  ];
+  checkKnownKeys(input, known, 'settings', issues);
+  const settings: TenantSettings = {
+    sessionLifetimeMs: durationSetting(input, 'sessionLifetime', d.sessionLifetimeMs, 'settings', issues),
+    promptTimeoutMs: durationSetting(input, 'promptTimeout', d.promptTimeoutMs, 'settings', issues),
+    maxWrongCodes: integer(input, 'maxWrongCodes', d.maxWrongCodes, [1, 100], 'settings', issues),
+    tokenLifetimeMs: durationSetting(input, 'tokenLifetime', d.tokenLifetimeMs, 'settings', issues),
+    smsCodeLength: integer(input, 'smsCodeLength', d.smsCodeLength, [4, 10], 'settings', issues),
+    otpWindowSteps: integer(input, 'otpWindowSteps', d.otpWindowSteps, [0, 10], 'settings', issues),
+    seed: integer(input, 'seed', d.seed, [0, 2 ** 32 - 1], 'settings', issues),
+  };
+  if (settings.promptTimeoutMs > settings.sessionLifetimeMs) {
+    issues.push({
+      path: 'settings.promptTimeout',
+      message: `longer than the session lifetime (${settings.sessionLifetimeMs} ms)`,
+      fix: 'make promptTimeout at most sessionLifetime',
+    });
+  }
+  return settings;
+}
+
+function parseTimestamp(input: unknown, path: string, issues: ConfigIssue[]): number | undefined {
+  if (input === undefined) return undefined;
+  if (typeof input === 'number' && Number.isFinite(input)) return input;
+  if (input instanceof Date) return input.getTime();
+  if (typeof input === 'string' && !Number.isNaN(Date.parse(input))) return Date.parse(input);
+  issues.push({
+    path,
+    message: `not a timestamp: ${JSON.stringify(input)}`,
+    fix: 'write an ISO 8601 date such as 2030-01-01T00:00:00Z',
+  });
+  return undefined;
+}
+
+function parseCertificates(input: unknown, issues: ConfigIssue[]): CertificateDefinition[] {
+  const path = 'tenant.certificates';
+  const fix =
+    'list the client certificates: certificates: [{ thumbprint: "<40 hex digits>", notAfter: 2030-01-01 }]';
+  if (!Array.isArray(input) || input.length === 0) {
+    issues.push({ path, message: 'at least one certificate is required', fix });
+    return [];
+  }
+  const certificates: CertificateDefinition[] = [];
+  input.forEach((entry: unknown, i) => {
+    const at = `${path}[${i}]`;
+    if (!isPlainObject(entry)) {
+      issues.push({ path: at, message: 'expected a mapping', fix });
+      return;
+    }
+    checkKnownKeys(entry, ['thumbprint', 'notAfter', 'description'], at, issues);
+    const raw = str(entry, 'thumbprint', at, issues, 'give the SHA-1 thumbprint as 40 hex digits');
+    const notAfter = parseTimestamp(entry['notAfter'], `${at}.notAfter`, issues);
+    if (raw === undefined) return;
+    const thumbprint = normaliseThumbprint(raw);
+    if (!/^[0-9A-F]{40}$/.test(thumbprint)) {
+      issues.push({
+        path: `${at}.thumbprint`,
+        message: `not 40 hex digits: "${raw}"`,
+        fix: 'copy the SHA-1 thumbprint',
+      });
+      return;
+    }
+    certificates.push(notAfter === undefined ? { thumbprint } : { thumbprint, notAfter });
+  });
+  return certificates;
+}
+
+const OTP_ALGORITHMS: readonly OtpAlgorithm[] = ['SHA1', 'SHA256', 'SHA512'];
+
+function parseOtp(
+  input: unknown,
+  path: string,
+  issues: ConfigIssue[],
+  withSerial: boolean,
+): (OtpDefinition & { readonly serial?: string }) | undefined {
+  const fix = withSerial
+    ? 'write oathToken: { serial: "T-1", secret: <base32>, algorithm: SHA1, digits: 6, period: 30 }'
+    : 'write totp: { secret: <base32>, algorithm: SHA1, digits: 6, period: 30 }';
+  if (!isPlainObject(input)) {
+    issues.push({ path, message: 'expected a mapping', fix });
+    return undefined;
+  }
+  checkKnownKeys(
+    input,
+    withSerial
+      ? ['serial', 'secret', 'algorithm', 'digits', 'period']
+      : ['secret', 'algorithm', 'digits', 'period'],
+    path,
+    issues,
+  );
+  const secret = str(input, 'secret', path, issues, 'give the base32 secret the authenticator app holds');
+  const algorithmInput = input['algorithm'] ?? 'SHA1';
+  const algorithm = OTP_ALGORITHMS.find((a) => a === algorithmInput);
+  if (algorithm === undefined) {
+    issues.push({
+      path: `${path}.algorithm`,
+      message: `unknown algorithm ${JSON.stringify(algorithmInput)}`,
+      fix: 'use SHA1, SHA256 or SHA512',
+    });
+  }
+  const digits = integer(input, 'digits', 6, [6, 8], path, issues);
+  const periodSeconds = integer(input, 'period', 30, [1, 3600], path, issues);
+  const serial = withSerial
+    ? str(input, 'serial', path, issues, 'give the serial number printed on the token')
+    : '';
+  if (secret === undefined || algorithm === undefined || serial === undefined) return undefined;
+  const key = base32Decode(secret);
+  if (!key.ok || key.value.length === 0) {
+    issues.push({
+      path: `${path}.secret`,
+      message: 'not RFC 4648 base32',
+      fix: 'use the letters A-Z and digits 2-7, e.g. JBSWY3DPEHPK3PXP',
+    });
+    return undefined;
+  }
+  const otp: OtpDefinition = { secret, key: key.value, algorithm, digits, periodSeconds };
+  return withSerial ? { ...otp, serial } : otp;
+}
+
+function parseMethods(input: unknown, path: string, issues: ConfigIssue[]): MfaMethod[] {
+  if (input === undefined) return [];
+  if (!Array.isArray(input)) {
+    issues.push({
+      path,
+      message: 'expected a list',
+      fix: `write methods: [push] using ${MFA_METHODS.join(', ')}`,
+    });
+    return [];
+  }
+  const methods: MfaMethod[] = [];
+  input.forEach((value: unknown, i) => {
+    const method = MFA_METHODS.find((m) => m === value);
+    if (method === undefined) {
+      issues.push({
+        path: `${path}[${i}]`,
+        message: `unknown method ${JSON.stringify(value)}`,
+        fix: `use one of ${MFA_METHODS.join(', ')}`,
+      });
+    } else if (methods.includes(method)) {
+      issues.push({
+        path: `${path}[${i}]`,
+        message: `${method} is listed twice`,
+        fix: 'list each method once',
+      });
+    } else {
+      methods.push(method);
+    }
+  });
+  return methods;
+}
+
+const USER_KEYS = [
+  'upn',
+  'alternateIds',
+  'enrolled',
+  'methods',
+  'defaultMethod',
+  'phone',
+  'totp',
+  'oathToken',
+  'behaviour',
+];
+
+function parseUser(input: unknown, path: string, issues: ConfigIssue[]): MfaUserDefinition | undefined {
+  if (!isPlainObject(input)) {
+    issues.push({ path, message: 'expected a mapping', fix: 'write - upn: alice@example.test' });
+    return undefined;
+  }
+  checkKnownKeys(input, USER_KEYS, path, issues);
+  const upn = str(input, 'upn', path, issues, 'give the user principal name, e.g. alice@radmfa.test');
+  if (upn !== undefined && !/^[^@\s]+@[^@\s]+$/.test(upn)) {
+    issues.push({
+      path: `${path}.upn`,
+      message: `"${upn}" is not of the form name@domain`,
+      fix: 'write the UPN as name@domain',
+    });
+  }
+  const alternateIdsInput = input['alternateIds'] ?? [];
+  const alternateIds: string[] = [];
+  if (
+    !Array.isArray(alternateIdsInput) ||
+    alternateIdsInput.some((id) => typeof id !== 'string' || id.trim() === '')
+  ) {
+    issues.push({
+      path: `${path}.alternateIds`,
+      message: 'expected a list of non-empty strings',
+      fix: 'write alternateIds: [alice.a@corp.test]',
+    });
+  } else {
+    for (const id of alternateIdsInput as string[]) alternateIds.push(id.trim());
+  }
+  const methods = parseMethods(input['methods'], `${path}.methods`, issues);
+  const enrolled = bool(input, 'enrolled', methods.length > 0, path, issues);
+  if (enrolled && methods.length === 0) {
+    issues.push({
+      path: `${path}.methods`,
+      message: 'an enrolled user needs at least one method',
+      fix: 'add methods: [push], or set enrolled: false',
+    });
+  }
+  if (!enrolled && methods.length > 0) {
+    issues.push({
+      path: `${path}.enrolled`,
+      message: 'false, yet methods are registered',
+      fix: 'remove methods, or drop enrolled: false',
+    });
+  }
+  let defaultMethod: MfaMethod | undefined;
+  const defaultInput = input['defaultMethod'];
+  if (defaultInput === undefined) {
+    defaultMethod = methods.length === 1 ? methods[0] : undefined;
+  } else {
+    defaultMethod = methods.find((m) => m === defaultInput);
+    if (defaultMethod === undefined) {
+      issues.push({
+        path: `${path}.defaultMethod`,
+        message: `${JSON.stringify(defaultInput)} is not among the user's methods`,
+        fix: `use one of: ${methods.join(', ') || '(register a method first)'}`,
+      });
+    }
+  }
+  const phone = optionalStr(input, 'phone', path, issues);
+  // A badly formatted number is allowed on purpose: it is how InvalidFormat is reproduced.
+  if ((methods.includes('sms') || methods.includes('phone_call')) && phone === undefined) {
+    issues.push({
+      path: `${path}.phone`,
+      message: 'sms and phone_call need a phone number',
+      fix: 'add phone: "+15550100001"',
+    });
+  }
+  const totp =
+    input['totp'] === undefined ? undefined : parseOtp(input['totp'], `${path}.totp`, issues, false);
+  if (methods.includes('app_code') && input['totp'] === undefined) {
+    issues.push({
+      path: `${path}.totp`,
+      message: 'app_code needs the TOTP secret',
+      fix: 'add totp: { secret: JBSWY3DPEHPK3PXP }',
+    });
+  }
+  const token =
+    input['oathToken'] === undefined
+      ? undefined
+      : parseOtp(input['oathToken'], `${path}.oathToken`, issues, true);
+  const oathToken = token === undefined ? undefined : { ...token, serial: token.serial ?? '' };
+  if (methods.includes('oath_token') && input['oathToken'] === undefined) {
+    issues.push({
+      path: `${path}.oathToken`,
+      message: 'oath_token needs the token definition',
+      fix: 'add oathToken: { serial: "T-1", secret: <base32> }',
+    });
+  }
+  const behaviour = parseUserBehaviour(input['behaviour'], `${path}.behaviour`, issues);
+  if (upn === undefined) return undefined;
+  return {
+    upn,
+    alternateIds,
+    enrolled,
+    methods,
+    ...(defaultMethod === undefined ? {} : { defaultMethod }),
+    ...(phone === undefined ? {} : { phone }),
+    ...(totp === undefined ? {} : { totp }),
+    ...(oathToken === undefined ? {} : { oathToken }),
+    behaviour,
+  };
+}
+
+export type TenantParseResult =
+  | { readonly ok: true; readonly tenant: TenantDefinition }
+  | { readonly ok: false; readonly issues: readonly ConfigIssue[] };
+
+/** Validates a parsed YAML/JSON document, returning every issue at once. */
+export function parseTenant(input: unknown): TenantParseResult {
+  const issues: ConfigIssue[] = [];
+  if (!isPlainObject(input)) {
+    return {
+      ok: false,
+      issues: [
+        {
+          path: '(root)',
+          message: 'expected a mapping with tenant, settings, users',
+          fix: 'start the file with tenant: { id: ..., certificates: [...] }',
+        },
+      ],
+    };
+  }
+  checkKnownKeys(input, ['tenant', 'settings', 'users'], '', issues);
+  const tenantInput = input['tenant'];
+  let id: string | undefined;
+  let name = '';
+  let domains: string[] = [];
+  let blocked = false;
+  let certificates: CertificateDefinition[] = [];
+  if (!isPlainObject(tenantInput)) {
+    issues.push({
+      path: 'tenant',
+      message: 'missing or not a mapping',
+      fix: 'add tenant: { id: <tenant id>, domains: [...], certificates: [...] }',
+    });
+  } else {
+    checkKnownKeys(tenantInput, ['id', 'name', 'domains', 'blocked', 'certificates'], 'tenant', issues);
+    id = str(
+      tenantInput,
+      'id',
+      'tenant',
+      issues,
+      'give the tenant id (a GUID, as the NPS extension setup script asks for)',
+    );
+    name = optionalStr(tenantInput, 'name', 'tenant', issues) ?? id ?? '';
+    blocked = bool(tenantInput, 'blocked', false, 'tenant', issues);
+    const domainsInput = tenantInput['domains'];
+    if (
+      !Array.isArray(domainsInput) ||
+      domainsInput.length === 0 ||
+      domainsInput.some((d) => typeof d !== 'string' || d.trim() === '')
+    ) {
+      issues.push({
+        path: 'tenant.domains',
+        message: 'expected a non-empty list of domain names',
+        fix: 'write domains: [radmfa.test]',
+      });
+    } else {
+      domains = (domainsInput as string[]).map((d) => d.trim().toLowerCase());
+    }
+    certificates = parseCertificates(tenantInput['certificates'], issues);
+  }
+  const settings = parseSettings(input['settings'], issues);
+  const usersInput = input['users'] ?? [];
+  const users: MfaUserDefinition[] = [];
+  if (!Array.isArray(usersInput)) {
+    issues.push({
+      path: 'users',
+      message: 'expected a list',
+      fix: 'write users: [ { upn: alice@radmfa.test, methods: [push] } ]',
+    });
+  } else {
+    const seen = new Map<string, string>();
+    usersInput.forEach((entry: unknown, i) => {
+      const user = parseUser(entry, `users[${i}]`, issues);
+      if (user === undefined) return;
+      for (const identifier of [user.upn, ...user.alternateIds]) {
+        const key = identifier.toLowerCase();
+        const earlier = seen.get(key);
+        if (earlier !== undefined) {
+          issues.push({
+            path: `users[${i}]`,
+            message: `identifier "${identifier}" is already used by ${earlier}`,
+            fix: 'give every user distinct UPNs and alternate ids',
+          });
+        } else {
+          seen.set(key, `users[${i}]`);
+        }
+      }
+      users.push(user);
+    });
+  }
+  if (issues.length > 0 || id === undefined) return { ok: false, issues };
+  return { ok: true, tenant: { id, name, domains, blocked, certificates, settings, users } };
+}
+
+/** Parses YAML text; YAML syntax errors become issues too. */
+export function parseTenantYaml(text: string): TenantParseResult {
+  let document: unknown;
+  try {
+    document = parseYaml(text);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return {
+      ok: false,
+      issues: [{ path: '(yaml)', message, fix: 'fix the YAML syntax at the position given' }],
+    };
+  }
+  return parseTenant(document);
+}
+
+/** Reads and validates a tenant file; throws MfaMockError listing every issue. */
+export async function loadTenantFile(path: string): Promise<TenantDefinition> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new MfaMockError('MFA_TENANT_UNREADABLE', `cannot read tenant file ${path}: ${message}`);
+  }
+  return tenantOrThrow(parseTenantYaml(text), path);
+}
+
+export function tenantOrThrow(result: TenantParseResult, source = 'tenant definition'): TenantDefinition {
+  if (result.ok) return result.tenant;
+  throw new MfaMockError(
+    'MFA_TENANT_INVALID',
+    `${source} has ${result.issues.length} problem(s):\n${formatIssues(result.issues)}`,
+  );
+}
