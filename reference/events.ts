@@ -10,6 +10,7 @@ export type DropReason =
   | DecodeFailureCode
   | 'unknown-client'
   | 'unexpected-code'
+  | 'accounting-invalid'
   | 'directory-unavailable'
   | 'mfa-unavailable'
   | 'internal-error';

@@ -214,6 +214,14 @@ export class ReferenceServer {
       secret: client.secret,
       requestAuthenticator: packet.authenticator,
     });
+    if (packet.code === PacketCode.AccountingRequest) {
+      // Accounting skips the duplicate cache: the store recognises a retransmission by the same
+      // key and returns `duplicate`, so it is acknowledged again. Under the `nps` profile the cache
+      // would discard it instead, and a NAS whose Accounting-Response was lost would get no answer
+      // for the whole window (RFC 2866 2: it keeps retransmitting until acknowledged).
+      await this.handleAccounting(socket, from, client, packet, attrs);
+      return;
+    }
     const userName = attributeValue(attrs, 'User-Name');
     // The duo profile keys on the password too; the hidden form is enough and never leaves the cache.
     const hiddenPassword = packet.attributes.find((a) => a.type === 2)?.value;
@@ -239,12 +247,16 @@ export class ReferenceServer {
       if (check.kind === 'replay') await this.send(socket, from, check.response);
       return;
     }
-    if (packet.code === PacketCode.AccountingRequest) {
-      await this.handleAccounting(socket, from, client, packet, attrs, key);
-      return;
-    }
     const started = this.options.clock.now();
-    const result = await this.access.handle({ packet, attributes: attrs, client });
+    let result: AccessResult;
+    try {
+      result = await this.access.handle({ packet, attributes: attrs, client });
+    } catch (error) {
+      // Nothing will be sent: close the in-flight entry as a silent answer, or retransmissions
+      // would be discarded as in flight until inFlightTimeoutMs (minutes).
+      this.duplicates.complete(key, null);
+      throw error;
+    }
     await this.answerAccess(socket, from, client, packet, result, key, started);
   }
 
@@ -254,16 +266,14 @@ export class ReferenceServer {
     client: RadiusClient,
     packet: RadiusPacket,
     attrs: ReturnType<typeof decodeAttributes>,
-    key: DuplicateKeyParts,
   ): Promise<void> {
     const record = accountingRecordOf(packet, attrs, from, this.options.clock.now());
     if (record === undefined) {
       // RFC 2866 5.1: Acct-Status-Type is required; without it there is nothing to store.
-      this.drop('unexpected-code', from, 'Accounting-Request without Acct-Status-Type', {
+      this.drop('accounting-invalid', from, 'Accounting-Request without Acct-Status-Type', {
         client: client.name,
         identifier: packet.identifier,
       });
-      this.duplicates.complete(key, null);
       return;
     }
     let result;
@@ -275,7 +285,6 @@ export class ReferenceServer {
       this.events.emit('error', {
         message: `accounting store failed, request not acknowledged: ${(error as Error).message}`,
       });
-      this.duplicates.complete(key, null);
       return;
     }
     if (result.duplicate) this.counters.accounting.duplicate++;
@@ -296,7 +305,6 @@ export class ReferenceServer {
       attributes: [],
       messageAuthenticator: false,
     }).bytes;
-    this.duplicates.complete(key, bytes);
     await this.send(socket, from, bytes);
   }
 

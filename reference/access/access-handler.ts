@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import {
   buildMsChap2Success,
   buildMsChapError,
+  eapFailure,
   MsChapErrorCode,
   generateAuthenticatorResponse,
   msChapV2MppeKeys,
@@ -131,12 +132,19 @@ export class AccessHandler {
     if (Buffer.isBuffer(state)) {
       pending = this.pending.take(state);
       if (pending === undefined) {
-        return this.reject('unknown-or-expired-state', userName, undefined, credentials.method === 'eap');
+        // RFC 3748 4.2: the EAP-Failure answers the Response, so it takes its Identifier.
+        const eapId = credentials.method === 'eap' ? (credentials.eapMessage[1] ?? 0) : undefined;
+        return this.reject('unknown-or-expired-state', userName, undefined, eapId);
       }
     }
     if (credentials.method === 'eap') {
       if (pending !== undefined && pending.kind !== 'eap')
-        return this.reject('state-belongs-to-another-method', userName);
+        return this.reject(
+          'state-belongs-to-another-method',
+          userName,
+          undefined,
+          credentials.eapMessage[1] ?? 0,
+        );
       return this.handleEap(request, credentials.eapMessage, pending?.session, userName);
     }
     if (pending?.kind === 'mfa-code') return this.handleCode(pending, credentials, userName);
@@ -493,12 +501,12 @@ export class AccessHandler {
     reason: string,
     userName: string | undefined,
     method?: AuthMethod,
-    eap = false,
+    eapFailureId?: number,
   ): AccessResult {
     return {
       kind: 'reject',
       // RFC 3579 2.6.3: an Access-Reject answering EAP carries EAP-Failure.
-      attributes: eap ? eapAttributes(Buffer.from([4, 0, 0, 4])) : [],
+      attributes: eapFailureId !== undefined ? eapAttributes(eapFailure(eapFailureId)) : [],
       reason,
       ...(userName !== undefined ? { userName } : {}),
       ...(method !== undefined ? { method } : {}),

@@ -10,6 +10,8 @@ export interface MfaSettings {
   readonly enabled: boolean;
   /** Base URL of the cloud MFA service (the mock, or a compatible service). */
   readonly serviceUrl: string;
+  /** Tenant file for the embedded MFA mock, started by the command (then serviceUrl may be empty). */
+  readonly embeddedTenant?: string;
   readonly tenantId: string;
   /** Identifies the server's client certificate to the token endpoint (thumbprint). */
   readonly clientCertificate: string;
@@ -41,6 +43,7 @@ export const mfaDefaults = {
 const keys = [
   'enabled',
   'serviceUrl',
+  'embedded',
   'tenantId',
   'clientCertificate',
   'REQUIRE_USER_MATCH',
@@ -63,12 +66,16 @@ export function normaliseMfa(c: IssueCollector, raw: unknown): MfaSettings {
     '',
     'write the base URL of the MFA service, e.g. http://127.0.0.1:8443',
   );
-  if (enabled && serviceUrl === '')
+  const embedded = c.object(input.embedded, 'mfa.embedded');
+  c.knownKeys(embedded, 'mfa.embedded', ['tenant']);
+  const embeddedTenant = c.optionalString(embedded.tenant, 'mfa.embedded.tenant', 'write the path of an MFA tenant file');
+  if (enabled && serviceUrl === '' && embeddedTenant === undefined) {
     c.add(
       'mfa.serviceUrl',
       'is missing while mfa.enabled is true',
-      'write the MFA service URL, or set mfa.enabled: false',
+      'write the MFA service URL, name an embedded tenant (mfa.embedded.tenant), or set mfa.enabled: false',
     );
+  }
   if (serviceUrl !== '' && !/^https?:\/\//.test(serviceUrl))
     c.add(
       'mfa.serviceUrl',
@@ -92,6 +99,15 @@ export function normaliseMfa(c: IssueCollector, raw: unknown): MfaSettings {
     }
     return text;
   });
+  // With an embedded tenant the command fills these from the tenant file when they are left empty.
+  const tenantId = c.string(input.tenantId, 'mfa.tenantId', '', 'write the directory tenant ID');
+  const clientCertificate = c.string(input.clientCertificate, 'mfa.clientCertificate', '', 'write the client certificate thumbprint');
+  if (enabled && embeddedTenant === undefined && tenantId === '') {
+    c.add('mfa.tenantId', 'is missing while mfa.enabled is true', 'write the tenant ID the MFA service knows this server by');
+  }
+  if (enabled && embeddedTenant === undefined && clientCertificate === '') {
+    c.add('mfa.clientCertificate', 'is missing while mfa.enabled is true', 'write the thumbprint of the client certificate registered for this server');
+  }
   const alternate = c.optionalString(
     input.LDAP_ALTERNATE_LOGINID_ATTRIBUTE,
     'mfa.LDAP_ALTERNATE_LOGINID_ATTRIBUTE',
@@ -100,8 +116,9 @@ export function normaliseMfa(c: IssueCollector, raw: unknown): MfaSettings {
   return {
     enabled,
     serviceUrl,
-    tenantId: c.string(input.tenantId, 'mfa.tenantId', 'radmfa-demo'),
-    clientCertificate: c.string(input.clientCertificate, 'mfa.clientCertificate', 'radmfa-demo-cert'),
+    ...(embeddedTenant !== undefined ? { embeddedTenant } : {}),
+    tenantId,
+    clientCertificate,
     REQUIRE_USER_MATCH: parseRegistryBoolean(c, input.REQUIRE_USER_MATCH, 'mfa.REQUIRE_USER_MATCH', true),
     IP_WHITELIST: whitelist,
     OVERRIDE_NUMBER_MATCHING_WITH_OTP: parseRegistryBoolean(

@@ -89,6 +89,8 @@ export interface EapServerOptions {
 }
 
 const next = (id: number): number => (id + 1) & 0xff;
+// EAP-Success and EAP-Failure carry the Identifier of the Response they answer (RFC 3748 4.2);
+// only a new Request takes the next Identifier.
 
 /**
  * The server side of EAP-MD5 and EAP-MSCHAPv2 carried in RADIUS (RFC 3579). One call per
@@ -128,7 +130,7 @@ export class EapServer {
         (t) => t !== current && (t === EapType.Md5Challenge || t === EapType.MsChapV2),
       );
       if (alternative === undefined) {
-        return { kind: 'reject', eap: eapFailure(next(packet.identifier)), reason: 'eap-no-common-method' };
+        return { kind: 'reject', eap: eapFailure(packet.identifier), reason: 'eap-no-common-method' };
       }
       return this.propose(
         alternative === EapType.MsChapV2 ? 'mschapv2' : 'md5',
@@ -177,7 +179,7 @@ export class EapServer {
     deps: EapDeps,
   ): Promise<EapOutcome> {
     const method: AuthMethod = 'eap-md5';
-    const failId = next(session.eapId);
+    const failId = session.eapId;
     if (type !== EapType.Md5Challenge)
       return { kind: 'reject', eap: eapFailure(failId), reason: 'eap-unexpected-type', method };
     const lookup = await deps.lookupUser(session.identity);
@@ -212,7 +214,7 @@ export class EapServer {
     deps: EapDeps,
   ): Promise<EapOutcome> {
     const method: AuthMethod = 'eap-mschapv2';
-    const failId = next(session.eapId);
+    const failId = session.eapId;
     if (type !== EapType.MsChapV2)
       return { kind: 'reject', eap: eapFailure(failId), reason: 'eap-unexpected-type', method };
     const message = decodeMsChapV2PeerMessage(typeData);
@@ -274,7 +276,7 @@ export class EapServer {
     typeData: Buffer,
   ): EapOutcome {
     const method: AuthMethod = 'eap-mschapv2';
-    const successId = next(session.eapId);
+    const successId = session.eapId;
     if (type !== EapType.MsChapV2 || typeData[0] !== MsChapV2OpCode.Success) {
       return { kind: 'reject', eap: eapFailure(successId), reason: 'eap-mschapv2-no-success-ack', method };
     }

@@ -1,0 +1,219 @@
+import { BlockList, isIP } from 'node:net';
+import type { Clock } from '../../runtime/clock.ts';
+import {
+  codePath,
+  isFinalStatus,
+  isNotEnrolledError,
+  sessionPath,
+  tokenPath,
+  MAX_POLL_WAIT_MS,
+  type BeginRequest,
+  type BeginResponse,
+  type CodeResponse,
+  type MfaMethod,
+  type SessionResponse,
+  type TokenResponse,
+} from '../../protocol/mfa-api.ts';
+import { parseCidr } from '../config/cidr.ts';
+import type { MfaSettings } from '../config/mfa-config.ts';
+import { callMfa, type MfaCallResult, type MfaHttpOptions } from './mfa-http.ts';
+import type { MfaCodeSession, MfaContext, MfaDecision, SecondFactor } from './second-factor.ts';
+
+export interface CloudMfaOptions {
+  readonly settings: MfaSettings;
+  /** Service URL (the embedded mock's, when the settings name a tenant file instead). */
+  readonly baseUrl: string;
+  readonly clock: Clock;
+  readonly fetch?: typeof fetch;
+  /** Conditions an operator must hear about: fail-open used, whitelist without NAS-IP-Address. */
+  readonly onWarning?: (code: string, message: string, context: MfaContext) => void;
+}
+
+/** MS-CHAPv2 and EAP cannot carry a typed code (no Access-Challenge round trip for it): only prompts. */
+const PROMPT_ONLY: readonly MfaMethod[] = ['push', 'phone_call'];
+
+function acceptableMethods(context: MfaContext): readonly MfaMethod[] | undefined {
+  return context.method === 'pap' ? undefined : PROMPT_ONLY;
+}
+
+function whitelist(entries: readonly string[]): BlockList {
+  const list = new BlockList();
+  for (const entry of entries) {
+    const cidr = parseCidr(entry);
+    if (cidr !== undefined) list.addSubnet(cidr.address, cidr.prefix, cidr.family);
+  }
+  return list;
+}
+
+const promptOf = (begin: BeginResponse): string => {
+  switch (begin.next) {
+    case 'sms_sent':
+      return `Enter the verification code sent to ${begin.phoneHint ?? 'your phone'}`;
+    case 'enter_token_code':
+      return 'Enter the code shown on your hardware token';
+    default:
+      return 'Enter the verification code from your authenticator app';
+  }
+};
+
+/**
+ * The NPS extension's second factor, against the cloud MFA service's HTTP API: token, begin,
+ * long-poll or code. Settings keep the extension's registry names; errors follow its vocabulary.
+ */
+export class CloudMfa implements SecondFactor {
+  private token: { value: string; expiresAt: number } | undefined;
+  private readonly skipList: BlockList;
+  private readonly http: MfaHttpOptions;
+
+  constructor(private readonly options: CloudMfaOptions) {
+    this.skipList = whitelist(options.settings.IP_WHITELIST);
+    this.http = {
+      baseUrl: options.baseUrl,
+      clock: options.clock,
+      timeoutMs: options.settings.httpTimeoutMs,
+      ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
+    };
+  }
+
+  async verify(context: MfaContext): Promise<MfaDecision> {
+    const { settings } = this.options;
+    if (settings.IP_WHITELIST.length > 0) {
+      if (context.nasIpAddress === undefined) {
+        this.warn('ip-whitelist-no-nas-ip', 'IP_WHITELIST is set but the request has no NAS-IP-Address: MFA is required', context);
+      } else if (isIP(context.nasIpAddress) === 4 && this.skipList.check(context.nasIpAddress, 'ipv4')) {
+        return { kind: 'allow', reason: 'ip-whitelisted' };
+      }
+    }
+    const userId = this.userId(context);
+    if (userId === undefined) return this.serviceFailure('UserNotFound', 'no UPN or alternate login id to identify the user', context, true);
+    const token = await this.bearer();
+    if (token.kind !== 'ok') return this.failure(token, context);
+    const request: BeginRequest = {
+      user: userId,
+      method: 'default',
+      preferAppCode: settings.OVERRIDE_NUMBER_MATCHING_WITH_OTP,
+      ...(acceptableMethods(context) !== undefined ? { acceptableMethods: acceptableMethods(context) } : {}),
+      context: {
+        ...(context.nasIpAddress !== undefined ? { nasIp: context.nasIpAddress } : {}),
+        ...(context.callingStationId !== undefined ? { callingStationId: context.callingStationId } : {}),
+        nasIdentifier: context.client,
+      },
+    };
+    const begun = await callMfa<BeginResponse>(this.http, 'POST', '/mfa/v1/authentications', request, token.body);
+    if (begun.kind !== 'ok') return this.failure(begun, context);
+    const begin = begun.body;
+    if (begin.next === 'push_sent' || begin.next === 'call_placed') return this.awaitDecision(begin, token.body, context);
+    if (context.method !== 'pap') {
+      return { kind: 'deny', reason: 'REQUEST_MISSING_CODE', mfaMethod: begin.method };
+    }
+    return {
+      kind: 'challenge',
+      prompt: promptOf(begin),
+      session: { sessionId: begin.sessionId, mfaMethod: begin.method, userId },
+    };
+  }
+
+  async submitCode(context: MfaContext, session: MfaCodeSession, code: string): Promise<MfaDecision> {
+    const token = await this.bearer();
+    if (token.kind !== 'ok') return this.failure(token, context);
+    const result = await callMfa<CodeResponse>(this.http, 'POST', codePath(session.sessionId), { code }, token.body);
+    if (result.kind !== 'ok') return this.failure(result, context, session.mfaMethod);
+    const verdict = result.body;
+    if (verdict.verdict === 'accepted') return { kind: 'allow', reason: 'mfa-code-accepted', mfaMethod: session.mfaMethod };
+    return { kind: 'deny', reason: verdict.resultCode ?? `mfa-code-${verdict.verdict}`, mfaMethod: session.mfaMethod };
+  }
+
+  /** Long-polls until the user answers, the service gives up, or approvalTimeoutMs runs out. */
+  private async awaitDecision(begin: BeginResponse, token: string, context: MfaContext): Promise<MfaDecision> {
+    const { clock, settings } = this.options;
+    const deadline = clock.now() + settings.approvalTimeoutMs;
+    const mfaMethod = begin.method;
+    for (let polls = 0; polls < 1000; polls++) {
+      const remaining = deadline - clock.now();
+      if (remaining <= 0) return { kind: 'deny', reason: 'mfa-timeout', mfaMethod };
+      const wait = Math.min(remaining, MAX_POLL_WAIT_MS);
+      const polled = await callMfa<SessionResponse>(
+        this.http,
+        'GET',
+        sessionPath(begin.sessionId, wait),
+        undefined,
+        token,
+        wait + settings.httpTimeoutMs,
+      );
+      if (polled.kind !== 'ok') return this.failure(polled, context, mfaMethod);
+      const status = polled.body.status;
+      if (!isFinalStatus(status)) continue;
+      switch (status) {
+        case 'approved':
+          return { kind: 'allow', reason: 'mfa-approved', mfaMethod };
+        case 'denied':
+          return { kind: 'deny', reason: 'mfa-denied', mfaMethod };
+        case 'fraud_reported':
+          return { kind: 'deny', reason: 'mfa-fraud-reported', mfaMethod };
+        case 'timed_out':
+          return { kind: 'deny', reason: 'mfa-timeout', mfaMethod };
+        default:
+          return { kind: 'deny', reason: `mfa-${status}`, mfaMethod };
+      }
+    }
+    return { kind: 'deny', reason: 'mfa-timeout', mfaMethod };
+  }
+
+  private userId(context: MfaContext): string | undefined {
+    const attribute = this.options.settings.LDAP_ALTERNATE_LOGINID_ATTRIBUTE;
+    if (attribute !== undefined) {
+      const value = context.user.attributes[attribute.toLowerCase()]?.[0];
+      if (value !== undefined && value !== '') return value;
+      this.warn('alternate-login-id-missing', `user has no ${attribute}; identifying by UPN instead`, context);
+    }
+    return context.user.userPrincipalName;
+  }
+
+  private async bearer(): Promise<MfaCallResult<string>> {
+    const now = this.options.clock.now();
+    // Renew a minute early so a token never expires between begin and the last poll.
+    if (this.token !== undefined && this.token.expiresAt - 60_000 > now) return { kind: 'ok', status: 200, body: this.token.value };
+    const { settings } = this.options;
+    const result = await callMfa<TokenResponse>(this.http, 'POST', tokenPath(settings.tenantId), {
+      clientCertificateThumbprint: settings.clientCertificate,
+    });
+    if (result.kind !== 'ok') return result;
+    this.token = { value: result.body.accessToken, expiresAt: now + result.body.expiresInSeconds * 1000 };
+    return { kind: 'ok', status: result.status, body: result.body.accessToken };
+  }
+
+  private failure(result: Exclude<MfaCallResult<unknown>, { kind: 'ok' }>, context: MfaContext, mfaMethod?: string): MfaDecision {
+    if (result.kind === 'service-error') {
+      // A refused token must not be reused on the next login.
+      if (result.code === 'ESTS_TOKEN_ERROR') this.token = undefined;
+      return this.serviceFailure(result.code, result.message, context, isNotEnrolledError(result.code), mfaMethod);
+    }
+    return this.unavailable(result.code, result.message, context);
+  }
+
+  private serviceFailure(code: string, message: string, context: MfaContext, notEnrolled: boolean, mfaMethod?: string): MfaDecision {
+    const method = mfaMethod !== undefined ? { mfaMethod } : {};
+    if (notEnrolled) {
+      // REQUIRE_USER_MATCH=FALSE lets users without MFA through, as the extension documents.
+      return this.options.settings.REQUIRE_USER_MATCH
+        ? { kind: 'deny', reason: code, ...method }
+        : { kind: 'allow', reason: `user-not-enrolled-allowed (${code})`, ...method };
+    }
+    if (code === 'ServiceUnavailable' || code === 'ESTS_TOKEN_ERROR') return this.unavailable(code, message, context, mfaMethod);
+    return { kind: 'deny', reason: code, ...method };
+  }
+
+  /** The service could not decide: fail closed, or open when the administrator chose so, loudly. */
+  private unavailable(code: string, message: string, context: MfaContext, mfaMethod?: string): MfaDecision {
+    const method = mfaMethod !== undefined ? { mfaMethod } : {};
+    if (this.options.settings.failMode === 'fail-open') {
+      this.warn('mfa-fail-open', `MFA service failed (${code}: ${message}); FAIL-OPEN: login allowed without a second factor`, context);
+      return { kind: 'allow', reason: `fail-open: ${code}`, ...method };
+    }
+    return { kind: 'deny', reason: `mfa-unavailable: ${code}: ${message}`, ...method };
+  }
+
+  private warn(code: string, message: string, context: MfaContext): void {
+    this.options.onWarning?.(code, message, context);
+  }
+}

@@ -1,0 +1,248 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { eapIdentityResponse } from '../../../protocol/auth/index.ts';
+import { PacketCode, type AttributeInput, type BuiltPacket } from '../../../protocol/index.ts';
+import { VirtualClock } from '../../../runtime/clock.ts';
+import { MemoryNetwork } from '../../../runtime/memory-transport.ts';
+import { openAccountingStore, type AccountingStore } from '../../../reference/accounting/index.ts';
+import { formatConfigIssues } from '../../../reference/config/issues.ts';
+import { normaliseServerConfig } from '../../../reference/config/server-config.ts';
+import type { LookupResult } from '../../../reference/directory/types.ts';
+import { ServerEvents, type ServerEventMap } from '../../../reference/events.ts';
+import { ReferenceServer } from '../../../reference/server.ts';
+import { MemoryDirectory } from '../../support/memory-directory.ts';
+import { RadiusTestClient } from '../../support/radius-test-client.ts';
+
+const SECRET = 'testing123';
+const START = 1_700_000_000_000;
+
+/** A directory with a bug: looking up `boom` throws instead of answering. */
+class ThrowingDirectory extends MemoryDirectory {
+  override findUser(userName: string): Promise<LookupResult> {
+    if (userName === 'boom') return Promise.reject(new Error('directory bug'));
+    return super.findUser(userName);
+  }
+}
+
+interface Fixture {
+  readonly clock: VirtualClock;
+  readonly directory: MemoryDirectory;
+  readonly server: ReferenceServer;
+  readonly client: RadiusTestClient;
+  readonly access: ServerEventMap['access'][];
+  readonly dropped: ServerEventMap['packet-dropped'][];
+  readonly errors: ServerEventMap['error'][];
+  send(built: BuiltPacket): Promise<void>;
+  at(ms: number): Promise<void>;
+}
+
+const open: { server: ReferenceServer; accounting: AccountingStore }[] = [];
+
+afterEach(async () => {
+  for (const { server, accounting } of open.splice(0)) {
+    await server.close();
+    accounting.close();
+  }
+});
+
+async function start(overrides: Record<string, unknown> = {}, throwing = false): Promise<Fixture> {
+  const clock = new VirtualClock(START);
+  const network = new MemoryNetwork(clock);
+  const users = [
+    { name: 'alice', password: 'alice-pw' },
+    { name: 'bob', password: 'bob-pw' },
+  ];
+  const directory = throwing
+    ? new ThrowingDirectory({ clock, users })
+    : new MemoryDirectory({ clock, users });
+  const normalised = normaliseServerConfig({
+    clients: [{ name: 'vpn', address: '127.0.0.1', secret: SECRET }],
+    directory: { url: 'ldap://127.0.0.1:389' },
+    ...overrides,
+  });
+  if (!normalised.ok) throw new Error(formatConfigIssues(normalised.issues));
+  const events = new ServerEvents();
+  const access: ServerEventMap['access'][] = [];
+  const dropped: ServerEventMap['packet-dropped'][] = [];
+  const errors: ServerEventMap['error'][] = [];
+  events.on('access', (event) => access.push(event));
+  events.on('packet-dropped', (event) => dropped.push(event));
+  events.on('error', (event) => errors.push(event));
+  const accounting = openAccountingStore(':memory:');
+  const server = await ReferenceServer.start({
+    config: normalised.config,
+    transport: network,
+    clock,
+    directory,
+    accounting,
+    events,
+  });
+  open.push({ server, accounting });
+  const [endpoint] = server.endpoints('auth');
+  if (endpoint === undefined) throw new Error('no auth endpoint');
+  const client = await RadiusTestClient.open({ transport: network, clock, server: endpoint, secret: SECRET });
+  return {
+    clock,
+    directory,
+    server,
+    client,
+    access,
+    dropped,
+    errors,
+    async send(built) {
+      await client.send(built.bytes);
+      await clock.advance(0);
+    },
+    async at(ms) {
+      await clock.advanceTo(START + ms);
+    },
+  };
+}
+
+const pap = (user: string, password: string): AttributeInput[] => [
+  { name: 'User-Name', value: user },
+  { name: 'User-Password', value: password },
+];
+
+describe('no head-of-line blocking', () => {
+  it("a 10 s lookup for alice does not delay bob's answer", async () => {
+    const f = await start();
+    f.directory.setLatency('alice', 10_000);
+    const slow = f.client.accessRequest(pap('alice', 'alice-pw'));
+    const fast = f.client.accessRequest(pap('bob', 'bob-pw'));
+    await f.send(slow);
+    await f.at(1_000);
+    await f.send(fast);
+    const bobReply = f.client.repliesTo(fast)[0];
+    expect(bobReply?.packet.code).toBe(PacketCode.AccessAccept);
+    expect(bobReply?.receivedAt).toBe(START + 1_000);
+    expect(f.client.repliesTo(slow)).toHaveLength(0);
+    expect(f.server.stats().inFlight).toBe(1);
+
+    await f.at(10_000);
+    const aliceReply = f.client.repliesTo(slow)[0];
+    expect(aliceReply?.packet.code).toBe(PacketCode.AccessAccept);
+    expect(aliceReply?.receivedAt).toBe(START + 10_000);
+    expect(f.access.map((event) => [event.userName, event.durationMs])).toEqual([
+      ['bob', 0],
+      ['alice', 10_000],
+    ]);
+    expect(f.server.stats().inFlight).toBe(0);
+  });
+
+  it('many slow logins in flight at once are all answered when their lookups end', async () => {
+    const f = await start();
+    f.directory.setLatency('alice', 8_000);
+    const requests = Array.from({ length: 50 }, () => f.client.accessRequest(pap('alice', 'alice-pw')));
+    for (const request of requests) await f.client.send(request.bytes);
+    await f.at(0);
+    const bob = f.client.accessRequest(pap('bob', 'bob-pw'));
+    await f.send(bob);
+    expect(f.client.repliesTo(bob)).toHaveLength(1);
+    expect(f.server.stats().inFlight).toBe(50);
+    await f.at(8_000);
+    expect(requests.every((request) => f.client.repliesTo(request).length === 1)).toBe(true);
+  });
+});
+
+describe('reject delay', () => {
+  it('delays Access-Reject on the clock without holding up other answers', async () => {
+    const f = await start({ rejectDelayMs: 1_000 });
+    const wrong = f.client.accessRequest(pap('alice', 'nope'));
+    const right = f.client.accessRequest(pap('bob', 'bob-pw'));
+    await f.send(wrong);
+    await f.send(right);
+    expect(f.client.repliesTo(right)[0]?.receivedAt).toBe(START);
+    expect(f.client.repliesTo(wrong)).toHaveLength(0);
+    // A retransmission during the delay is still in flight: discarded, not answered twice.
+    await f.at(500);
+    await f.send(wrong);
+    await f.at(1_000);
+    const replies = f.client.repliesTo(wrong);
+    expect(replies.map((reply) => [reply.packet.code, reply.receivedAt])).toEqual([
+      [PacketCode.AccessReject, START + 1_000],
+    ]);
+  });
+});
+
+describe('directory unavailable', () => {
+  it('rejects by default, and serves again when the directory is back', async () => {
+    const f = await start();
+    f.directory.unavailable = true;
+    const down = f.client.accessRequest(pap('alice', 'alice-pw'));
+    await f.send(down);
+    expect(f.client.repliesTo(down)[0]?.packet.code).toBe(PacketCode.AccessReject);
+    expect(f.access[0]?.reason).toMatch(/^directory-unavailable/);
+
+    f.directory.unavailable = false;
+    const up = f.client.accessRequest(pap('alice', 'alice-pw'));
+    await f.send(up);
+    expect(f.client.repliesTo(up)[0]?.packet.code).toBe(PacketCode.AccessAccept);
+  });
+
+  it("onUnavailable: 'discard' stays silent, counts it, and keeps serving other users", async () => {
+    const f = await start({ directory: { url: 'ldap://127.0.0.1:389', onUnavailable: 'discard' } });
+    // alice's lookups time out after 5 s; bob's directory entries answer at once.
+    f.directory.setLatency('alice', 5_000);
+    f.directory.unavailableUsers.add('alice');
+    const alice = f.client.accessRequest(pap('alice', 'alice-pw'));
+    await f.send(alice);
+    for (const t of [1_000, 2_000, 3_000]) {
+      await f.at(t);
+      const bob = f.client.accessRequest(pap('bob', 'bob-pw'));
+      await f.send(bob);
+      expect(f.client.repliesTo(bob)[0]?.packet.code).toBe(PacketCode.AccessAccept);
+    }
+    await f.at(60_000);
+    expect(f.client.repliesTo(alice)).toHaveLength(0);
+    expect(f.server.stats().access).toMatchObject({ accept: 3, discard: 1, reject: 0 });
+    expect(f.server.stats().dropped).toEqual({ 'directory-unavailable': 1 });
+    expect(f.dropped[0]).toMatchObject({ reason: 'directory-unavailable', client: 'vpn' });
+
+    // EAP also stays silent rather than failing the conversation.
+    const eap = f.client.accessRequest([
+      { name: 'User-Name', value: 'alice' },
+      { name: 'EAP-Message', value: eapIdentityResponse(0, 'alice') },
+    ]);
+    await f.send(eap);
+    // The Identity round needs no directory; the challenge comes back.
+    expect(f.client.repliesTo(eap)[0]?.packet.code).toBe(PacketCode.AccessChallenge);
+  });
+
+  it("with 'discard', a retransmission inside the window stays discarded without asking the directory again", async () => {
+    const f = await start({ directory: { url: 'ldap://127.0.0.1:389', onUnavailable: 'discard' } });
+    f.directory.unavailable = true;
+    const request = f.client.accessRequest(pap('alice', 'alice-pw'));
+    await f.send(request);
+    await f.at(2_000);
+    f.directory.unavailable = false;
+    await f.send(request);
+    expect(f.client.repliesTo(request)).toHaveLength(0);
+    expect(f.directory.count('find', 'alice')).toBe(1);
+    expect(f.server.stats().duplicates.discardedRecentlyDropped).toBe(1);
+    // A fresh attempt (new authenticator) goes through.
+    const retry = f.client.accessRequest(pap('alice', 'alice-pw'));
+    await f.send(retry);
+    expect(f.client.repliesTo(retry)[0]?.packet.code).toBe(PacketCode.AccessAccept);
+  });
+});
+
+describe('internal errors', () => {
+  it('a throwing directory drops that request as internal-error, emits error, and the server goes on', async () => {
+    const f = await start({}, true);
+    const boom = f.client.accessRequest(pap('boom', 'x'));
+    await f.send(boom);
+    expect(f.client.repliesTo(boom)).toHaveLength(0);
+    expect(f.server.stats().dropped).toEqual({ 'internal-error': 1 });
+    expect(f.errors[0]?.message).toBe('directory bug');
+    expect(f.server.stats().inFlight).toBe(0);
+
+    const fine = f.client.accessRequest(pap('bob', 'bob-pw'));
+    await f.send(fine);
+    expect(f.client.repliesTo(fine)[0]?.packet.code).toBe(PacketCode.AccessAccept);
+
+    // The failed request's entry was closed, not left in flight: after the window it is retried.
+    await f.at(10_000);
+    await f.send(boom);
+    expect(f.server.stats().dropped).toEqual({ 'internal-error': 2 });
+  });
+});
