@@ -4,9 +4,17 @@ import { UdpTransport } from '../runtime/udp-transport.ts';
 import { openAccountingStore, type AccountingStore } from '../reference/accounting/index.ts';
 import type { ServerConfig } from '../reference/config/server-config.ts';
 import { LdapDirectory } from '../reference/directory/ldap-directory.ts';
-import type { ServerEvents } from '../reference/events.ts';
+import { ServerEvents } from '../reference/events.ts';
 import { ReferenceServer } from '../reference/server.ts';
+import { CloudMfa } from '../reference/mfa/cloud-mfa.ts';
 import { startLdapStub, type LdapStub } from '../simulators/ldap/index.ts';
+import {
+  createMfaMock,
+  loadTenantFile,
+  serveMfaMock,
+  type MfaHttpServer,
+  type MfaMock,
+} from '../simulators/mfa/index.ts';
 
 // The one place where the reference server meets the simulators (reference/ and simulators/ never
 // import each other): `radmfa serve`, `npm start` and integration tests compose a stack here.
@@ -15,6 +23,10 @@ export interface Stack {
   readonly server: ReferenceServer;
   readonly config: ServerConfig;
   readonly ldapStub?: LdapStub;
+  /** The embedded MFA mock, when the config names a tenant file. */
+  readonly mfaMock?: MfaMock;
+  readonly mfaHttp?: MfaHttpServer;
+  readonly mfaUrl?: string;
   readonly accounting: AccountingStore;
   readonly directoryUrl: string;
   close(): Promise<void>;
@@ -24,6 +36,8 @@ export interface StackOptions {
   readonly clock?: Clock;
   readonly transport?: Transport;
   readonly events?: ServerEvents;
+  /** Replaces fetch for the MFA client (tests that serve the mock in process with msw). */
+  readonly fetch?: typeof fetch;
 }
 
 export async function startStack(config: ServerConfig, options: StackOptions = {}): Promise<Stack> {
@@ -53,14 +67,51 @@ export async function startStack(config: ServerConfig, options: StackOptions = {
     cleanups.push(() => directory.close());
     const accounting = openAccountingStore(config.accounting.path);
     cleanups.push(() => accounting.close());
-    const effective: ServerConfig = { ...config, directory: directoryConfig };
+    let mfaSettings = config.mfa;
+    let mfaMock: MfaMock | undefined;
+    let mfaHttp: MfaHttpServer | undefined;
+    if (mfaSettings.enabled && mfaSettings.embeddedTenant !== undefined) {
+      const tenant = await loadTenantFile(mfaSettings.embeddedTenant);
+      const mock = createMfaMock({ tenant, clock });
+      mfaMock = mock;
+      cleanups.push(() => mock.dispose());
+      const http = await serveMfaMock(mock, { host: '127.0.0.1', port: 0 });
+      mfaHttp = http;
+      cleanups.push(() => http.close());
+      const now = clock.now();
+      const certificate = tenant.certificates.find((c) => c.notAfter === undefined || c.notAfter > now);
+      mfaSettings = {
+        ...mfaSettings,
+        serviceUrl: mfaSettings.serviceUrl || http.url,
+        tenantId: mfaSettings.tenantId || tenant.id,
+        clientCertificate: mfaSettings.clientCertificate || (certificate?.thumbprint ?? ''),
+      };
+    }
+    const effective: ServerConfig = { ...config, directory: directoryConfig, mfa: mfaSettings };
+    const events = options.events ?? new ServerEvents();
+    const secondFactor = mfaSettings.enabled
+      ? new CloudMfa({
+          settings: mfaSettings,
+          baseUrl: mfaSettings.serviceUrl,
+          clock,
+          ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
+          onWarning: (code, message, context) =>
+            events.emit('warning', {
+              code,
+              message,
+              client: context.client,
+              userName: context.user.accountName,
+            }),
+        })
+      : undefined;
     const server = await ReferenceServer.start({
       config: effective,
       transport,
       clock,
       directory,
       accounting,
-      ...(options.events !== undefined ? { events: options.events } : {}),
+      events,
+      ...(secondFactor !== undefined ? { secondFactor } : {}),
     });
     cleanups.push(() => server.close());
     return {
@@ -69,6 +120,9 @@ export async function startStack(config: ServerConfig, options: StackOptions = {
       accounting,
       directoryUrl,
       ...(ldapStub !== undefined ? { ldapStub } : {}),
+      ...(mfaMock !== undefined ? { mfaMock } : {}),
+      ...(mfaHttp !== undefined ? { mfaHttp } : {}),
+      ...(mfaSettings.enabled ? { mfaUrl: mfaSettings.serviceUrl } : {}),
       close: closeAll,
     };
   } catch (error) {

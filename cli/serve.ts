@@ -25,9 +25,14 @@ interface ServeArgs {
   readonly logLevel: string;
 }
 
-function parseServeArgs(
-  argv: readonly string[],
-): { ok: true; args: ServeArgs } | { ok: false; issues: ConfigIssue[] } {
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/**
+ * The arguments that parsed, and an issue for each that did not. `args` is absent only when the
+ * command line cannot be read at all (an unknown option); otherwise the config file is still
+ * checked, so one run reports the mistakes of both.
+ */
+function parseServeArgs(argv: readonly string[]): { args?: ServeArgs; issues: ConfigIssue[] } {
   const issues: ConfigIssue[] = [];
   let values: Record<string, string | boolean | undefined>;
   try {
@@ -45,7 +50,6 @@ function parseServeArgs(
     }).values;
   } catch (error) {
     return {
-      ok: false,
       issues: [
         { field: 'arguments', message: (error as Error).message, fix: serveUsage.split('\n')[0] ?? '' },
       ],
@@ -65,15 +69,28 @@ function parseServeArgs(
     }
     return n;
   };
+  const authPort = port('auth-port');
+  const acctPort = port('acct-port');
+  const adminPort = port('admin-port');
+  let logLevel = typeof values['log-level'] === 'string' ? values['log-level'] : 'info';
+  // pino throws on a level it does not know; that is a usage mistake, not a crash.
+  if (!logLevels.includes(logLevel)) {
+    issues.push({
+      field: '--log-level',
+      message: `"${logLevel}" is not a log level`,
+      fix: `use one of ${logLevels.join(', ')}`,
+    });
+    logLevel = 'info';
+  }
   const args: ServeArgs = {
     ...(typeof values.config === 'string' ? { config: values.config } : {}),
     ...(typeof values.host === 'string' ? { host: values.host } : {}),
-    ...(port('auth-port') !== undefined ? { authPort: port('auth-port') } : {}),
-    ...(port('acct-port') !== undefined ? { acctPort: port('acct-port') } : {}),
-    ...(port('admin-port') !== undefined ? { adminPort: port('admin-port') } : {}),
-    logLevel: typeof values['log-level'] === 'string' ? values['log-level'] : 'info',
+    ...(authPort !== undefined ? { authPort } : {}),
+    ...(acctPort !== undefined ? { acctPort } : {}),
+    ...(adminPort !== undefined ? { adminPort } : {}),
+    logLevel,
   };
-  return issues.length > 0 ? { ok: false, issues } : { ok: true, args };
+  return { args, issues };
 }
 
 /** Config from the file (or the embedded default) with command-line overrides applied. */
@@ -116,11 +133,10 @@ export async function runServe(argv: readonly string[], signal?: AbortSignal): P
     return ExitCode.Ok;
   }
   const parsed = parseServeArgs(argv);
-  const resolved = parsed.ok ? resolveServeConfig(parsed.args) : parsed;
-  if (!resolved.ok || !parsed.ok) {
-    process.stderr.write(
-      `radmfa serve: invalid configuration\n${formatConfigIssues(resolved.ok ? [] : resolved.issues)}\n`,
-    );
+  const resolved = parsed.args !== undefined ? resolveServeConfig(parsed.args) : undefined;
+  const issues = [...parsed.issues, ...(resolved !== undefined && !resolved.ok ? resolved.issues : [])];
+  if (parsed.args === undefined || resolved === undefined || !resolved.ok || issues.length > 0) {
+    process.stderr.write(`radmfa serve: invalid configuration\n${formatConfigIssues(issues)}\n`);
     return ExitCode.InvalidConfig;
   }
   const { config } = resolved;
@@ -160,6 +176,7 @@ export async function runServe(argv: readonly string[], signal?: AbortSignal): P
         ? { admin: { address: adminAddress.address, port: adminAddress.port } }
         : {}),
       directory: stack.directoryUrl,
+      ...(stack.mfaUrl !== undefined ? { mfa: stack.mfaUrl } : {}),
       duplicates: config.duplicates.profile.name,
       accounting: stack.accounting.path,
     })}\n`,
