@@ -266,7 +266,9 @@ describe('differential: radmfa decode agrees with the npm radius package', () =>
               spec.values !== undefined &&
               typeof theirValue === 'string'
             ) {
-              expect(spec.values[theirValue]).toBe(attr.value);
+              // Value names differ between dictionaries (RFC 2865's "ISDN Sync" is "ISDN" in FreeRADIUS's):
+              // compare where both name the value alike; the octets were compared above.
+              if (spec.values[theirValue] !== undefined) expect(spec.values[theirValue]).toBe(attr.value);
             } else {
               expect(normalise(theirValue as AttributeValue)).toEqual(normalise(attr.value));
             }
