@@ -30,7 +30,7 @@ export const rfc2868: DictionaryModule = {
       type: 65,
       dataType: 'integer',
       tagged: true,
-      values: { IPv4: 1, IPv6: 2, NSAP: 3, HDLC: 4, BBN_1822: 5, '802': 6, 'E.163': 7, 'E.164': 8 },
+      values: { IPv4: 1, IPv6: 2, NSAP: 3, HDLC: 4, BBN_1822: 5, 'IEEE-802': 6, 'E.163': 7, 'E.164': 8 },
     },
     { name: 'Tunnel-Client-Endpoint', type: 66, dataType: 'string', tagged: true },
     { name: 'Tunnel-Server-Endpoint', type: 67, dataType: 'string', tagged: true },
