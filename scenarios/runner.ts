@@ -1,7 +1,13 @@
 import { base32Decode, totp } from '../protocol/auth/index.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { Transport } from '../runtime/transport.ts';
-import { createNas, type ChallengeResponder, type LoginResult } from '../simulators/nas/index.ts';
+import {
+  createNas,
+  type ChallengePrompt,
+  type ChallengeResponder,
+  type LoginResult,
+} from '../simulators/nas/index.ts';
+import { codeResponder, streamFor } from '../simulators/users/index.ts';
 import {
   RESULT_SCHEMA_VERSION,
   type CaseResult,
@@ -35,18 +41,30 @@ export interface RunOptions {
 }
 
 function responderFor(testCase: LoginCase, options: RunOptions): ChallengeResponder {
+  const read = codeReader(testCase, options);
+  if (testCase.typing === undefined) return (prompt) => Promise.resolve(read(prompt));
+  return codeResponder({
+    behaviour: testCase.typing,
+    clock: options.clock,
+    random: streamFor(1, testCase.user),
+    correctCode: read,
+  });
+}
+
+/** The code the user would read for this prompt: from the app, the SMS outbox, or the case itself. */
+function codeReader(testCase: LoginCase, options: RunOptions): (prompt: ChallengePrompt) => string | null {
   return (prompt) => {
     const code = testCase.code;
-    if (code === undefined || prompt.attempt > 1) return Promise.resolve(null);
+    if (code === undefined || prompt.attempt > 1) return null;
     switch (code.kind) {
       case 'fixed':
-        return Promise.resolve(code.code);
+        return code.code;
       case 'totp': {
         const key = base32Decode(code.secretBase32);
-        return Promise.resolve(key.ok ? totp(key.value, options.clock.now()) : null);
+        return key.ok ? totp(key.value, options.clock.now()) : null;
       }
       case 'sms':
-        return Promise.resolve(options.mfa?.smsCodeFor(testCase.user) ?? null);
+        return options.mfa?.smsCodeFor(testCase.user) ?? null;
     }
   };
 }

@@ -1,4 +1,5 @@
 import type { LoginMethod, LoginOutcome, RetryPolicyInput } from '../simulators/nas/index.ts';
+import type { CodeBehaviour } from '../simulators/users/index.ts';
 
 /** How the simulated user answers an MFA code prompt. */
 export type CodeAnswer =
@@ -16,6 +17,8 @@ export interface LoginCase {
   readonly password: string;
   readonly method: LoginMethod;
   readonly code?: CodeAnswer;
+  /** How the user types the code (typing time, mistakes, giving up); default: at once, correctly. */
+  readonly typing?: CodeBehaviour;
   /** NAS vendor profile (default rfc5080) and overrides. */
   readonly nasProfile?: string;
   readonly nasPolicy?: RetryPolicyInput;

@@ -56,6 +56,7 @@ export const demoSuite: Suite = {
       password: PASSWORD,
       method: 'pap',
       code: { kind: 'totp', secretBase32: 'JBSWY3DPEHPK3PXP' },
+      typing: { typingTime: { kind: 'fixed', ms: 2_000 }, wrongCodeProbability: 0, giveUpProbability: 0 },
       expect: { outcome: 'accept', mfaPrompts: 1 },
     },
     {
@@ -103,6 +104,11 @@ export const demoSuite: Suite = {
       password: PASSWORD,
       method: 'pap',
       code: { kind: 'sms' },
+      typing: {
+        typingTime: { kind: 'uniform', minMs: 1_000, maxMs: 3_000 },
+        wrongCodeProbability: 0,
+        giveUpProbability: 0,
+      },
       expect: { outcome: 'accept', mfaPrompts: 1 },
     },
     {

@@ -5,3 +5,4 @@ export * from './config-issue.ts';
 export * from './durations.ts';
 export * from './parse.ts';
 export * from './random.ts';
+export * from './code-responder.ts';
