@@ -44,8 +44,9 @@ export function readConfigFile(path: string): LoadedFile {
 function resolvePaths(value: unknown, base: string): unknown {
   if (!isPlainObject(value)) return value;
   const out: Record<string, unknown> = { ...value };
+  // An empty path stays empty, so validation reports it instead of it becoming the file's directory.
   const at = (v: unknown): unknown =>
-    typeof v === 'string' && v !== ':memory:' && !isAbsolute(v) ? resolve(base, v) : v;
+    typeof v === 'string' && v !== '' && v !== ':memory:' && !isAbsolute(v) ? resolve(base, v) : v;
   if (isPlainObject(out.directory) && isPlainObject(out.directory.embedded)) {
     out.directory = {
       ...out.directory,

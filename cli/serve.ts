@@ -158,14 +158,24 @@ export async function runServe(argv: readonly string[], signal?: AbortSignal): P
       'MFA FAIL-OPEN MODE: logins are accepted without a second factor when the MFA service fails',
     );
   }
-  const admin =
-    config.admin !== undefined
-      ? await startAdminServer(config.admin.host, config.admin.port, metrics, () => ({
-          auth: stack?.server.endpoints('auth'),
-          acct: stack?.server.endpoints('acct'),
-          inFlight: stack?.server.stats().inFlight,
-        }))
-      : undefined;
+  let admin: Awaited<ReturnType<typeof startAdminServer>> | undefined;
+  try {
+    admin =
+      config.admin !== undefined
+        ? await startAdminServer(config.admin.host, config.admin.port, metrics, () => ({
+            auth: stack?.server.endpoints('auth'),
+            acct: stack?.server.endpoints('acct'),
+            inFlight: stack?.server.stats().inFlight,
+          }))
+        : undefined;
+  } catch (error) {
+    // A busy admin port is a start failure like a busy RADIUS port: say so and release the sockets.
+    log.error({ event: 'start-failed', error: (error as Error).message }, 'could not start the admin port');
+    process.stderr.write(`radmfa serve: could not start the admin port: ${(error as Error).message}\n`);
+    await stack.close();
+    log.flush();
+    return ExitCode.Failure;
+  }
   const adminAddress = admin?.address();
   process.stdout.write(
     `${JSON.stringify({
