@@ -1,0 +1,122 @@
+// The server's LDAP client (ldapts) against the directory stub over real TCP: lookups, account
+// states, binds, and what a down, hanging or refusing directory becomes.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { normaliseServerConfig, type DirectoryConfig } from '../../../reference/config/server-config.ts';
+import {
+  LdapDirectory,
+  escapeFilterValue,
+  stripNetbiosDomain,
+} from '../../../reference/directory/ldap-directory.ts';
+import { accountState, filetimeToMs } from '../../../reference/directory/account-state.ts';
+import type { DirectoryUser } from '../../../reference/directory/types.ts';
+import { ntPasswordHash } from '../../../protocol/auth/index.ts';
+import { SystemClock } from '../../../runtime/clock.ts';
+import { startLdapStub, type LdapStub } from '../../../simulators/ldap/index.ts';
+import { demoDirectoryFixture } from '../../../cli/embedded.ts';
+
+function directoryConfig(stub: LdapStub, timeoutMs = 400): DirectoryConfig {
+  const result = normaliseServerConfig({
+    clients: [{ address: '127.0.0.1', secret: 's' }],
+    directory: {
+      url: stub.url,
+      bindDn: stub.serviceAccount.dn,
+      bindPassword: stub.serviceAccount.password,
+      baseDn: stub.baseDn,
+      timeoutMs,
+    },
+  });
+  if (!result.ok) throw new Error(JSON.stringify(result.issues));
+  return result.config.directory;
+}
+
+describe('LdapDirectory against the LDAP stub', () => {
+  let stub: LdapStub;
+  let directory: LdapDirectory;
+
+  beforeAll(async () => {
+    stub = await startLdapStub({ fixturePath: demoDirectoryFixture });
+    directory = new LdapDirectory({ config: directoryConfig(stub), url: stub.url, clock: new SystemClock() });
+  });
+
+  afterAll(async () => {
+    await directory?.close();
+    await stub?.stop();
+  });
+
+  async function found(name: string): Promise<DirectoryUser> {
+    const result = await directory.findUser(name);
+    if (result.kind !== 'found') throw new Error(`${name}: ${result.kind}`);
+    return result.user;
+  }
+
+  it('finds a user by sAMAccountName, by UPN and by DOMAIN\\name, with groups and the NT hash', async () => {
+    const alice = await found('alice');
+    expect(alice.userPrincipalName).toBe('alice@radmfa.test');
+    expect(alice.groups).toEqual(expect.arrayContaining(['VPN-Users', 'VPN-Admins']));
+    expect(alice.ntHash?.equals(ntPasswordHash('Passw0rd!'))).toBe(true);
+    expect(alice.cleartextPassword).toBe('Passw0rd!');
+    expect(alice.state).toBe('active');
+    expect((await found('alice@radmfa.test')).dn).toBe(alice.dn);
+    expect((await found('RADMFA\\alice')).dn).toBe(alice.dn);
+    expect((await directory.findUser('nobody')).kind).toBe('not-found');
+  });
+
+  it('reads AD account states: disabled, password expired, locked, expired', async () => {
+    expect((await found('grace')).state).toBe('disabled');
+    expect((await found('heidi')).state).toBe('password-expired');
+    expect((await found('mallory')).state).toBe('locked');
+    expect((await found('oscar')).state).toBe('expired');
+  });
+
+  it('escapes filter metacharacters instead of letting a User-Name widen the search', async () => {
+    expect(escapeFilterValue('a*)(uid=*')).toBe('a\\2a\\29\\28uid=\\2a');
+    expect((await directory.findUser('*')).kind).toBe('not-found');
+    expect(stripNetbiosDomain('CORP\\bob')).toBe('bob');
+  });
+
+  it('binds as the user for PAP: right password ok, wrong and empty refused', async () => {
+    const alice = await found('alice');
+    expect(await directory.bindAsUser(alice, 'Passw0rd!')).toBe('ok');
+    expect(await directory.bindAsUser(alice, 'wrong')).toBe('invalid-credentials');
+    expect(await directory.bindAsUser(alice, '')).toBe('invalid-credentials');
+  });
+
+  it('a directory that is down, hangs or refuses binds is "unavailable", then recovers', async () => {
+    await stub.setFaults({ down: true });
+    const down = await directory.findUser('alice');
+    expect(down.kind).toBe('unavailable');
+    await stub.clearFaults();
+    expect((await directory.findUser('alice')).kind).toBe('found');
+
+    await stub.setFaults({ hang: ['search'] });
+    const started = Date.now();
+    const hung = await directory.findUser('bob');
+    expect(hung.kind).toBe('unavailable');
+    if (hung.kind === 'unavailable') expect(hung.reason).toMatch(/400 ms/);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await stub.clearFaults();
+    expect((await directory.findUser('bob')).kind).toBe('found');
+
+    const alice = await found('alice');
+    await stub.setFaults({ refuseBinds: true });
+    const refused = await directory.bindAsUser(alice, 'Passw0rd!');
+    expect(typeof refused === 'object' && 'unavailable' in refused).toBe(true);
+    await stub.clearFaults();
+  });
+});
+
+describe('account state rules (MS-ADTS userAccountControl and FILETIME)', () => {
+  const now = Date.UTC(2026, 0, 1);
+  it('never-expiring values and the order of checks', () => {
+    expect(filetimeToMs('0')).toBeUndefined();
+    expect(filetimeToMs('9223372036854775807')).toBeUndefined();
+    expect(filetimeToMs('116444736000000000')).toBe(0);
+    expect(accountState({ useraccountcontrol: ['514'], lockouttime: ['1'] }, now)).toBe('disabled');
+    expect(accountState({ useraccountcontrol: ['512'], lockouttime: ['1'] }, now)).toBe('locked');
+    expect(accountState({ useraccountcontrol: ['512'], accountexpires: ['116444736000000000'] }, now)).toBe(
+      'expired',
+    );
+    expect(accountState({ useraccountcontrol: ['512'], pwdlastset: ['0'] }, now)).toBe('password-expired');
+    expect(accountState({ useraccountcontrol: ['512'] }, now)).toBe('active');
+  });
+});
