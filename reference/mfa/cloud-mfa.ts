@@ -62,6 +62,7 @@ const promptOf = (begin: BeginResponse): string => {
  */
 export class CloudMfa implements SecondFactor {
   private token: { value: string; expiresAt: number } | undefined;
+  private tokenRequest: Promise<MfaCallResult<string>> | undefined;
   private readonly skipList: BlockList;
   private readonly http: MfaHttpOptions;
 
@@ -79,13 +80,23 @@ export class CloudMfa implements SecondFactor {
     const { settings } = this.options;
     if (settings.IP_WHITELIST.length > 0) {
       if (context.nasIpAddress === undefined) {
-        this.warn('ip-whitelist-no-nas-ip', 'IP_WHITELIST is set but the request has no NAS-IP-Address: MFA is required', context);
+        this.warn(
+          'ip-whitelist-no-nas-ip',
+          'IP_WHITELIST is set but the request has no NAS-IP-Address: MFA is required',
+          context,
+        );
       } else if (isIP(context.nasIpAddress) === 4 && this.skipList.check(context.nasIpAddress, 'ipv4')) {
         return { kind: 'allow', reason: 'ip-whitelisted' };
       }
     }
     const userId = this.userId(context);
-    if (userId === undefined) return this.serviceFailure('UserNotFound', 'no UPN or alternate login id to identify the user', context, true);
+    if (userId === undefined)
+      return this.serviceFailure(
+        'UserNotFound',
+        'no UPN or alternate login id to identify the user',
+        context,
+        true,
+      );
     const token = await this.bearer();
     if (token.kind !== 'ok') return this.failure(token, context);
     const request: BeginRequest = {
@@ -99,10 +110,16 @@ export class CloudMfa implements SecondFactor {
         nasIdentifier: context.client,
       },
     };
-    const begun = await callMfa<BeginResponse>(this.http, 'POST', '/mfa/v1/authentications', request, token.body);
+    const begun = await callMfa<BeginResponse>(
+      this.http,
+      'POST',
+      '/mfa/v1/authentications',
+      request,
+      token.body,
+    );
     if (begun.kind !== 'ok') return this.failure(begun, context);
     const begin = begun.body;
-    if (begin.next === 'push_sent' || begin.next === 'call_placed') return this.awaitDecision(begin, token.body, context);
+    if (begin.next === 'push_sent' || begin.next === 'call_placed') return this.awaitDecision(begin, context);
     if (context.method !== 'pap') {
       return { kind: 'deny', reason: 'REQUEST_MISSING_CODE', mfaMethod: begin.method };
     }
@@ -116,15 +133,26 @@ export class CloudMfa implements SecondFactor {
   async submitCode(context: MfaContext, session: MfaCodeSession, code: string): Promise<MfaDecision> {
     const token = await this.bearer();
     if (token.kind !== 'ok') return this.failure(token, context);
-    const result = await callMfa<CodeResponse>(this.http, 'POST', codePath(session.sessionId), { code }, token.body);
+    const result = await callMfa<CodeResponse>(
+      this.http,
+      'POST',
+      codePath(session.sessionId),
+      { code },
+      token.body,
+    );
     if (result.kind !== 'ok') return this.failure(result, context, session.mfaMethod);
     const verdict = result.body;
-    if (verdict.verdict === 'accepted') return { kind: 'allow', reason: 'mfa-code-accepted', mfaMethod: session.mfaMethod };
-    return { kind: 'deny', reason: verdict.resultCode ?? `mfa-code-${verdict.verdict}`, mfaMethod: session.mfaMethod };
+    if (verdict.verdict === 'accepted')
+      return { kind: 'allow', reason: 'mfa-code-accepted', mfaMethod: session.mfaMethod };
+    return {
+      kind: 'deny',
+      reason: verdict.resultCode ?? `mfa-code-${verdict.verdict}`,
+      mfaMethod: session.mfaMethod,
+    };
   }
 
   /** Long-polls until the user answers, the service gives up, or approvalTimeoutMs runs out. */
-  private async awaitDecision(begin: BeginResponse, token: string, context: MfaContext): Promise<MfaDecision> {
+  private async awaitDecision(begin: BeginResponse, context: MfaContext): Promise<MfaDecision> {
     const { clock, settings } = this.options;
     const deadline = clock.now() + settings.approvalTimeoutMs;
     const mfaMethod = begin.method;
@@ -132,12 +160,16 @@ export class CloudMfa implements SecondFactor {
       const remaining = deadline - clock.now();
       if (remaining <= 0) return { kind: 'deny', reason: 'mfa-timeout', mfaMethod };
       const wait = Math.min(remaining, MAX_POLL_WAIT_MS);
+      // A wait may outlast the token begin used (approvalTimeoutMs can exceed the minute of margin
+      // it is renewed with): every poll takes the current one.
+      const token = await this.bearer();
+      if (token.kind !== 'ok') return this.failure(token, context, mfaMethod);
       const polled = await callMfa<SessionResponse>(
         this.http,
         'GET',
         sessionPath(begin.sessionId, wait),
         undefined,
-        token,
+        token.body,
         wait + settings.httpTimeoutMs,
       );
       if (polled.kind !== 'ok') return this.failure(polled, context, mfaMethod);
@@ -164,15 +196,30 @@ export class CloudMfa implements SecondFactor {
     if (attribute !== undefined) {
       const value = context.user.attributes[attribute.toLowerCase()]?.[0];
       if (value !== undefined && value !== '') return value;
-      this.warn('alternate-login-id-missing', `user has no ${attribute}; identifying by UPN instead`, context);
+      this.warn(
+        'alternate-login-id-missing',
+        `user has no ${attribute}; identifying by UPN instead`,
+        context,
+      );
     }
     return context.user.userPrincipalName;
   }
 
-  private async bearer(): Promise<MfaCallResult<string>> {
+  private bearer(): Promise<MfaCallResult<string>> {
     const now = this.options.clock.now();
     // Renew a minute early so a token never expires between begin and the last poll.
-    if (this.token !== undefined && this.token.expiresAt - 60_000 > now) return { kind: 'ok', status: 200, body: this.token.value };
+    if (this.token !== undefined && this.token.expiresAt - 60_000 > now)
+      return Promise.resolve({ kind: 'ok', status: 200, body: this.token.value });
+    // Logins that start together share one token request: a burst of logins (a VPN concentrator
+    // reconnecting its users) must not become a burst of token requests.
+    this.tokenRequest ??= this.fetchToken().finally(() => {
+      this.tokenRequest = undefined;
+    });
+    return this.tokenRequest;
+  }
+
+  private async fetchToken(): Promise<MfaCallResult<string>> {
+    const now = this.options.clock.now();
     const { settings } = this.options;
     const result = await callMfa<TokenResponse>(this.http, 'POST', tokenPath(settings.tenantId), {
       clientCertificateThumbprint: settings.clientCertificate,
@@ -182,16 +229,32 @@ export class CloudMfa implements SecondFactor {
     return { kind: 'ok', status: result.status, body: result.body.accessToken };
   }
 
-  private failure(result: Exclude<MfaCallResult<unknown>, { kind: 'ok' }>, context: MfaContext, mfaMethod?: string): MfaDecision {
+  private failure(
+    result: Exclude<MfaCallResult<unknown>, { kind: 'ok' }>,
+    context: MfaContext,
+    mfaMethod?: string,
+  ): MfaDecision {
     if (result.kind === 'service-error') {
       // A refused token must not be reused on the next login.
       if (result.code === 'ESTS_TOKEN_ERROR') this.token = undefined;
-      return this.serviceFailure(result.code, result.message, context, isNotEnrolledError(result.code), mfaMethod);
+      return this.serviceFailure(
+        result.code,
+        result.message,
+        context,
+        isNotEnrolledError(result.code),
+        mfaMethod,
+      );
     }
     return this.unavailable(result.code, result.message, context);
   }
 
-  private serviceFailure(code: string, message: string, context: MfaContext, notEnrolled: boolean, mfaMethod?: string): MfaDecision {
+  private serviceFailure(
+    code: string,
+    message: string,
+    context: MfaContext,
+    notEnrolled: boolean,
+    mfaMethod?: string,
+  ): MfaDecision {
     const method = mfaMethod !== undefined ? { mfaMethod } : {};
     if (notEnrolled) {
       // REQUIRE_USER_MATCH=FALSE lets users without MFA through, as the extension documents.
@@ -199,7 +262,8 @@ export class CloudMfa implements SecondFactor {
         ? { kind: 'deny', reason: code, ...method }
         : { kind: 'allow', reason: `user-not-enrolled-allowed (${code})`, ...method };
     }
-    if (code === 'ServiceUnavailable' || code === 'ESTS_TOKEN_ERROR') return this.unavailable(code, message, context, mfaMethod);
+    if (code === 'ServiceUnavailable' || code === 'ESTS_TOKEN_ERROR')
+      return this.unavailable(code, message, context, mfaMethod);
     return { kind: 'deny', reason: code, ...method };
   }
 
@@ -207,7 +271,11 @@ export class CloudMfa implements SecondFactor {
   private unavailable(code: string, message: string, context: MfaContext, mfaMethod?: string): MfaDecision {
     const method = mfaMethod !== undefined ? { mfaMethod } : {};
     if (this.options.settings.failMode === 'fail-open') {
-      this.warn('mfa-fail-open', `MFA service failed (${code}: ${message}); FAIL-OPEN: login allowed without a second factor`, context);
+      this.warn(
+        'mfa-fail-open',
+        `MFA service failed (${code}: ${message}); FAIL-OPEN: login allowed without a second factor`,
+        context,
+      );
       return { kind: 'allow', reason: `fail-open: ${code}`, ...method };
     }
     return { kind: 'deny', reason: `mfa-unavailable: ${code}: ${message}`, ...method };

@@ -4,8 +4,17 @@ import type { ErrorResponse, MfaErrorCode, MfaServiceErrorCode } from '../../pro
 /** What one HTTP call to the MFA service came to: a body, a service error, or no usable answer. */
 export type MfaCallResult<T> =
   | { readonly kind: 'ok'; readonly status: number; readonly body: T }
-  | { readonly kind: 'service-error'; readonly status: number; readonly code: MfaServiceErrorCode; readonly message: string }
-  | { readonly kind: 'transport-error'; readonly code: Extract<MfaErrorCode, 'HTTP_CONNECT_ERROR' | 'HTTPS_COMMUNICATION_ERROR'>; readonly message: string };
+  | {
+      readonly kind: 'service-error';
+      readonly status: number;
+      readonly code: MfaServiceErrorCode;
+      readonly message: string;
+    }
+  | {
+      readonly kind: 'transport-error';
+      readonly code: Extract<MfaErrorCode, 'HTTP_CONNECT_ERROR' | 'HTTPS_COMMUNICATION_ERROR'>;
+      readonly message: string;
+    };
 
 export interface MfaHttpOptions {
   readonly baseUrl: string;
@@ -16,7 +25,46 @@ export interface MfaHttpOptions {
 }
 
 function isErrorResponse(value: unknown): value is ErrorResponse {
-  return typeof value === 'object' && value !== null && typeof (value as { error?: { code?: unknown } }).error?.code === 'string';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { error?: { code?: unknown } }).error?.code === 'string'
+  );
+}
+
+/**
+ * Socket errors that mean no connection was made. fetch reports every network failure as the same
+ * TypeError ("fetch failed"); only its cause (a Node system error, or an undici error) says whether
+ * nothing accepted the connection or an accepted one broke.
+ */
+const CONNECT_ERRORS: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/**
+ * The NPS extension's two words for a service that gave no usable answer: HTTP_CONNECT_ERROR when
+ * nothing accepted the connection, HTTPS_COMMUNICATION_ERROR when a connection was made and then
+ * broke (reset, closed before the answer). Without a cause (an in-process mock's network error)
+ * nothing says a connection existed, so it counts as a connect error.
+ */
+function classifyNetworkError(
+  error: unknown,
+): Pick<Extract<MfaCallResult<unknown>, { kind: 'transport-error' }>, 'code' | 'message'> {
+  const message = error instanceof Error ? error.message : String(error);
+  const cause: unknown = error instanceof Error ? error.cause : undefined;
+  if (typeof cause !== 'object' || cause === null) return { code: 'HTTP_CONNECT_ERROR', message };
+  const { code, message: causeMessage } = cause as { code?: unknown; message?: unknown };
+  const detail =
+    typeof causeMessage === 'string' && causeMessage !== '' ? `${message}: ${causeMessage}` : message;
+  if (typeof code !== 'string' || CONNECT_ERRORS.has(code))
+    return { code: 'HTTP_CONNECT_ERROR', message: detail };
+  return { code: 'HTTPS_COMMUNICATION_ERROR', message: detail };
 }
 
 /**
@@ -50,22 +98,38 @@ export async function callMfa<T>(
     try {
       parsed = text === '' ? undefined : JSON.parse(text);
     } catch {
-      return { kind: 'transport-error', code: 'HTTPS_COMMUNICATION_ERROR', message: `HTTP ${response.status} with a body that is not JSON` };
+      return {
+        kind: 'transport-error',
+        code: 'HTTPS_COMMUNICATION_ERROR',
+        message: `HTTP ${response.status} with a body that is not JSON`,
+      };
     }
     if (isErrorResponse(parsed)) {
-      return { kind: 'service-error', status: response.status, code: parsed.error.code, message: parsed.error.message };
+      return {
+        kind: 'service-error',
+        status: response.status,
+        code: parsed.error.code,
+        message: parsed.error.message,
+      };
     }
     if (!response.ok) {
-      return { kind: 'service-error', status: response.status, code: 'ServiceUnavailable', message: `HTTP ${response.status}` };
+      return {
+        kind: 'service-error',
+        status: response.status,
+        code: 'ServiceUnavailable',
+        message: `HTTP ${response.status}`,
+      };
     }
     return { kind: 'ok', status: response.status, body: parsed as T };
   } catch (error) {
-    const aborted = controller.signal.aborted;
-    return {
-      kind: 'transport-error',
-      code: aborted ? 'HTTPS_COMMUNICATION_ERROR' : 'HTTP_CONNECT_ERROR',
-      message: aborted ? `no answer within ${timeoutMs} ms` : (error as Error).message,
-    };
+    if (controller.signal.aborted) {
+      return {
+        kind: 'transport-error',
+        code: 'HTTPS_COMMUNICATION_ERROR',
+        message: `no answer within ${timeoutMs} ms`,
+      };
+    }
+    return { kind: 'transport-error', ...classifyNetworkError(error) };
   } finally {
     options.clock.clearTimeout(timer);
   }
