@@ -19,7 +19,11 @@ export interface MfaSettings {
   readonly REQUIRE_USER_MATCH: boolean;
   /** NAS-IP-Address values (or CIDRs) whose requests skip MFA. */
   readonly IP_WHITELIST: readonly string[];
-  /** TRUE: push users with an app code registered are asked for the code (Access-Challenge) instead. */
+  /**
+   * TRUE (the default, as NPS extension 1.2.2216.1 and later behave): a user with an app code (TOTP)
+   * registered is asked for the code through an Access-Challenge instead of Approve/Deny, where the
+   * RADIUS method can carry a code (PAP). FALSE: Approve/Deny as before.
+   */
   readonly OVERRIDE_NUMBER_MATCHING_WITH_OTP: boolean;
   /** LDAP attribute whose value identifies the user to the MFA service instead of the UPN. */
   readonly LDAP_ALTERNATE_LOGINID_ATTRIBUTE?: string;
@@ -68,7 +72,11 @@ export function normaliseMfa(c: IssueCollector, raw: unknown): MfaSettings {
   );
   const embedded = c.object(input.embedded, 'mfa.embedded');
   c.knownKeys(embedded, 'mfa.embedded', ['tenant']);
-  const embeddedTenant = c.optionalString(embedded.tenant, 'mfa.embedded.tenant', 'write the path of an MFA tenant file');
+  const embeddedTenant = c.optionalString(
+    embedded.tenant,
+    'mfa.embedded.tenant',
+    'write the path of an MFA tenant file',
+  );
   if (enabled && serviceUrl === '' && embeddedTenant === undefined) {
     c.add(
       'mfa.serviceUrl',
@@ -101,12 +109,25 @@ export function normaliseMfa(c: IssueCollector, raw: unknown): MfaSettings {
   });
   // With an embedded tenant the command fills these from the tenant file when they are left empty.
   const tenantId = c.string(input.tenantId, 'mfa.tenantId', '', 'write the directory tenant ID');
-  const clientCertificate = c.string(input.clientCertificate, 'mfa.clientCertificate', '', 'write the client certificate thumbprint');
+  const clientCertificate = c.string(
+    input.clientCertificate,
+    'mfa.clientCertificate',
+    '',
+    'write the client certificate thumbprint',
+  );
   if (enabled && embeddedTenant === undefined && tenantId === '') {
-    c.add('mfa.tenantId', 'is missing while mfa.enabled is true', 'write the tenant ID the MFA service knows this server by');
+    c.add(
+      'mfa.tenantId',
+      'is missing while mfa.enabled is true',
+      'write the tenant ID the MFA service knows this server by',
+    );
   }
   if (enabled && embeddedTenant === undefined && clientCertificate === '') {
-    c.add('mfa.clientCertificate', 'is missing while mfa.enabled is true', 'write the thumbprint of the client certificate registered for this server');
+    c.add(
+      'mfa.clientCertificate',
+      'is missing while mfa.enabled is true',
+      'write the thumbprint of the client certificate registered for this server',
+    );
   }
   const alternate = c.optionalString(
     input.LDAP_ALTERNATE_LOGINID_ATTRIBUTE,
@@ -125,7 +146,7 @@ export function normaliseMfa(c: IssueCollector, raw: unknown): MfaSettings {
       c,
       input.OVERRIDE_NUMBER_MATCHING_WITH_OTP,
       'mfa.OVERRIDE_NUMBER_MATCHING_WITH_OTP',
-      false,
+      true,
     ),
     ...(alternate !== undefined ? { LDAP_ALTERNATE_LOGINID_ATTRIBUTE: alternate } : {}),
     failMode: c.oneOf(input.failMode, 'mfa.failMode', 'fail-closed', ['fail-closed', 'fail-open'] as const),

@@ -442,7 +442,7 @@ describe('registry settings', () => {
       kind: 'allow',
       mfaMethod: 'push',
     });
-    const off = await fixture({}, tenant);
+    const off = await fixture({ OVERRIDE_NUMBER_MATCHING_WITH_OTP: false }, tenant);
     expect(await off.run(off.mfa.verify(context('alice')))).toMatchObject({
       kind: 'allow',
       mfaMethod: 'push',
