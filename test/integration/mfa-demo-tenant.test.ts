@@ -311,14 +311,17 @@ describe.skipIf(!tools.available).concurrent('code methods with oathtool (Debian
           expect(lastAccess(stack, 'carol').reason).toBe('mfa-denied');
         },
       );
-      // Not set (FALSE): the same alice gets her default method, the push, and no prompt for a code.
-      await withStack({ mfa: { embedded: { tenant: tenant.file } } }, async (stack) => {
-        const pap = await stack.login({ user: 'alice' });
-        expect(pap).toMatchObject({ outcome: 'accept', challenges: 0 });
-        expect(stack.mock.service.history.list({ endpoint: 'begin' })).toMatchObject([
-          { user: upn('alice'), result: 'push_sent' },
-        ]);
-      });
+      // FALSE: the same alice gets her default method, the push, and no prompt for a code.
+      await withStack(
+        { mfa: { embedded: { tenant: tenant.file }, OVERRIDE_NUMBER_MATCHING_WITH_OTP: 'FALSE' } },
+        async (stack) => {
+          const pap = await stack.login({ user: 'alice' });
+          expect(pap).toMatchObject({ outcome: 'accept', challenges: 0 });
+          expect(stack.mock.service.history.list({ endpoint: 'begin' })).toMatchObject([
+            { user: upn('alice'), result: 'push_sent' },
+          ]);
+        },
+      );
     } finally {
       tenant.remove();
     }
