@@ -170,42 +170,7 @@ export class AccessHandler {
       return { kind: 'reject', attributes: primary.attributes, reason: primary.reason, userName, method };
     }
     const done = await this.complete(request, user, method);
-    switch (done.kind) {
-      case 'discard':
-        return { kind: 'discard', reason: done.reason, userName, method };
-      case 'reject':
-        return {
-          kind: 'reject',
-          attributes: [],
-          reason: done.reason,
-          userName,
-          method,
-          ...(done.policy !== undefined ? { policy: done.policy } : {}),
-          ...(done.mfa !== undefined ? { mfa: done.mfa } : {}),
-        };
-      case 'challenge':
-        return {
-          kind: 'challenge',
-          attributes: [
-            { name: 'Reply-Message', value: done.prompt },
-            { name: 'State', value: done.state },
-          ],
-          reason: 'mfa-code-requested',
-          userName,
-          method,
-          ...(done.mfa !== undefined ? { mfa: done.mfa } : {}),
-        };
-      case 'accept':
-        return {
-          kind: 'accept',
-          attributes: [...done.reply, ...primary.attributes],
-          reason: done.reason,
-          userName,
-          method,
-          ...(done.policy !== undefined ? { policy: done.policy } : {}),
-          ...(done.mfa !== undefined ? { mfa: done.mfa } : {}),
-        };
-    }
+    return resultOf(done, { userName, method }, primary.attributes, 'mfa-code-requested');
   }
 
   private async lookupUser(userName: string): Promise<EapUserLookup> {
@@ -403,37 +368,7 @@ export class AccessHandler {
     const reply = this.deps.config.npsCompat.dropPolicyAttributesAfterChallenge ? [] : pending.reply;
     const done = this.afterMfa(mfa, pending.context, reply, pending.policy);
     const base = { userName: userName ?? pending.context.user.accountName, method };
-    switch (done.kind) {
-      case 'discard':
-        return { kind: 'discard', reason: done.reason, ...base };
-      case 'reject':
-        return {
-          kind: 'reject',
-          attributes: [],
-          reason: done.reason,
-          ...base,
-          ...(done.mfa !== undefined ? { mfa: done.mfa } : {}),
-        };
-      case 'challenge':
-        return {
-          kind: 'challenge',
-          attributes: [
-            { name: 'Reply-Message', value: done.prompt },
-            { name: 'State', value: done.state },
-          ],
-          reason: 'mfa-code-requested-again',
-          ...base,
-        };
-      case 'accept':
-        return {
-          kind: 'accept',
-          attributes: done.reply,
-          reason: done.reason,
-          ...base,
-          ...(done.policy !== undefined ? { policy: done.policy } : {}),
-          ...(done.mfa !== undefined ? { mfa: done.mfa } : {}),
-        };
-    }
+    return resultOf(done, base, [], 'mfa-code-requested-again');
   }
 
   private async handleEap(
@@ -511,6 +446,46 @@ export class AccessHandler {
       ...(userName !== undefined ? { userName } : {}),
       ...(method !== undefined ? { method } : {}),
     };
+  }
+}
+
+/**
+ * The answer to a completed login: accept with the policy's reply plus the method's own attributes
+ * (MS-CHAP2-Success, MPPE keys), reject, a code prompt (Reply-Message + State), or silence.
+ */
+function resultOf(
+  done: Completion,
+  base: { readonly userName?: string; readonly method: AuthMethod },
+  methodAttributes: readonly AttributeInput[],
+  challengeReason: string,
+): AccessResult {
+  const detail = {
+    ...base,
+    ...('policy' in done && done.policy !== undefined ? { policy: done.policy } : {}),
+    ...('mfa' in done && done.mfa !== undefined ? { mfa: done.mfa } : {}),
+  };
+  switch (done.kind) {
+    case 'discard':
+      return { kind: 'discard', reason: done.reason, ...base };
+    case 'reject':
+      return { kind: 'reject', attributes: [], reason: done.reason, ...detail };
+    case 'challenge':
+      return {
+        kind: 'challenge',
+        attributes: [
+          { name: 'Reply-Message', value: done.prompt },
+          { name: 'State', value: done.state },
+        ],
+        reason: challengeReason,
+        ...detail,
+      };
+    case 'accept':
+      return {
+        kind: 'accept',
+        attributes: [...done.reply, ...methodAttributes],
+        reason: done.reason,
+        ...detail,
+      };
   }
 }
 
