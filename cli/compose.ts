@@ -8,13 +8,7 @@ import { ServerEvents } from '../reference/events.ts';
 import { ReferenceServer } from '../reference/server.ts';
 import { CloudMfa } from '../reference/mfa/cloud-mfa.ts';
 import { startLdapStub, type LdapStub } from '../simulators/ldap/index.ts';
-import {
-  createMfaMock,
-  loadTenantFile,
-  serveMfaMock,
-  type MfaHttpServer,
-  type MfaMock,
-} from '../simulators/mfa/index.ts';
+import type { MfaHttpServer, MfaMock } from '../simulators/mfa/index.ts';
 
 // The one place where the reference server meets the simulators (reference/ and simulators/ never
 // import each other): `radmfa serve`, `npm start` and integration tests compose a stack here.
@@ -71,6 +65,8 @@ export async function startStack(config: ServerConfig, options: StackOptions = {
     let mfaMock: MfaMock | undefined;
     let mfaHttp: MfaHttpServer | undefined;
     if (mfaSettings.enabled && mfaSettings.embeddedTenant !== undefined) {
+      // Loaded only when used: msw costs about a second of start-up that a server without MFA need not pay.
+      const { createMfaMock, loadTenantFile, serveMfaMock } = await import('../simulators/mfa/index.ts');
       const tenant = await loadTenantFile(mfaSettings.embeddedTenant);
       const mock = createMfaMock({ tenant, clock });
       mfaMock = mock;
