@@ -18,6 +18,7 @@ export const TOOL_PACKAGES = {
   ldapadd: 'ldap-utils',
   ldapmodify: 'ldap-utils',
   tshark: 'tshark',
+  script: 'bsdutils',
 } as const;
 
 export type KnownTool = keyof typeof TOOL_PACKAGES;
