@@ -1,9 +1,12 @@
 import { Client, InvalidCredentialsError, type Entry } from 'ldapts';
 import type { Clock } from '../../runtime/clock.ts';
 import type { DirectoryConfig } from '../config/server-config.ts';
-import { withTimeout } from '../timeout.ts';
+import { withTimeout, type TimedOutcome } from '../timeout.ts';
 import { accountState } from './account-state.ts';
 import type { BindResult, Directory, DirectoryUser, LookupResult } from './types.ts';
+
+/** Idle user-bind connections kept open; beyond this, connections close after their bind. */
+const MAX_IDLE_BINDERS = 16;
 
 /** RFC 4515 3: characters that must be escaped inside a filter value. */
 export function escapeFilterValue(value: string): string {
@@ -46,6 +49,9 @@ export interface LdapDirectoryOptions {
  */
 export class LdapDirectory implements Directory {
   private service: Promise<Client> | undefined;
+  /** Connections last used for a user bind, kept for the next one. */
+  private readonly idleBinders: Client[] = [];
+  private closed = false;
 
   constructor(private readonly options: LdapDirectoryOptions) {}
 
@@ -122,13 +128,25 @@ export class LdapDirectory implements Directory {
   async bindAsUser(user: DirectoryUser, password: string): Promise<BindResult> {
     // An empty password would be an unauthenticated bind, which LDAP servers accept (RFC 4513 5.1.2).
     if (password === '') return 'invalid-credentials';
-    const client = this.newClient();
-    const outcome = await withTimeout(
-      client.bind(user.dn, password),
-      this.options.config.timeoutMs,
-      this.options.clock,
-    );
-    void client.unbind().catch(() => undefined);
+    // A connection may be re-bound as someone else (RFC 4511 4.2), so bind connections are pooled:
+    // a TCP connect and teardown per PAP login dominated the reference server's PAP cost.
+    const pooled = this.idleBinders.pop();
+    let client = pooled ?? this.newClient();
+    let outcome = await this.bindOnce(client, user.dn, password);
+    if (
+      pooled !== undefined &&
+      outcome.kind === 'error' &&
+      !(outcome.error instanceof InvalidCredentialsError)
+    ) {
+      // The directory may have closed an idle pooled connection (restart, idle timeout): one fresh try.
+      void client.unbind().catch(() => undefined);
+      client = this.newClient();
+      outcome = await this.bindOnce(client, user.dn, password);
+    }
+    const reusable =
+      outcome.kind === 'ok' || (outcome.kind === 'error' && outcome.error instanceof InvalidCredentialsError);
+    if (reusable && !this.closed && this.idleBinders.length < MAX_IDLE_BINDERS) this.idleBinders.push(client);
+    else void client.unbind().catch(() => undefined);
     if (outcome.kind === 'ok') return 'ok';
     if (outcome.kind === 'error' && outcome.error instanceof InvalidCredentialsError)
       return 'invalid-credentials';
@@ -137,7 +155,14 @@ export class LdapDirectory implements Directory {
     return { unavailable: `bind failed: ${outcome.error.message}` };
   }
 
+  private bindOnce(client: Client, dn: string, password: string): Promise<TimedOutcome<void>> {
+    return withTimeout(client.bind(dn, password), this.options.config.timeoutMs, this.options.clock);
+  }
+
   async close(): Promise<void> {
+    this.closed = true;
+    const binders = this.idleBinders.splice(0);
+    await Promise.all(binders.map((client) => client.unbind().catch(() => undefined)));
     await this.dropService();
   }
 }

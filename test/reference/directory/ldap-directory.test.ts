@@ -81,6 +81,15 @@ describe('LdapDirectory against the LDAP stub', () => {
     expect(await directory.bindAsUser(alice, '')).toBe('invalid-credentials');
   });
 
+  it('a pooled bind connection survives the directory restarting', async () => {
+    const alice = await found('alice');
+    expect(await directory.bindAsUser(alice, 'Passw0rd!')).toBe('ok');
+    await stub.setFaults({ down: true });
+    await stub.clearFaults();
+    expect(await directory.bindAsUser(alice, 'Passw0rd!')).toBe('ok');
+    expect(await directory.bindAsUser(alice, 'wrong')).toBe('invalid-credentials');
+  });
+
   it('a directory that is down, hangs or refuses binds is "unavailable", then recovers', async () => {
     await stub.setFaults({ down: true });
     const down = await directory.findUser('alice');
