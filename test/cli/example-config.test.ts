@@ -24,7 +24,10 @@ describe('documented configurations', () => {
   });
 
   it('a file that is not YAML is reported as a config issue, not thrown', () => {
-    const path = fileURLToPath(new URL('../../package.json', import.meta.url)).replace(/\.json$/, '-missing.yaml');
+    const path = fileURLToPath(new URL('../../package.json', import.meta.url)).replace(
+      /\.json$/,
+      '-missing.yaml',
+    );
     const file = readConfigFile(path);
     expect(file.ok).toBe(false);
     if (!file.ok) expect(file.issues[0]?.field).toBe('--config');

@@ -14,7 +14,9 @@ describe.skipIf(!tools.available)('radmfa nas against FreeRADIUS 3.2', () => {
   let server: string;
 
   beforeAll(async () => {
-    radius = await startFreeRadius({ users: [{ ...USER, replyAttributes: { 'Reply-Message': 'hello from freeradius' } }] });
+    radius = await startFreeRadius({
+      users: [{ ...USER, replyAttributes: { 'Reply-Message': 'hello from freeradius' } }],
+    });
     server = `${radius.host}:${radius.authPort}`;
   });
 
@@ -23,7 +25,18 @@ describe.skipIf(!tools.available)('radmfa nas against FreeRADIUS 3.2', () => {
   });
 
   const login = (method: string, password = USER.password): Promise<Awaited<ReturnType<typeof runNasJson>>> =>
-    runNasJson(['--server', server, '--secret', radius.secret, '--user', USER.name, '--password', password, '--method', method]);
+    runNasJson([
+      '--server',
+      server,
+      '--secret',
+      radius.secret,
+      '--user',
+      USER.name,
+      '--password',
+      password,
+      '--method',
+      method,
+    ]);
 
   it.each(['pap', 'chap'])('%s: Access-Accept, exit 0', async (method) => {
     const { exitCode, json } = await login(method);
@@ -47,11 +60,14 @@ describe.skipIf(!tools.available)('radmfa nas against FreeRADIUS 3.2', () => {
     expect(exitCode).toBe(0);
   });
 
-  it.each(['pap', 'mschapv2', 'eap-mschapv2'])('%s with a wrong password: Access-Reject, exit 1', async (method) => {
-    const { exitCode, json } = await login(method, 'wrong-password');
-    expect(json.outcome).toBe('reject');
-    expect(exitCode).toBe(1);
-  });
+  it.each(['pap', 'mschapv2', 'eap-mschapv2'])(
+    '%s with a wrong password: Access-Reject, exit 1',
+    async (method) => {
+      const { exitCode, json } = await login(method, 'wrong-password');
+      expect(json.outcome).toBe('reject');
+      expect(exitCode).toBe(1);
+    },
+  );
 
   it('Status-Server is answered (exit 0)', async () => {
     const result = await runRadmfa(['nas', '--server', server, '--secret', radius.secret, '--status']);
@@ -62,7 +78,18 @@ describe.skipIf(!tools.available)('radmfa nas against FreeRADIUS 3.2', () => {
   it('a server that never answers: exit 2 after the prescribed tries', async () => {
     const silent = await findFreeUdpPort();
     const { exitCode, json } = await runNasJson([
-      '--server', `127.0.0.1:${silent}`, '--secret', 'x', '--user', 'u', '--password', 'p', '--timeout', '0.2', '--retries', '2',
+      '--server',
+      `127.0.0.1:${silent}`,
+      '--secret',
+      'x',
+      '--user',
+      'u',
+      '--password',
+      'p',
+      '--timeout',
+      '0.2',
+      '--retries',
+      '2',
     ]);
     expect(json.outcome).toBe('timeout');
     expect(json.transmissions).toBe(3);
@@ -70,7 +97,17 @@ describe.skipIf(!tools.available)('radmfa nas against FreeRADIUS 3.2', () => {
   });
 
   it('a usage error names the field and the fix (exit 3)', async () => {
-    const result = await runRadmfa(['nas', '--server', 'not-an-address', '--secret', 's', '--user', 'u', '--password', 'p']);
+    const result = await runRadmfa([
+      'nas',
+      '--server',
+      'not-an-address',
+      '--secret',
+      's',
+      '--user',
+      'u',
+      '--password',
+      'p',
+    ]);
     expect(result.exitCode).toBe(3);
     expect(result.stderr).toMatch(/--server: .*Fix:/);
   });
