@@ -97,8 +97,6 @@ export class CloudMfa implements SecondFactor {
         context,
         true,
       );
-    const token = await this.bearer();
-    if (token.kind !== 'ok') return this.failure(token, context);
     const request: BeginRequest = {
       user: userId,
       method: 'default',
@@ -110,12 +108,8 @@ export class CloudMfa implements SecondFactor {
         nasIdentifier: context.client,
       },
     };
-    const begun = await callMfa<BeginResponse>(
-      this.http,
-      'POST',
-      '/mfa/v1/authentications',
-      request,
-      token.body,
+    const begun = await this.authorized((token) =>
+      callMfa<BeginResponse>(this.http, 'POST', '/mfa/v1/authentications', request, token),
     );
     if (begun.kind !== 'ok') return this.failure(begun, context);
     const begin = begun.body;
@@ -131,14 +125,8 @@ export class CloudMfa implements SecondFactor {
   }
 
   async submitCode(context: MfaContext, session: MfaCodeSession, code: string): Promise<MfaDecision> {
-    const token = await this.bearer();
-    if (token.kind !== 'ok') return this.failure(token, context);
-    const result = await callMfa<CodeResponse>(
-      this.http,
-      'POST',
-      codePath(session.sessionId),
-      { code },
-      token.body,
+    const result = await this.authorized((token) =>
+      callMfa<CodeResponse>(this.http, 'POST', codePath(session.sessionId), { code }, token),
     );
     if (result.kind !== 'ok') return this.failure(result, context, session.mfaMethod);
     const verdict = result.body;
@@ -162,15 +150,15 @@ export class CloudMfa implements SecondFactor {
       const wait = Math.min(remaining, MAX_POLL_WAIT_MS);
       // A wait may outlast the token begin used (approvalTimeoutMs can exceed the minute of margin
       // it is renewed with): every poll takes the current one.
-      const token = await this.bearer();
-      if (token.kind !== 'ok') return this.failure(token, context, mfaMethod);
-      const polled = await callMfa<SessionResponse>(
-        this.http,
-        'GET',
-        sessionPath(begin.sessionId, wait),
-        undefined,
-        token.body,
-        wait + settings.httpTimeoutMs,
+      const polled = await this.authorized((token) =>
+        callMfa<SessionResponse>(
+          this.http,
+          'GET',
+          sessionPath(begin.sessionId, wait),
+          undefined,
+          token,
+          wait + settings.httpTimeoutMs,
+        ),
       );
       if (polled.kind !== 'ok') return this.failure(polled, context, mfaMethod);
       const status = polled.body.status;
@@ -203,6 +191,22 @@ export class CloudMfa implements SecondFactor {
       );
     }
     return context.user.userPrincipalName;
+  }
+
+  /**
+   * Calls the service with the current token. A cached token the service no longer honours (it was
+   * revoked, or the service restarted) is dropped and the call tried once more with a fresh one, so
+   * the login in progress does not pay for it.
+   */
+  private async authorized<T>(call: (token: string) => Promise<MfaCallResult<T>>): Promise<MfaCallResult<T>> {
+    const cached = this.token !== undefined;
+    const token = await this.bearer();
+    if (token.kind !== 'ok') return token;
+    const result = await call(token.body);
+    if (!cached || result.kind !== 'service-error' || result.code !== 'ESTS_TOKEN_ERROR') return result;
+    if (this.token?.value === token.body) this.token = undefined;
+    const fresh = await this.bearer();
+    return fresh.kind === 'ok' ? call(fresh.body) : fresh;
   }
 
   private bearer(): Promise<MfaCallResult<string>> {
