@@ -112,7 +112,7 @@ export class AccessHandler {
   constructor(private readonly deps: AccessHandlerDeps) {
     const random = deps.random ?? randomBytes;
     this.pending = new ChallengeStore<Pending>(deps.clock, deps.config.mfa.challengeTtlMs, 100_000, random);
-    this.eap = new EapServer({ defaultType: 'md5', serverName: 'radmfa', random });
+    this.eap = new EapServer({ defaultType: deps.config.eap.defaultMethod, serverName: 'radmfa', random });
   }
 
   get openConversations(): number {

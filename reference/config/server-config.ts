@@ -62,6 +62,8 @@ export interface ServerConfig {
   /** Wait before sending Access-Reject, as FreeRADIUS's reject_delay (slows guessing). */
   readonly rejectDelayMs: number;
   readonly npsCompat: { readonly dropPolicyAttributesAfterChallenge: boolean };
+  /** EAP method proposed after EAP-Identity; a peer's Nak switches to the other (FreeRADIUS: md5). */
+  readonly eap: { readonly defaultMethod: 'md5' | 'mschapv2' };
 }
 
 export type ServerConfigResult =
@@ -92,6 +94,7 @@ const topLevelKeys = [
   'admin',
   'rejectDelayMs',
   'npsCompat',
+  'eap',
 ];
 
 function normaliseListen(c: IssueCollector, raw: unknown): ListenConfig {
@@ -302,6 +305,8 @@ export function normaliseServerConfig(raw: unknown): ServerConfigResult {
       port: c.integer(adminInput.port, 'admin.port', 9812, 0, 65535),
     };
   }
+  const eapInput = c.object(input.eap, 'eap');
+  c.knownKeys(eapInput, 'eap', ['defaultMethod']);
   const compat = c.object(input.npsCompat, 'npsCompat');
   c.knownKeys(compat, 'npsCompat', ['dropPolicyAttributesAfterChallenge']);
   const config: ServerConfig = {
@@ -320,6 +325,12 @@ export function normaliseServerConfig(raw: unknown): ServerConfigResult {
         'npsCompat.dropPolicyAttributesAfterChallenge',
         false,
       ),
+    },
+    eap: {
+      defaultMethod: c.oneOf(eapInput.defaultMethod, 'eap.defaultMethod', 'md5', [
+        'md5',
+        'mschapv2',
+      ] as const),
     },
   };
   return c.issues.length > 0 ? { ok: false, issues: c.issues } : { ok: true, config };

@@ -60,7 +60,7 @@ afterEach(async () => {
   }
 });
 
-async function start(): Promise<Fixture> {
+async function start(extraConfig: Record<string, unknown> = {}): Promise<Fixture> {
   const clock = new VirtualClock(1_700_000_000_000);
   const network = new MemoryNetwork(clock);
   const directory = new MemoryDirectory({
@@ -73,6 +73,7 @@ async function start(): Promise<Fixture> {
   const normalised = normaliseServerConfig({
     clients: [{ name: 'vpn', address: '127.0.0.1', secret: SECRET }],
     directory: { url: 'ldap://127.0.0.1:389' },
+    ...extraConfig,
   });
   if (!normalised.ok) throw new Error(formatConfigIssues(normalised.issues));
   const events = new ServerEvents();
@@ -293,6 +294,15 @@ describe('EAP-MSCHAPv2 through the server', () => {
     expect(recv.ok && recv.value).toEqual(msk.subarray(0, 16));
     expect(send.ok && send.value).toEqual(msk.subarray(16, 32));
     expect(f.access.at(-1)).toMatchObject({ outcome: 'accept', method: 'eap-mschapv2', userName: 'alice' });
+  });
+
+  it('eap.defaultMethod: mschapv2 proposes EAP-MSCHAPv2 right after Identity (no Nak round trip)', async () => {
+    const f = await start({ eap: { defaultMethod: 'mschapv2' } });
+    const first = await f.round(eapIdentityResponse(7, 'alice'));
+    const request = expectRequest(first, EapType.MsChapV2);
+    expect(request.identifier).toBe(8);
+    const message = decodeMsChapV2ServerMessage(request.typeData);
+    expect(message.ok && message.value.op).toBe('challenge');
   });
 
   it('a wrong password gets Access-Reject with EAP-Failure and no keys', async () => {
