@@ -111,17 +111,12 @@ export function resolveServeConfig(
     }
     if (args.authPort !== undefined) listen.authPort = args.authPort;
     if (args.acctPort !== undefined) listen.acctPort = args.acctPort;
-    raw = { ...raw, listen };
-    if (args.adminPort !== undefined)
-      raw = {
-        ...(raw as object),
-        admin: {
-          ...(isPlainObject((raw as Record<string, unknown>).admin)
-            ? ((raw as Record<string, unknown>).admin as object)
-            : {}),
-          port: args.adminPort,
-        },
-      };
+    const admin = isPlainObject(raw.admin) ? raw.admin : {};
+    raw = {
+      ...raw,
+      listen,
+      ...(args.adminPort !== undefined ? { admin: { ...admin, port: args.adminPort } } : {}),
+    };
   }
   const result = normaliseServerConfig(raw);
   return result.ok ? { ok: true, config: result.config } : result;
