@@ -8,6 +8,7 @@ import type { Clock, TimerHandle } from '../runtime/clock.ts';
  */
 export class ChallengeStore<T> {
   private readonly entries = new Map<string, { value: T; timer: TimerHandle }>();
+  private closed = false;
 
   constructor(
     private readonly clock: Clock,
@@ -24,6 +25,8 @@ export class ChallengeStore<T> {
       if (oldest !== undefined) this.delete(oldest);
     }
     const state = this.random(16);
+    // A request still in flight when the server closed must not arm a timer that outlives it.
+    if (this.closed) return state;
     const key = state.toString('hex');
     const timer = this.clock.setTimeout(() => this.entries.delete(key), this.ttlMs);
     this.entries.set(key, { value, timer });
@@ -45,6 +48,12 @@ export class ChallengeStore<T> {
 
   clear(): void {
     for (const key of [...this.entries.keys()]) this.delete(key);
+  }
+
+  /** Clears every conversation and keeps none opened afterwards. */
+  close(): void {
+    this.closed = true;
+    this.clear();
   }
 
   private delete(key: string): void {

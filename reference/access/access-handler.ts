@@ -120,7 +120,7 @@ export class AccessHandler {
   }
 
   close(): void {
-    this.pending.clear();
+    this.pending.close();
   }
 
   async handle(request: AccessRequest): Promise<AccessResult> {

@@ -83,7 +83,10 @@ export class LdapDirectory implements Directory {
 
   async findUser(userName: string): Promise<LookupResult> {
     const { config, clock } = this.options;
-    const filter = config.userFilter.replaceAll('{user}', escapeFilterValue(stripNetbiosDomain(userName)));
+    const value = escapeFilterValue(stripNetbiosDomain(userName));
+    // A replacer function, not a string: a string replacement would expand $', $` and $& in the
+    // User-Name into pieces of the filter template (unbalanced parentheses, a different search).
+    const filter = config.userFilter.replaceAll('{user}', () => value);
     const search = async (): Promise<Entry[]> => {
       const client = await this.serviceClient();
       const { searchEntries } = await client.search(config.baseDn, { scope: 'sub', filter, sizeLimit: 2 });

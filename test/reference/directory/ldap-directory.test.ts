@@ -74,6 +74,15 @@ describe('LdapDirectory against the LDAP stub', () => {
     expect(stripNetbiosDomain('CORP\\bob')).toBe('bob');
   });
 
+  it('puts a User-Name with $ replacement patterns into the filter literally', async () => {
+    // String.replaceAll would expand $' and $` into parts of the filter template: unbalanced
+    // parentheses, a directory error, and the shared service connection torn down for everyone.
+    for (const name of ["alice$'", 'alice$`', '$&', "$'alice"]) {
+      expect((await directory.findUser(name)).kind, name).toBe('not-found');
+    }
+    expect((await directory.findUser('alice')).kind).toBe('found');
+  });
+
   it('binds as the user for PAP: right password ok, wrong and empty refused', async () => {
     const alice = await found('alice');
     expect(await directory.bindAsUser(alice, 'Passw0rd!')).toBe('ok');

@@ -7,6 +7,7 @@ import { openAccountingStore, type AccountingStore } from '../../../reference/ac
 import { formatConfigIssues } from '../../../reference/config/issues.ts';
 import { normaliseServerConfig } from '../../../reference/config/server-config.ts';
 import type { LookupResult } from '../../../reference/directory/types.ts';
+import type { MfaDecision, SecondFactor } from '../../../reference/mfa/second-factor.ts';
 import { ServerEvents, type ServerEventMap } from '../../../reference/events.ts';
 import { ReferenceServer } from '../../../reference/server.ts';
 import { MemoryDirectory } from '../../support/memory-directory.ts';
@@ -44,7 +45,11 @@ afterEach(async () => {
   }
 });
 
-async function start(overrides: Record<string, unknown> = {}, throwing = false): Promise<Fixture> {
+async function start(
+  overrides: Record<string, unknown> = {},
+  throwing = false,
+  secondFactor?: SecondFactor,
+): Promise<Fixture> {
   const clock = new VirtualClock(START);
   const network = new MemoryNetwork(clock);
   const users = [
@@ -57,6 +62,16 @@ async function start(overrides: Record<string, unknown> = {}, throwing = false):
   const normalised = normaliseServerConfig({
     clients: [{ name: 'vpn', address: '127.0.0.1', secret: SECRET }],
     directory: { url: 'ldap://127.0.0.1:389' },
+    ...(secondFactor !== undefined
+      ? {
+          mfa: {
+            enabled: true,
+            serviceUrl: 'http://127.0.0.1:9',
+            tenantId: 'test-tenant',
+            clientCertificate: 'test-thumbprint',
+          },
+        }
+      : {}),
     ...overrides,
   });
   if (!normalised.ok) throw new Error(formatConfigIssues(normalised.issues));
@@ -75,6 +90,7 @@ async function start(overrides: Record<string, unknown> = {}, throwing = false):
     directory,
     accounting,
     events,
+    ...(secondFactor !== undefined ? { secondFactor } : {}),
   });
   open.push({ server, accounting });
   const [endpoint] = server.endpoints('auth');
@@ -244,5 +260,34 @@ describe('internal errors', () => {
     await f.at(10_000);
     await f.send(boom);
     expect(f.server.stats().dropped).toEqual({ 'internal-error': 2 });
+  });
+});
+
+/** Asks every user for an app code: the login ends in an Access-Challenge with State. */
+class CodePrompt implements SecondFactor {
+  verify(): Promise<MfaDecision> {
+    return Promise.resolve({
+      kind: 'challenge',
+      prompt: 'Enter the code',
+      session: { sessionId: 's1', mfaMethod: 'app_code', userId: 'alice@radmfa.test' },
+    });
+  }
+  submitCode(): Promise<MfaDecision> {
+    return Promise.resolve({ kind: 'deny', reason: 'not-used' });
+  }
+}
+
+describe('close', () => {
+  it('a login still in flight at close opens no State whose timer outlives the server', async () => {
+    const f = await start({}, false, new CodePrompt());
+    f.directory.setLatency('alice', 10_000);
+    await f.send(f.client.accessRequest(pap('alice', 'alice-pw')));
+    await f.at(1_000);
+    await f.server.close();
+    await f.at(10_000);
+    // A State opened after close would hold a challengeTtlMs (180 s) timer: with a SystemClock,
+    // `radmfa serve` would linger for minutes after SIGTERM.
+    expect(f.clock.pendingCount).toBe(0);
+    expect(f.server.stats().inFlight).toBe(0);
   });
 });
