@@ -248,16 +248,16 @@ export class ReferenceServer {
       return;
     }
     const started = this.options.clock.now();
-    let result: AccessResult;
     try {
-      result = await this.access.handle({ packet, attributes: attrs, client });
+      const result: AccessResult = await this.access.handle({ packet, attributes: attrs, client });
+      await this.answerAccess(socket, from, client, packet, result, key, started);
     } catch (error) {
-      // Nothing will be sent: close the in-flight entry as a silent answer, or retransmissions
-      // would be discarded as in flight until inFlightTimeoutMs (minutes).
+      // Nothing will be sent (handling failed, or the reply could not be built, e.g. Proxy-State
+      // pushing it past 4096 octets): close the in-flight entry as a silent answer, or
+      // retransmissions would be discarded as in flight until inFlightTimeoutMs (minutes).
       this.duplicates.complete(key, null);
       throw error;
     }
-    await this.answerAccess(socket, from, client, packet, result, key, started);
   }
 
   private async handleAccounting(

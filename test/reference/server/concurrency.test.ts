@@ -261,6 +261,35 @@ describe('internal errors', () => {
     await f.send(boom);
     expect(f.server.stats().dropped).toEqual({ 'internal-error': 2 });
   });
+
+  it('a reply that cannot be built (Proxy-State filling the packet) closes the in-flight entry too', async () => {
+    // The policy adds ~500 octets to the reply; 15 Proxy-States of 250 octets still fit the request.
+    const f = await start({
+      policy: {
+        rules: [
+          {
+            name: 'big',
+            reply: [
+              { name: 'Reply-Message', value: 'x'.repeat(250) },
+              { name: 'Filter-Id', value: 'y'.repeat(250) },
+            ],
+          },
+        ],
+      },
+    });
+    const proxyStates = Array.from({ length: 15 }, (_, i) => ({
+      name: 'Proxy-State',
+      value: Buffer.alloc(250, i),
+    }));
+    const big = f.client.accessRequest([...pap('bob', 'bob-pw'), ...proxyStates]);
+    await f.send(big);
+    expect(f.client.repliesTo(big)).toHaveLength(0);
+    expect(f.server.stats().dropped).toEqual({ 'internal-error': 1 });
+    expect(f.server.stats().duplicates.expiredInFlight).toBe(0);
+    await f.at(10_000);
+    await f.send(big);
+    expect(f.server.stats().dropped).toEqual({ 'internal-error': 2 });
+  });
 });
 
 /** Asks every user for an app code: the login ends in an Access-Challenge with State. */
