@@ -1,4 +1,4 @@
-import { Client, InvalidCredentialsError, type Entry } from 'ldapts';
+import { Client, InvalidCredentialsError, ResultCodeError, SizeLimitExceededError, type Entry } from 'ldapts';
 import type { Clock } from '../../runtime/clock.ts';
 import type { DirectoryConfig } from '../config/server-config.ts';
 import { withTimeout, type TimedOutcome } from '../timeout.ts';
@@ -98,7 +98,11 @@ export class LdapDirectory implements Directory {
       return { kind: 'unavailable', reason: `directory did not answer within ${config.timeoutMs} ms` };
     }
     if (outcome.kind === 'error') {
-      await this.dropService();
+      // Two or more entries for one login name: ambiguous, so no one (NPS refuses the same way).
+      if (outcome.error instanceof SizeLimitExceededError) return { kind: 'not-found' };
+      // An LDAP result code is an answer on a healthy connection that other searches share: keep it.
+      // Anything else (reset, refused, parse failure) means the connection itself is gone.
+      if (!(outcome.error instanceof ResultCodeError)) await this.dropService();
       return { kind: 'unavailable', reason: `directory error: ${outcome.error.message}` };
     }
     const entries = outcome.value;

@@ -83,6 +83,17 @@ describe('LdapDirectory against the LDAP stub', () => {
     expect((await directory.findUser('alice')).kind).toBe('found');
   });
 
+  it('a login name matching two entries is nobody (ambiguous), and the shared connection stays up', async () => {
+    const config = { ...directoryConfig(stub), userFilter: '(|(sAMAccountName={user})(sAMAccountName=bob))' };
+    const ambiguous = new LdapDirectory({ config, url: stub.url, clock: new SystemClock() });
+    try {
+      expect((await ambiguous.findUser('alice')).kind).toBe('not-found');
+      expect((await ambiguous.findUser('bob')).kind).toBe('found');
+    } finally {
+      await ambiguous.close();
+    }
+  });
+
   it('binds as the user for PAP: right password ok, wrong and empty refused', async () => {
     const alice = await found('alice');
     expect(await directory.bindAsUser(alice, 'Passw0rd!')).toBe('ok');
