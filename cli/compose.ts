@@ -100,6 +100,7 @@ export async function startStack(config: ServerConfig, options: StackOptions = {
             }),
         })
       : undefined;
+    if (secondFactor !== undefined) cleanups.push(() => secondFactor.close());
     const server = await ReferenceServer.start({
       config: effective,
       transport,

@@ -32,6 +32,9 @@ export interface CloudMfaOptions {
 /** MS-CHAPv2 and EAP cannot carry a typed code (no Access-Challenge round trip for it): only prompts. */
 const PROMPT_ONLY: readonly MfaMethod[] = ['push', 'phone_call'];
 
+/** Least time between two polls of one session, whatever the service does with `wait`. */
+const MIN_POLL_INTERVAL_MS = 1_000;
+
 function acceptableMethods(context: MfaContext): readonly MfaMethod[] | undefined {
   return context.method === 'pap' ? undefined : PROMPT_ONLY;
 }
@@ -63,6 +66,7 @@ const promptOf = (begin: BeginResponse): string => {
 export class CloudMfa implements SecondFactor {
   private token: { value: string; expiresAt: number } | undefined;
   private tokenRequest: Promise<MfaCallResult<string>> | undefined;
+  private readonly closing = new AbortController();
   private readonly skipList: BlockList;
   private readonly http: MfaHttpOptions;
 
@@ -73,7 +77,13 @@ export class CloudMfa implements SecondFactor {
       clock: options.clock,
       timeoutMs: options.settings.httpTimeoutMs,
       ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
+      signal: this.closing.signal,
     };
+  }
+
+  /** Ends waits in progress (their logins get no answer) so a stopping server does not linger. */
+  close(): void {
+    this.closing.abort();
   }
 
   async verify(context: MfaContext): Promise<MfaDecision> {
@@ -148,6 +158,7 @@ export class CloudMfa implements SecondFactor {
       const remaining = deadline - clock.now();
       if (remaining <= 0) return { kind: 'deny', reason: 'mfa-timeout', mfaMethod };
       const wait = Math.min(remaining, MAX_POLL_WAIT_MS);
+      const pollStarted = clock.now();
       // A wait may outlast the token begin used (approvalTimeoutMs can exceed the minute of margin
       // it is renewed with): every poll takes the current one.
       const polled = await this.authorized((token) =>
@@ -160,9 +171,15 @@ export class CloudMfa implements SecondFactor {
           wait + settings.httpTimeoutMs,
         ),
       );
+      if (this.closing.signal.aborted) return { kind: 'discard', reason: 'mfa-client-closed' };
       if (polled.kind !== 'ok') return this.failure(polled, context, mfaMethod);
       const status = polled.body.status;
-      if (!isFinalStatus(status)) continue;
+      if (!isFinalStatus(status)) {
+        // A service that answers at once instead of holding the poll must not be polled in a tight loop.
+        const elapsed = clock.now() - pollStarted;
+        if (elapsed < MIN_POLL_INTERVAL_MS) await clock.sleep(MIN_POLL_INTERVAL_MS - elapsed);
+        continue;
+      }
       switch (status) {
         case 'approved':
           return { kind: 'allow', reason: 'mfa-approved', mfaMethod };

@@ -22,6 +22,8 @@ export interface MfaHttpOptions {
   readonly timeoutMs: number;
   /** Injected for tests; defaults to the global fetch (which msw intercepts in process). */
   readonly fetch?: typeof fetch;
+  /** Aborts every call in progress (the server is shutting down). */
+  readonly signal?: AbortSignal;
 }
 
 function isErrorResponse(value: unknown): value is ErrorResponse {
@@ -81,6 +83,9 @@ export async function callMfa<T>(
 ): Promise<MfaCallResult<T>> {
   const controller = new AbortController();
   const timer = options.clock.setTimeout(() => controller.abort(), timeoutMs);
+  const stop = (): void => controller.abort();
+  options.signal?.addEventListener('abort', stop, { once: true });
+  if (options.signal?.aborted === true) controller.abort();
   const doFetch = options.fetch ?? fetch;
   try {
     const response = await doFetch(new URL(path, options.baseUrl), {
@@ -126,11 +131,13 @@ export async function callMfa<T>(
       return {
         kind: 'transport-error',
         code: 'HTTPS_COMMUNICATION_ERROR',
-        message: `no answer within ${timeoutMs} ms`,
+        message:
+          options.signal?.aborted === true ? 'the MFA client was closed' : `no answer within ${timeoutMs} ms`,
       };
     }
     return { kind: 'transport-error', ...classifyNetworkError(error) };
   } finally {
     options.clock.clearTimeout(timer);
+    options.signal?.removeEventListener('abort', stop);
   }
 }

@@ -28,4 +28,6 @@ export type MfaDecision =
 export interface SecondFactor {
   verify(context: MfaContext): Promise<MfaDecision>;
   submitCode(context: MfaContext, session: MfaCodeSession, code: string): Promise<MfaDecision>;
+  /** Ends waits in progress when the server stops. */
+  close?(): void;
 }
