@@ -39,7 +39,17 @@ export async function startStack(config: ServerConfig, options: StackOptions = {
   const transport = options.transport ?? new UdpTransport();
   const cleanups: (() => Promise<void> | void)[] = [];
   const closeAll = async (): Promise<void> => {
-    for (const cleanup of cleanups.reverse()) await cleanup();
+    // Last opened, first closed; one failing cleanup must not leave the others open.
+    let first: unknown;
+    for (const cleanup of [...cleanups].reverse()) {
+      try {
+        await cleanup();
+      } catch (error) {
+        first ??= error;
+      }
+    }
+    cleanups.length = 0;
+    if (first !== undefined) throw first;
   };
   try {
     let directoryConfig = config.directory;

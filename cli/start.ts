@@ -60,7 +60,13 @@ export async function runStart(argv: readonly string[]): Promise<number> {
     return ExitCode.InvalidConfig;
   }
   const clock = new SystemClock();
-  const stack = await startStack(config.config, { clock });
+  let stack: Stack;
+  try {
+    stack = await startStack(config.config, { clock });
+  } catch (error) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   try {
     const auth = stack.server.endpoints('auth')[0];
     if (auth === undefined) throw new Error('the reference server opened no authentication socket');

@@ -260,12 +260,27 @@ export function attributeValues(decoded: readonly DecodedAttribute[], name: stri
   return decoded.filter((attr) => attr.name.toLowerCase() === lower).map((attr) => attr.value);
 }
 
+/** The dictionary entry a decoded attribute came from, if the dictionary knows it. */
+export function specOf(
+  attr: DecodedAttribute,
+  dictionary: Dictionary = defaultDictionary,
+): ResolvedAttribute | undefined {
+  return attr.vendorId === undefined
+    ? dictionary.standard(attr.type)
+    : dictionary.vendor(attr.vendorId, attr.type);
+}
+
+/** True for values hidden on the wire (User-Password, Tunnel-Password, MPPE keys): never store or log them. */
+export function isHiddenAttribute(
+  attr: DecodedAttribute,
+  dictionary: Dictionary = defaultDictionary,
+): boolean {
+  return specOf(attr, dictionary)?.encryption !== undefined;
+}
+
 /** "Service-Type = Framed-User" style rendering, for traces and reports. Hidden values never shown. */
 export function formatAttribute(attr: DecodedAttribute, dictionary: Dictionary = defaultDictionary): string {
-  const spec =
-    attr.vendorId === undefined
-      ? dictionary.standard(attr.type)
-      : dictionary.vendor(attr.vendorId, attr.type);
+  const spec = specOf(attr, dictionary);
   if (spec?.encryption !== undefined) return `${attr.name} = <hidden>`;
   let text: string;
   if (typeof attr.value === 'number' && spec?.values !== undefined) {

@@ -1,4 +1,9 @@
-import { attributeValue, type DecodedAttribute, type RadiusPacket } from '../protocol/index.ts';
+import {
+  attributeValue,
+  isHiddenAttribute,
+  type DecodedAttribute,
+  type RadiusPacket,
+} from '../protocol/index.ts';
 import type { Endpoint } from '../runtime/transport.ts';
 import type { AccountingAttribute, AccountingRecordInput, JsonValue } from './accounting/index.ts';
 
@@ -13,6 +18,8 @@ function integer(attrs: readonly DecodedAttribute[], name: string): number | und
 }
 
 function jsonOf(attr: DecodedAttribute): JsonValue {
+  // A password or key in an Accounting-Request is unusual, but it must not land in the database.
+  if (isHiddenAttribute(attr)) return '<hidden>';
   const { value } = attr;
   if (Buffer.isBuffer(value)) return `0x${value.toString('hex')}`;
   if (value instanceof Date) return value.toISOString();
