@@ -40,12 +40,12 @@ export async function startStack(config: ServerConfig, options: StackOptions = {
   const cleanups: (() => Promise<void> | void)[] = [];
   const closeAll = async (): Promise<void> => {
     // Last opened, first closed; one failing cleanup must not leave the others open.
-    let first: unknown;
+    let first: Error | undefined;
     for (const cleanup of [...cleanups].reverse()) {
       try {
         await cleanup();
       } catch (error) {
-        first ??= error;
+        first ??= error instanceof Error ? error : new Error(String(error));
       }
     }
     cleanups.length = 0;
