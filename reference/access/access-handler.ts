@@ -293,7 +293,10 @@ export class AccessHandler {
     if (!this.deps.config.mfa.enabled || factor === undefined) {
       return { kind: 'accept', reply: decision.reply, reason: 'primary-ok', ...policy };
     }
-    const nasIp = attributeValue(request.attributes, 'NAS-IP-Address');
+    // A NAS on IPv6 identifies itself with NAS-IPv6-Address (RFC 3162) instead.
+    const nasIp =
+      attributeValue(request.attributes, 'NAS-IP-Address') ??
+      attributeValue(request.attributes, 'NAS-IPv6-Address');
     const calling = attributeValue(request.attributes, 'Calling-Station-Id');
     const context: MfaContext = {
       user,

@@ -92,10 +92,13 @@ export class CloudMfa implements SecondFactor {
       if (context.nasIpAddress === undefined) {
         this.warn(
           'ip-whitelist-no-nas-ip',
-          'IP_WHITELIST is set but the request has no NAS-IP-Address: MFA is required',
+          'IP_WHITELIST is set but the request has no NAS-IP-Address (or NAS-IPv6-Address): MFA is required',
           context,
         );
-      } else if (isIP(context.nasIpAddress) === 4 && this.skipList.check(context.nasIpAddress, 'ipv4')) {
+      } else if (
+        isIP(context.nasIpAddress) !== 0 &&
+        this.skipList.check(context.nasIpAddress, isIP(context.nasIpAddress) === 6 ? 'ipv6' : 'ipv4')
+      ) {
         return { kind: 'allow', reason: 'ip-whitelisted' };
       }
     }

@@ -17,11 +17,17 @@ const user: DirectoryUser = {
 };
 const context: MfaContext = { user, method: 'pap', client: 'vpn' };
 
-function settings(approvalTimeoutMs: number) {
+function settings(approvalTimeoutMs: number, extra: Record<string, unknown> = {}) {
   const result = normaliseServerConfig({
     clients: [{ address: '127.0.0.1', secret: 's' }],
     directory: { url: 'ldap://127.0.0.1:389' },
-    mfa: { serviceUrl: 'http://mfa.test', tenantId: 't', clientCertificate: 'c', approvalTimeoutMs },
+    mfa: {
+      serviceUrl: 'http://mfa.test',
+      tenantId: 't',
+      clientCertificate: 'c',
+      approvalTimeoutMs,
+      ...extra,
+    },
   });
   if (!result.ok) throw new Error(JSON.stringify(result.issues));
   return result.config.mfa;
@@ -116,5 +122,25 @@ describe('CloudMfa lifecycle', () => {
     await clock.advance(0);
     expect(decision).toEqual({ kind: 'discard', reason: 'mfa-client-closed' });
     expect(clock.pendingCount).toBe(0);
+  });
+
+  it('IP_WHITELIST skips MFA for IPv4 and IPv6 NAS addresses (and CIDRs) without calling the service', async () => {
+    const clock = new VirtualClock(0);
+    const service = stubService(clock, 'immediate');
+    const mfa = new CloudMfa({
+      settings: settings(10_000, { IP_WHITELIST: ['10.0.0.1', '2001:db8::/32'] }),
+      baseUrl: 'http://mfa.test',
+      clock,
+      fetch: service.fetch,
+    });
+    expect(await mfa.verify({ ...context, nasIpAddress: '10.0.0.1' })).toEqual({
+      kind: 'allow',
+      reason: 'ip-whitelisted',
+    });
+    expect(await mfa.verify({ ...context, nasIpAddress: '2001:db8::7' })).toEqual({
+      kind: 'allow',
+      reason: 'ip-whitelisted',
+    });
+    expect(service.calls).toEqual([]);
   });
 });
