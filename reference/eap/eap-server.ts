@@ -8,6 +8,7 @@ import {
   decodeEap,
   decodeMsChapV2PeerMessage,
   eapFailure,
+  eapIdentityRequest,
   eapMsChapV2Msk,
   eapSuccess,
   generateAuthenticatorResponse,
@@ -23,6 +24,8 @@ import type { AuthMethod } from '../methods.ts';
 
 /** EAP conversation state carried between rounds, keyed by the RADIUS State attribute. */
 export type EapSession =
+  /** The NAS sent EAP-Start; the server asked for the identity (RFC 3579 2.1). */
+  | { readonly stage: 'identity-requested'; readonly eapId: number }
   | {
       readonly stage: 'md5-challenge';
       readonly identity: string;
@@ -105,6 +108,14 @@ export class EapServer {
   }
 
   async handle(eapMessage: Buffer, session: EapSession | undefined, deps: EapDeps): Promise<EapOutcome> {
+    if (eapMessage.length === 0 && session === undefined) {
+      // RFC 3579 2.1: an empty EAP-Message is EAP-Start; answer with EAP-Request/Identity.
+      return {
+        kind: 'challenge',
+        eap: eapIdentityRequest(0),
+        session: { stage: 'identity-requested', eapId: 0 },
+      };
+    }
     const decoded = decodeEap(eapMessage);
     if (!decoded.ok)
       return { kind: 'reject', eap: eapFailure(0), reason: `eap-malformed: ${decoded.message}` };
@@ -112,7 +123,10 @@ export class EapServer {
     if (packet.code !== EapCode.Response) {
       return { kind: 'reject', eap: eapFailure(packet.identifier), reason: 'eap-not-a-response' };
     }
-    if (session === undefined) {
+    if (session === undefined || session.stage === 'identity-requested') {
+      if (session !== undefined && packet.identifier !== session.eapId) {
+        return { kind: 'reject', eap: eapFailure(packet.identifier), reason: 'eap-identifier-mismatch' };
+      }
       if (packet.type !== EapType.Identity) {
         return { kind: 'reject', eap: eapFailure(packet.identifier), reason: 'eap-expected-identity' };
       }

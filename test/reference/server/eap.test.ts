@@ -225,6 +225,16 @@ describe('EAP-MD5 through the server', () => {
     expect(f.access[1]?.reason).toBe('unknown-or-expired-state');
   });
 
+  it('EAP-Start (an empty EAP-Message) is answered with EAP-Request/Identity, and the login goes on', async () => {
+    const f = await start();
+    const started = await f.round(Buffer.alloc(0));
+    expect(started.reply.packet.code).toBe(PacketCode.AccessChallenge);
+    expect(started.eap).toMatchObject({ code: EapCode.Request, identifier: 0, type: EapType.Identity });
+    const identity = await f.round(eapIdentityResponse(0, 'alice'), started.state);
+    const challenge = expectRequest(identity, EapType.Md5Challenge);
+    expect(challenge.identifier).toBe(1);
+  });
+
   it('an EAP conversation that does not start with Identity is refused', async () => {
     const f = await start();
     const done = await f.round(buildMd5Response(0, PASSWORD, Buffer.alloc(16)));
