@@ -13,6 +13,9 @@ export interface Clock {
   sleep(delayMs: number): Promise<void>;
 }
 
+/** The longest delay a Node timer holds (2^31 - 1 ms, about 24.8 days). */
+const MAX_TIMER_DELAY_MS = 2_147_483_647;
+
 export class SystemClock implements Clock {
   private nextId = 1;
   private readonly timers = new Map<number, NodeJS.Timeout>();
@@ -23,14 +26,20 @@ export class SystemClock implements Clock {
 
   setTimeout(callback: () => void, delayMs: number): TimerHandle {
     const id = this.nextId++;
-    const timer = setTimeout(
-      () => {
+    // A longer delay is taken in steps: Node fires a timer above MAX_TIMER_DELAY_MS after 1 ms.
+    const arm = (remainingMs: number): void => {
+      const stepMs = Math.min(remainingMs, MAX_TIMER_DELAY_MS);
+      const timer = setTimeout(() => {
+        if (remainingMs > stepMs) {
+          arm(remainingMs - stepMs);
+          return;
+        }
         this.timers.delete(id);
         callback();
-      },
-      Math.max(0, delayMs),
-    );
-    this.timers.set(id, timer);
+      }, stepMs);
+      this.timers.set(id, timer);
+    };
+    arm(Math.max(0, delayMs));
     return { id };
   }
 

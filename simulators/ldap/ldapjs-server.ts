@@ -161,7 +161,46 @@ export function createLdapProtocolEngine(handlers: LdapRequestHandlers): LdapPro
     accept(socket, connectionId) {
       connectionIds.set(socket, connectionId);
       server.newConnection(socket);
+      guardParser(socket, (message) => handlers.protocolError?.(connectionId, message));
     },
+  };
+}
+
+/** The stub's requests are a few hundred bytes; no request of a RADIUS server comes near this. */
+const MAX_BUFFERED_REQUEST_BYTES = 1_048_576;
+
+interface LdapjsParser {
+  buffer: Buffer | null;
+  write(data: Buffer): unknown;
+}
+
+/**
+ * ldapjs 3.0.7's parser runs inside the socket's 'data' listener and can throw there (a BER length
+ * of 0xffffffff reads as negative and fails an assertion), which would be an uncaught exception in
+ * whatever process hosts the stub; and for a declared length it has not yet received it buffers
+ * without limit. Either way the request cannot be answered: the connection is closed.
+ */
+function guardParser(socket: Socket, onProtocolError: (message: string) => void): void {
+  const parser = (socket as Socket & { parser?: LdapjsParser }).parser;
+  if (parser === undefined) return;
+  const write = parser.write.bind(parser);
+  const refuse = (message: string): void => {
+    parser.buffer = null;
+    parser.write = () => false;
+    socket.destroy();
+    onProtocolError(message);
+  };
+  parser.write = (data: Buffer): unknown => {
+    try {
+      const result = write(data);
+      if (parser.buffer !== null && parser.buffer.length > MAX_BUFFERED_REQUEST_BYTES) {
+        refuse(`request larger than ${MAX_BUFFERED_REQUEST_BYTES} bytes`);
+      }
+      return result;
+    } catch (error) {
+      refuse(error instanceof Error ? error.message : String(error));
+      return false;
+    }
   };
 }
 

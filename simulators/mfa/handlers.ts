@@ -68,8 +68,9 @@ async function readJson(request: Request): Promise<MfaResult<unknown>> {
   }
 }
 
+/** msw has already percent-decoded path parameters; decoding again would turn "%25" into "%" and on. */
 function param(value: string | readonly string[] | undefined): string {
-  return typeof value === 'string' ? decodeURIComponent(value) : '';
+  return typeof value === 'string' ? value : '';
 }
 
 /**

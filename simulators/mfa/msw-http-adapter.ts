@@ -198,6 +198,9 @@ export class MswHttpServer {
         sendJson(res, 413, {
           error: { code: 'REQUEST_FORMAT_ERROR', message: `body larger than ${this.maxBodyBytes} bytes` },
         });
+      } else if (error instanceof URIError) {
+        // Malformed percent-encoding in the path (msw decodes path parameters): the client's error.
+        sendJson(res, 400, { error: { code: 'REQUEST_FORMAT_ERROR', message: error.message } });
       } else {
         sendJson(res, 500, {
           error: {

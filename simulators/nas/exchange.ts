@@ -75,10 +75,19 @@ export interface ExchangerOptions {
 
 type WaitResult = RoundReply | 'timeout' | 'closed';
 
+/**
+ * Invalid replies traced per server attempt. A hostile or broken server can send any number of
+ * datagrams with the outstanding Identifier; past this many they are still discarded, but no longer
+ * traced, so the trace (and `invalidReplies`, read off it) cannot grow without bound.
+ */
+export const MAX_INVALID_REPLIES_TRACED = 1_000;
+
 /** The reply (or close) one server attempt is waiting for, raced against each transmission's timer. */
 class ReplyWaiter {
   private settled: RoundReply | 'closed' | undefined;
   private notify: ((value: RoundReply | 'closed') => void) | undefined;
+  /** Invalid replies seen while waiting, traced up to MAX_INVALID_REPLIES_TRACED. */
+  invalidReplies = 0;
 
   get done(): boolean {
     return this.settled !== undefined;
@@ -352,7 +361,8 @@ export class Exchanger {
   ): void {
     const at = this.now();
     const identifier = data[1] ?? -1;
-    const invalid = (reason: InvalidReplyReason, detail: string): void =>
+    const invalid = (reason: InvalidReplyReason, detail: string): void => {
+      if (waiter.invalidReplies++ >= MAX_INVALID_REPLIES_TRACED) return;
       this.record(trace, {
         kind: 'invalid-reply',
         at,
@@ -362,6 +372,7 @@ export class Exchanger {
         reason,
         detail,
       });
+    };
     if (from.address !== endpoint.address || from.port !== endpoint.port) {
       invalid('unexpected-source', `from ${hostPort(from)}, expected ${hostPort(endpoint)}`);
       return;

@@ -2,7 +2,7 @@
 // logins, accounting and Status-Server over an injected Transport and Clock, so the same code runs
 // over UDP in real time and over a MemoryNetwork in virtual time.
 import { randomBytes as cryptoRandomBytes } from 'node:crypto';
-import { isIP } from 'node:net';
+import { SocketAddress, isIP } from 'node:net';
 import type { Clock } from '../../runtime/clock.ts';
 import { seededRandom } from '../../runtime/memory-transport.ts';
 import type { Endpoint, Transport } from '../../runtime/transport.ts';
@@ -170,8 +170,21 @@ function normaliseServers(inputs: readonly NasServerInput[], issues: NasConfigIs
         fix: 'set the secret the server has for this client',
       });
     }
-    return { host: input.host, port, accountingPort, secret: input.secret };
+    return { host: canonicalAddress(input.host), port, accountingPort, secret: input.secret };
   });
+}
+
+/**
+ * Replies are matched on their source address, which the socket reports in canonical form ("::1");
+ * an IPv6 server written otherwise ("0:0:0:0:0:0:0:1") would have every reply discarded.
+ */
+function canonicalAddress(host: string): string {
+  if (typeof host !== 'string' || isIP(host) !== 6) return host;
+  try {
+    return new SocketAddress({ address: host, family: 'ipv6' }).address;
+  } catch {
+    return host;
+  }
 }
 
 export function createNas(options: NasOptions): Nas {

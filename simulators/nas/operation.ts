@@ -45,7 +45,10 @@ export interface OperationStats {
   readonly transmissions: number;
   /** Transmissions after the first to the same server in a round. */
   readonly retransmissions: number;
-  /** Replies discarded because they did not verify or did not fit (RFC 2865 3: silently discarded). */
+  /**
+   * Replies discarded because they did not verify or did not fit (RFC 2865 3: silently discarded);
+   * at most MAX_INVALID_REPLIES_TRACED per server attempt are traced and counted.
+   */
   readonly invalidReplies: number;
   readonly timeouts: number;
   readonly failovers: number;

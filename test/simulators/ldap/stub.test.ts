@@ -1,4 +1,5 @@
 // The LDAP stub driven by the ldapts client the reference server uses, over real loopback TCP.
+import { connect } from 'node:net';
 import { Client, InvalidCredentialsError, type ClientOptions } from 'ldapts';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { VirtualClock } from '../../../runtime/clock.ts';
@@ -381,5 +382,36 @@ describe('LDAP stub faults that need their own instance', () => {
     }).catch((caught: unknown) => caught);
     expect((error as LdapStubError).code).toBe('LDAP_FIXTURE_INVALID');
     expect(error).not.toBeInstanceOf(InvalidCredentialsError);
+  });
+
+  it('closes a connection whose request is not BER it can read, and keeps serving', async () => {
+    // Hostile input: a BER length of 0xffffffff, which ldapjs 3.0.7 reads as negative and then
+    // trips an assertion inside the socket's data handler (an uncaught exception, had it escaped);
+    // and a length of 2 GiB, for which ldapjs would buffer whatever arrives, without end.
+    const stub = await startLdapStub({ fixturePath: DEMO_DIRECTORY_FIXTURE_PATH });
+    const sendRaw = (bytes: Buffer): Promise<'closed' | 'still open'> =>
+      new Promise((resolve) => {
+        const socket = connect(stub.port, '127.0.0.1');
+        const timer = setTimeout(() => {
+          socket.destroy();
+          resolve('still open');
+        }, 2_000);
+        socket.on('error', () => undefined);
+        socket.on('close', () => {
+          clearTimeout(timer);
+          resolve('closed');
+        });
+        socket.write(bytes);
+      });
+    try {
+      expect(await sendRaw(Buffer.from('3084ffffffff020101', 'hex'))).toBe('closed');
+      const endless = Buffer.concat([Buffer.from('30847fffffff', 'hex'), Buffer.alloc(1_100_000)]);
+      expect(await sendRaw(endless)).toBe('closed');
+      const ldap = client(stub);
+      await ldap.bind(ALICE_DN, PASSWORD);
+      await ldap.unbind();
+    } finally {
+      await stub.stop();
+    }
   });
 });

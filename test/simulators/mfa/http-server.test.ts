@@ -114,6 +114,19 @@ describe('MFA mock over real HTTP', () => {
     expect(errorCode(huge)).toBe('REQUEST_FORMAT_ERROR');
   });
 
+  it('decodes a percent-encoded id once, and answers malformed encoding with 400', async () => {
+    const { mock } = await virtualDemoMock();
+    const { client } = await open(mock);
+    okBody(await client.login());
+    // "%25" is an encoded "%": the id is the six characters "%E0%A4", not bytes to decode again.
+    const encodedPercent = await client.call('GET', '/mfa/v1/authentications/%25E0%25A4');
+    expect(errorCode(encodedPercent)).toBe('InvalidSession');
+    // A client's malformed request is its own error, not the service being unavailable (5xx).
+    const malformed = await client.call('GET', '/mfa/v1/authentications/%E0%A4');
+    expect(malformed.kind === 'error' && malformed.status).toBe(400);
+    expect(errorCode(malformed)).toBe('REQUEST_FORMAT_ERROR');
+  });
+
   it('serves on ::1 too', async () => {
     const { mock } = await virtualDemoMock();
     const server = await serveMfaMock(mock, { host: '::1' });

@@ -243,6 +243,27 @@ describe('replies that do not verify', () => {
     expect(result.replyCode).toBeUndefined();
   });
 
+  it('keeps a bounded trace when a hostile server floods a request with replies that do not verify', async () => {
+    const { clock, network, nas } = await setup([{ replyPlan: () => 'drop' }], { profile: 'fortigate' });
+    await nas.close();
+    const hostile = await network.bind({ address: '127.0.0.1', port: 0 });
+    hostile.onMessage((data, from) => {
+      const junk = Buffer.from(data.subarray(0, 20));
+      junk[0] = 2;
+      for (let i = 0; i < 5_000; i++) void hostile.send(junk, from);
+    });
+    const flooded = createNas({
+      transport: network,
+      clock,
+      profile: 'fortigate',
+      servers: [{ host: '127.0.0.1', port: hostile.local.port, secret: SECRET }],
+    });
+    const result = await settle(clock, flooded.login(alice));
+    expect(result.outcome).toBe('timeout');
+    expect(result.invalidReplies).toBeGreaterThan(0);
+    expect(result.trace.length).toBeLessThanOrEqual(1_100);
+  });
+
   it('times out against a server with another secret (it cannot verify the request)', async () => {
     const { clock, network, servers, nas } = await setup([{}], { profile: 'radclient' });
     await nas.close();

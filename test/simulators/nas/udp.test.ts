@@ -69,4 +69,23 @@ describe('NAS over UDP on 127.0.0.1', () => {
     expect(server.received[1]?.data.equals(server.received[0]?.data ?? Buffer.alloc(0))).toBe(true);
     expect(result.trace.find((e) => e.kind === 'timeout')).toMatchObject({ waitedMs: 300 });
   });
+
+  it('matches replies from an IPv6 server written in a non-canonical form', async () => {
+    // The kernel reports the source as "::1"; a server given as 0:0:0:0:0:0:0:1 is the same address.
+    const fake = await startFakeServer({ transport, clock, secret: SECRET, users: USERS, address: '::1' });
+    const nas = createNas({
+      transport,
+      clock,
+      servers: [{ host: '0:0:0:0:0:0:0:1', port: fake.endpoint.port, secret: SECRET }],
+      profile: 'custom',
+      policy: { timeoutMs: 300, retries: 0 },
+    });
+    cleanups.push(
+      () => nas.close(),
+      () => fake.close(),
+    );
+    const result = await nas.login({ method: 'pap', user: 'alice', password: 'correct horse' });
+    expect(result.invalidReplies).toBe(0);
+    expect(result.outcome).toBe('accept');
+  });
 });
