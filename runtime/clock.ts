@@ -84,7 +84,9 @@ export class VirtualClock implements Clock {
 
   setTimeout(callback: () => void, delayMs: number): TimerHandle {
     const id = this.nextId++;
-    this.pending.set(id, { id, due: this.current + Math.max(0, delayMs), seq: this.seq++, callback });
+    // Like Node, a delay that is not a finite number means "as soon as possible", never a NaN due time.
+    const delay = Number.isFinite(delayMs) ? Math.max(0, delayMs) : 0;
+    this.pending.set(id, { id, due: this.current + delay, seq: this.seq++, callback });
     return { id };
   }
 

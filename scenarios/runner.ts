@@ -130,6 +130,28 @@ async function runCase(testCase: LoginCase, target: SuiteTarget, options: RunOpt
   }
 }
 
+/** A case that could not run (bad NAS settings in the case, a harness bug) fails on its own. */
+function failedCase(testCase: LoginCase, error: unknown): CaseResult {
+  const message = error instanceof Error ? error.message : String(error);
+  return {
+    id: testCase.id,
+    title: testCase.title,
+    user: testCase.user,
+    method: testCase.method,
+    passed: false,
+    failures: [`could not run: ${message}`],
+    expected: testCase.expect,
+    actual: {
+      outcome: 'error',
+      transmissions: 0,
+      retransmissions: 0,
+      challenges: 0,
+      totalTimeMs: 0,
+      error: message,
+    },
+  };
+}
+
 /**
  * Runs a suite against one server. Cases of the same user run one after another (so prompt counts
  * belong to one case); different users run at once, as they would on a real VPN.
@@ -143,7 +165,9 @@ export async function runSuite(suite: Suite, target: SuiteTarget, options: RunOp
   await Promise.all(
     [...byUser.values()].map(async (cases) => {
       for (const testCase of cases) {
-        const result = await runCase(testCase, target, options);
+        const result = await runCase(testCase, target, options).catch((error: unknown) =>
+          failedCase(testCase, error),
+        );
         results.set(testCase.id, result);
         options.onCase?.(result);
       }

@@ -194,14 +194,20 @@ export async function runLogin(options: LoginOptions, context: OperationContext)
       return finish('error', {}, loginError('too-many-challenges', `more than ${maxChallengeRounds}`));
     }
     const responder = options.challengeResponder;
-    const answer =
-      responder === undefined
-        ? null
-        : await responder({
-            state: reply.state ?? Buffer.alloc(0),
-            attempt: prompts,
-            ...(reply.replyMessages.length > 0 ? { replyMessage: reply.replyMessages.join('\n') } : {}),
-          });
+    let answer: string | null;
+    try {
+      // The responder is the caller's (a user model, a terminal): its failure ends this login, not the run.
+      answer =
+        responder === undefined
+          ? null
+          : await responder({
+              state: reply.state ?? Buffer.alloc(0),
+              attempt: prompts,
+              ...(reply.replyMessages.length > 0 ? { replyMessage: reply.replyMessages.join('\n') } : {}),
+            });
+    } catch (error) {
+      return finish('error', {}, errorFromException(error));
+    }
     if (answer === null) return finish('error', {}, loginError('challenge-unanswered'));
     try {
       conversation.next = conversation.method.attributesFor(answer);

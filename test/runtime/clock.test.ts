@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SystemClock } from '../../runtime/clock.ts';
+import { SystemClock, VirtualClock } from '../../runtime/clock.ts';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -31,5 +31,27 @@ describe('SystemClock', () => {
     vi.advanceTimersByTime(2 ** 32);
     expect(fired).not.toHaveBeenCalled();
     expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
+describe('VirtualClock', () => {
+  it('treats a delay that is not a finite number as zero, so now() never becomes NaN', async () => {
+    const clock = new VirtualClock(100);
+    let fired = 0;
+    clock.setTimeout(() => fired++, Number.NaN);
+    clock.setTimeout(() => fired++, Number.POSITIVE_INFINITY);
+    await clock.advance(0);
+    expect(fired).toBe(2);
+    expect(clock.now()).toBe(100);
+  });
+
+  it('fires timers due at the same instant in the order they were set', async () => {
+    const clock = new VirtualClock(0);
+    const order: string[] = [];
+    clock.setTimeout(() => order.push('b'), 10);
+    clock.setTimeout(() => order.push('a'), 5);
+    clock.setTimeout(() => order.push('c'), 10);
+    await clock.advance(10);
+    expect(order).toEqual(['a', 'b', 'c']);
   });
 });

@@ -73,6 +73,20 @@ describe('PAP', () => {
     expect(result).toMatchObject({ outcome: 'reject', replyMessage: 'wrong code', challenges: 1 });
   });
 
+  it('a responder that throws ends the login as an error instead of rejecting login()', async () => {
+    const { clock, nas } = await setup();
+    const result = await settle(
+      clock,
+      nas.login({
+        method: 'pap',
+        ...bob,
+        challengeResponder: () => Promise.reject(new Error('keyboard on fire')),
+      }),
+    );
+    expect(result.outcome).toBe('error');
+    expect(result.error?.message).toMatch(/keyboard on fire/);
+  });
+
   it('ends with challenge-unanswered when the user gives up or nobody is asked', async () => {
     const { clock, nas } = await setup();
     const gaveUp = await settle(
