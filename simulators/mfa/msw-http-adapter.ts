@@ -165,12 +165,25 @@ export class MswHttpServer {
         if (!HOP_BY_HOP.has(name.toLowerCase())) headers.append(name, req.rawHeaders[i + 1] ?? '');
       }
       const origin = this.url;
-      const request = new Request(new URL(req.url ?? '/', origin), {
-        method,
-        headers,
-        signal: controller.signal,
-        ...(body === undefined ? {} : { body }),
-      });
+      let request: Request;
+      try {
+        request = new Request(new URL(req.url ?? '/', origin), {
+          method,
+          headers,
+          signal: controller.signal,
+          ...(body === undefined ? {} : { body }),
+        });
+      } catch (error) {
+        // An unusable request line (a method fetch refuses, such as TRACE; a URL that does not parse)
+        // is the client's mistake, not an outage.
+        sendJson(res, 400, {
+          error: {
+            code: 'REQUEST_FORMAT_ERROR',
+            message: error instanceof Error ? error.message : 'bad request',
+          },
+        });
+        return;
+      }
       const response = await getResponse([...this.handlers], request, { baseUrl: origin });
       if (response === undefined) {
         sendJson(res, 404, {

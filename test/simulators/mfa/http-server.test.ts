@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 // What only the loopback HTTP mode does: real time on a SystemClock, connection-level faults as a
 // client's socket sees them, the listener closing and reopening on the same port, request limits.
 
@@ -125,6 +126,20 @@ describe('MFA mock over real HTTP', () => {
     const malformed = await client.call('GET', '/mfa/v1/authentications/%E0%A4');
     expect(malformed.kind === 'error' && malformed.status).toBe(400);
     expect(errorCode(malformed)).toBe('REQUEST_FORMAT_ERROR');
+  });
+
+  it('answers a request line fetch cannot represent (TRACE) with 400, not a 5xx outage', async () => {
+    const { mock } = await virtualDemoMock();
+    const { server } = await open(mock);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(`${server.url}/mfa/v1/authentications`, { method: 'TRACE' }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(400);
   });
 
   it('serves on ::1 too', async () => {
