@@ -52,10 +52,12 @@ export type AccessResult =
     })
   | (Detail & { readonly kind: 'discard' });
 
+/** A conversation waiting for the next Access-Request; `client` is the RADIUS client it belongs to. */
 type Pending =
-  | { readonly kind: 'eap'; readonly session: EapSession }
+  | { readonly kind: 'eap'; readonly client: string; readonly session: EapSession }
   | {
       readonly kind: 'mfa-code';
+      readonly client: string;
       readonly session: MfaCodeSession;
       readonly context: MfaContext;
       readonly reply: readonly AttributeInput[];
@@ -135,6 +137,11 @@ export class AccessHandler {
         // RFC 3748 4.2: the EAP-Failure answers the Response, so it takes its Identifier.
         const eapId = credentials.method === 'eap' ? (credentials.eapMessage[1] ?? 0) : undefined;
         return this.reject('unknown-or-expired-state', userName, undefined, eapId);
+      }
+      if (pending.client !== request.client.name) {
+        // A State is only good on the client it was handed to: another NAS cannot answer this prompt.
+        const eapId = credentials.method === 'eap' ? (credentials.eapMessage[1] ?? 0) : undefined;
+        return this.reject('state-from-another-client', userName, undefined, eapId);
       }
     }
     if (credentials.method === 'eap') {
@@ -337,6 +344,7 @@ export class AccessHandler {
       case 'challenge': {
         const state = this.pending.open({
           kind: 'mfa-code',
+          client: context.client,
           session: mfa.session,
           context,
           reply,
@@ -402,7 +410,11 @@ export class AccessHandler {
       case 'discard':
         return { kind: 'discard', reason: outcome.reason, ...extras };
       case 'challenge': {
-        const state = this.pending.open({ kind: 'eap', session: outcome.session });
+        const state = this.pending.open({
+          kind: 'eap',
+          client: request.client.name,
+          session: outcome.session,
+        });
         return {
           kind: 'challenge',
           attributes: [...eapAttributes(outcome.eap), { name: 'State', value: state }],

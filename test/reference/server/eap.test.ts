@@ -49,6 +49,8 @@ interface Fixture {
   readonly server: ReferenceServer;
   readonly access: ServerEventMap['access'][];
   round(eap: Buffer, state?: Buffer, userName?: string): Promise<Round>;
+  /** The same, from another NAS address (its own socket). */
+  roundsFrom(address: string): Promise<(eap: Buffer, state?: Buffer, userName?: string) => Promise<Round>>;
 }
 
 const open: { server: ReferenceServer; accounting: AccountingStore }[] = [];
@@ -92,19 +94,16 @@ async function start(extraConfig: Record<string, unknown> = {}): Promise<Fixture
   const [endpoint] = server.endpoints('auth');
   if (endpoint === undefined) throw new Error('no auth endpoint');
   const client = await RadiusTestClient.open({ transport: network, clock, server: endpoint, secret: SECRET });
-  return {
-    clock,
-    directory,
-    server,
-    access,
-    async round(eap, state, userName = 'alice') {
+  const roundsOf =
+    (c: RadiusTestClient) =>
+    async (eap: Buffer, state?: Buffer, userName = 'alice'): Promise<Round> => {
       const attributes: AttributeInput[] = [
         { name: 'User-Name', value: userName },
         { name: 'EAP-Message', value: eap },
         ...(state !== undefined ? [{ name: 'State', value: state }] : []),
       ];
-      const request = client.accessRequest(attributes);
-      const reply = await settle(clock, client.exchange(request));
+      const request = c.accessRequest(attributes);
+      const reply = await settle(clock, c.exchange(request));
       if (reply === undefined) throw new Error('no reply');
       expect(reply.verified.ok).toBe(true);
       expect(reply.messageAuthenticatorFirst).toBe(true);
@@ -119,6 +118,17 @@ async function start(extraConfig: Record<string, unknown> = {}): Promise<Fixture
         requestAuthenticator: request.packet.authenticator,
         ...(Buffer.isBuffer(replyState) ? { state: replyState } : {}),
       };
+    };
+  return {
+    clock,
+    directory,
+    server,
+    access,
+    round: roundsOf(client),
+    async roundsFrom(address) {
+      return roundsOf(
+        await RadiusTestClient.open({ transport: network, clock, server: endpoint, secret: SECRET, address }),
+      );
     },
   };
 }
@@ -211,6 +221,26 @@ describe('EAP-MD5 through the server', () => {
       'unknown-or-expired-state',
       'unknown-or-expired-state',
     ]);
+  });
+
+  it('a State handed to one NAS is refused from another NAS (even one with the same secret)', async () => {
+    const f = await start({
+      clients: [
+        { name: 'vpn', address: '127.0.0.1', secret: SECRET },
+        { name: 'other-vpn', address: '127.0.0.2', secret: SECRET },
+      ],
+    });
+    const challenge = await md5Challenge(f);
+    const fromOther = await f.roundsFrom('127.0.0.2');
+    const response = buildMd5Response(challenge.identifier, PASSWORD, challenge.challenge);
+    const stolen = await fromOther(response, challenge.state);
+    expect(stolen.reply.packet.code).toBe(PacketCode.AccessReject);
+    expect(stolen.eap.code).toBe(EapCode.Failure);
+    expect(f.access.at(-1)).toMatchObject({
+      outcome: 'reject',
+      reason: 'state-from-another-client',
+      client: 'other-vpn',
+    });
   });
 
   it('a State older than the challenge lifetime has expired', async () => {
