@@ -59,6 +59,9 @@ export function randomImpairment(options: ImpairmentOptions): Impairment {
 
 export const perfectNetwork: Impairment = () => [0];
 
+const EPHEMERAL_FIRST = 49152;
+const EPHEMERAL_LAST = 65535;
+
 function key(endpoint: Endpoint): string {
   return `${endpoint.address}|${endpoint.port}`;
 }
@@ -99,7 +102,7 @@ class MemorySocket implements DatagramSocket {
  */
 export class MemoryNetwork implements Transport {
   private readonly sockets = new Map<string, MemorySocket>();
-  private nextEphemeral = 49152;
+  private nextEphemeral = EPHEMERAL_FIRST;
   private sequence = 0;
   /** Datagrams sent, delivered and dropped, for assertions. */
   readonly stats = { sent: 0, delivered: 0, dropped: 0 };
@@ -112,8 +115,12 @@ export class MemoryNetwork implements Transport {
   bind(options: BindOptions): Promise<DatagramSocket> {
     let port = options.port;
     if (port === 0) {
-      do port = this.nextEphemeral++;
-      while (this.sockets.has(key({ address: options.address, port })));
+      // The IANA dynamic range, wrapping around like a kernel's, skipping ports still bound.
+      const free = this.freeEphemeralPort(options.address);
+      if (free === undefined) {
+        return Promise.reject(new Error(`memory transport: no free ephemeral port on ${options.address}`));
+      }
+      port = free;
     }
     const local = { address: options.address, port };
     if (this.sockets.has(key(local))) {
@@ -122,6 +129,15 @@ export class MemoryNetwork implements Transport {
     const socket = new MemorySocket(this, local);
     this.sockets.set(key(local), socket);
     return Promise.resolve(socket);
+  }
+
+  private freeEphemeralPort(address: string): number | undefined {
+    for (let tries = 0; tries <= EPHEMERAL_LAST - EPHEMERAL_FIRST; tries++) {
+      const port = this.nextEphemeral;
+      this.nextEphemeral = port >= EPHEMERAL_LAST ? EPHEMERAL_FIRST : port + 1;
+      if (!this.sockets.has(key({ address, port }))) return port;
+    }
+    return undefined;
   }
 
   unbind(local: Endpoint): void {
