@@ -1,9 +1,7 @@
-export interface DuplicateConfigIssue {
-  /** Dotted path of the offending setting, e.g. `duplicates.windowMs`. */
-  readonly field: string;
-  readonly message: string;
-  readonly fix: string;
-}
+import type { ConfigIssue } from '../config/issues.ts';
+
+/** The server configuration's issue shape: field, message, fix. */
+export type DuplicateConfigIssue = ConfigIssue;
 
 /** Thrown by createDuplicateCache when its options do not validate; carries every issue at once. */
 export class DuplicateConfigError extends Error {
