@@ -20,17 +20,9 @@ import {
   type AttributeInput,
   type DecodedAttribute,
 } from '../../../protocol/index.ts';
-import { VirtualClock } from '../../../runtime/clock.ts';
-import { MemoryNetwork } from '../../../runtime/memory-transport.ts';
-import { openAccountingStore, type AccountingStore } from '../../../reference/accounting/index.ts';
-import { formatConfigIssues } from '../../../reference/config/issues.ts';
-import { normaliseServerConfig } from '../../../reference/config/server-config.ts';
-import { ServerEvents, type ServerEventMap } from '../../../reference/events.ts';
-import { ReferenceServer } from '../../../reference/server.ts';
-import { MemoryDirectory, type MemoryUser } from '../../support/memory-directory.ts';
-import { RadiusTestClient, settle, type RadiusReply } from '../../support/radius-test-client.ts';
-
-const SECRET = 'testing123';
+import type { MemoryUser } from '../../support/memory-directory.ts';
+import { settle, type RadiusReply } from '../../support/radius-test-client.ts';
+import { SECRET, closeServerFixtures, startServerFixture, type ServerFixture } from './fixture.ts';
 
 const USERS: readonly MemoryUser[] = [
   { name: 'alice', password: 'correct horse', groups: ['VPN-Users'] },
@@ -43,59 +35,22 @@ const USERS: readonly MemoryUser[] = [
   { name: 'nohash', password: 'pw', storeNtHash: false, storeCleartext: false },
 ];
 
-interface Fixture {
-  readonly clock: VirtualClock;
-  readonly directory: MemoryDirectory;
-  readonly server: ReferenceServer;
-  readonly client: RadiusTestClient;
-  readonly access: ServerEventMap['access'][];
+interface Fixture extends ServerFixture {
   ask(attributes: readonly AttributeInput[], authenticator?: Buffer): Promise<RadiusReply>;
 }
 
-const open: { server: ReferenceServer; accounting: AccountingStore }[] = [];
+afterEach(closeServerFixtures);
 
-afterEach(async () => {
-  for (const { server, accounting } of open.splice(0)) {
-    await server.close();
-    accounting.close();
-  }
-});
-
-async function start(overrides: Record<string, unknown> = {}): Promise<Fixture> {
-  const clock = new VirtualClock(1_700_000_000_000);
-  const network = new MemoryNetwork(clock);
-  const directory = new MemoryDirectory({ clock, users: USERS });
-  const normalised = normaliseServerConfig({
-    clients: [{ name: 'vpn', address: '127.0.0.1', secret: SECRET }],
-    directory: { url: 'ldap://127.0.0.1:389' },
-    ...overrides,
-  });
-  if (!normalised.ok) throw new Error(formatConfigIssues(normalised.issues));
-  const events = new ServerEvents();
-  const access: ServerEventMap['access'][] = [];
-  events.on('access', (event) => access.push(event));
-  const accounting = openAccountingStore(':memory:');
-  const server = await ReferenceServer.start({
-    config: normalised.config,
-    transport: network,
-    clock,
-    directory,
-    accounting,
-    events,
-  });
-  open.push({ server, accounting });
-  const [endpoint] = server.endpoints('auth');
-  if (endpoint === undefined) throw new Error('no auth endpoint');
-  const client = await RadiusTestClient.open({ transport: network, clock, server: endpoint, secret: SECRET });
+async function start(config: Record<string, unknown> = {}): Promise<Fixture> {
+  const f = await startServerFixture({ users: USERS, config });
   return {
-    clock,
-    directory,
-    server,
-    client,
-    access,
+    ...f,
     async ask(attributes, authenticator) {
-      const request = client.accessRequest(attributes, authenticator !== undefined ? { authenticator } : {});
-      const reply = await settle(clock, client.exchange(request));
+      const request = f.client.accessRequest(
+        attributes,
+        authenticator !== undefined ? { authenticator } : {},
+      );
+      const reply = await settle(f.clock, f.client.exchange(request));
       if (reply === undefined) throw new Error('no reply');
       expect(reply.verified).toEqual({ ok: true, value: undefined });
       expect(reply.messageAuthenticatorFirst).toBe(true);

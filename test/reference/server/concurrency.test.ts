@@ -1,20 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { eapIdentityResponse } from '../../../protocol/auth/index.ts';
-import { PacketCode, type AttributeInput, type BuiltPacket } from '../../../protocol/index.ts';
-import { VirtualClock } from '../../../runtime/clock.ts';
-import { MemoryNetwork } from '../../../runtime/memory-transport.ts';
-import { openAccountingStore, type AccountingStore } from '../../../reference/accounting/index.ts';
-import { formatConfigIssues } from '../../../reference/config/issues.ts';
-import { normaliseServerConfig } from '../../../reference/config/server-config.ts';
+import { PacketCode, type AttributeInput } from '../../../protocol/index.ts';
 import type { LookupResult } from '../../../reference/directory/types.ts';
 import type { MfaDecision, SecondFactor } from '../../../reference/mfa/second-factor.ts';
-import { ServerEvents, type ServerEventMap } from '../../../reference/events.ts';
-import { ReferenceServer } from '../../../reference/server.ts';
 import { MemoryDirectory } from '../../support/memory-directory.ts';
-import { RadiusTestClient } from '../../support/radius-test-client.ts';
-
-const SECRET = 'testing123';
-const START = 1_700_000_000_000;
+import { START, closeServerFixtures, startServerFixture, type ServerFixture } from './fixture.ts';
 
 /** A directory with a bug: looking up `boom` throws instead of answering. */
 class ThrowingDirectory extends MemoryDirectory {
@@ -24,94 +14,24 @@ class ThrowingDirectory extends MemoryDirectory {
   }
 }
 
-interface Fixture {
-  readonly clock: VirtualClock;
-  readonly directory: MemoryDirectory;
-  readonly server: ReferenceServer;
-  readonly client: RadiusTestClient;
-  readonly access: ServerEventMap['access'][];
-  readonly dropped: ServerEventMap['packet-dropped'][];
-  readonly errors: ServerEventMap['error'][];
-  send(built: BuiltPacket): Promise<void>;
-  at(ms: number): Promise<void>;
-}
+afterEach(closeServerFixtures);
 
-const open: { server: ReferenceServer; accounting: AccountingStore }[] = [];
+const USERS = [
+  { name: 'alice', password: 'alice-pw' },
+  { name: 'bob', password: 'bob-pw' },
+];
 
-afterEach(async () => {
-  for (const { server, accounting } of open.splice(0)) {
-    await server.close();
-    accounting.close();
-  }
-});
-
-async function start(
-  overrides: Record<string, unknown> = {},
+function start(
+  config: Record<string, unknown> = {},
   throwing = false,
   secondFactor?: SecondFactor,
-): Promise<Fixture> {
-  const clock = new VirtualClock(START);
-  const network = new MemoryNetwork(clock);
-  const users = [
-    { name: 'alice', password: 'alice-pw' },
-    { name: 'bob', password: 'bob-pw' },
-  ];
-  const directory = throwing
-    ? new ThrowingDirectory({ clock, users })
-    : new MemoryDirectory({ clock, users });
-  const normalised = normaliseServerConfig({
-    clients: [{ name: 'vpn', address: '127.0.0.1', secret: SECRET }],
-    directory: { url: 'ldap://127.0.0.1:389' },
-    ...(secondFactor !== undefined
-      ? {
-          mfa: {
-            enabled: true,
-            serviceUrl: 'http://127.0.0.1:9',
-            tenantId: 'test-tenant',
-            clientCertificate: 'test-thumbprint',
-          },
-        }
-      : {}),
-    ...overrides,
-  });
-  if (!normalised.ok) throw new Error(formatConfigIssues(normalised.issues));
-  const events = new ServerEvents();
-  const access: ServerEventMap['access'][] = [];
-  const dropped: ServerEventMap['packet-dropped'][] = [];
-  const errors: ServerEventMap['error'][] = [];
-  events.on('access', (event) => access.push(event));
-  events.on('packet-dropped', (event) => dropped.push(event));
-  events.on('error', (event) => errors.push(event));
-  const accounting = openAccountingStore(':memory:');
-  const server = await ReferenceServer.start({
-    config: normalised.config,
-    transport: network,
-    clock,
-    directory,
-    accounting,
-    events,
+): Promise<ServerFixture> {
+  return startServerFixture({
+    users: USERS,
+    config,
+    ...(throwing ? { makeDirectory: (options) => new ThrowingDirectory(options) } : {}),
     ...(secondFactor !== undefined ? { secondFactor } : {}),
   });
-  open.push({ server, accounting });
-  const [endpoint] = server.endpoints('auth');
-  if (endpoint === undefined) throw new Error('no auth endpoint');
-  const client = await RadiusTestClient.open({ transport: network, clock, server: endpoint, secret: SECRET });
-  return {
-    clock,
-    directory,
-    server,
-    client,
-    access,
-    dropped,
-    errors,
-    async send(built) {
-      await client.send(built.bytes);
-      await clock.advance(0);
-    },
-    async at(ms) {
-      await clock.advanceTo(START + ms);
-    },
-  };
 }
 
 const pap = (user: string, password: string): AttributeInput[] => [

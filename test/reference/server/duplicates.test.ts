@@ -1,17 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { PacketCode, type AttributeInput, type BuiltPacket } from '../../../protocol/index.ts';
+import { PacketCode, type AttributeInput } from '../../../protocol/index.ts';
 import { VirtualClock } from '../../../runtime/clock.ts';
-import { MemoryNetwork } from '../../../runtime/memory-transport.ts';
-import { openAccountingStore, type AccountingStore } from '../../../reference/accounting/index.ts';
-import { formatConfigIssues } from '../../../reference/config/issues.ts';
-import { normaliseServerConfig } from '../../../reference/config/server-config.ts';
-import { ServerEvents, type ServerEventMap } from '../../../reference/events.ts';
 import type { MfaDecision, SecondFactor } from '../../../reference/mfa/second-factor.ts';
-import { ReferenceServer } from '../../../reference/server.ts';
-import { MemoryDirectory } from '../../support/memory-directory.ts';
-import { RadiusTestClient } from '../../support/radius-test-client.ts';
+import { START, closeServerFixtures, startServerFixture, type ServerFixture } from './fixture.ts';
 
-const SECRET = 'testing123';
 const LOOKUP_MS = 5_000;
 
 /** A second factor whose push takes `delayMs` to be approved, counting the prompts it sends. */
@@ -31,87 +23,19 @@ class CountingPush implements SecondFactor {
   }
 }
 
-interface Fixture {
-  readonly clock: VirtualClock;
-  readonly directory: MemoryDirectory;
-  readonly server: ReferenceServer;
-  readonly client: RadiusTestClient;
-  readonly duplicates: ServerEventMap['duplicate'][];
-  /** Sends the bytes now (no time passes). */
-  send(built: BuiltPacket): Promise<void>;
-  /** Moves virtual time to `ms` after the fixture started. */
-  at(ms: number): Promise<void>;
-}
+afterEach(closeServerFixtures);
 
-const open: { server: ReferenceServer; accounting: AccountingStore }[] = [];
-
-afterEach(async () => {
-  for (const { server, accounting } of open.splice(0)) {
-    await server.close();
-    accounting.close();
-  }
-});
-
-const START = 1_700_000_000_000;
-
-async function start(
+function start(
   duplicates: Record<string, unknown>,
   secondFactor?: SecondFactor,
-  clock = new VirtualClock(START),
-): Promise<Fixture> {
-  const network = new MemoryNetwork(clock);
-  const directory = new MemoryDirectory({
-    clock,
+  clock?: VirtualClock,
+): Promise<ServerFixture> {
+  return startServerFixture({
     latencyMs: LOOKUP_MS,
-    users: [{ name: 'alice', password: 'pw' }],
-  });
-  const normalised = normaliseServerConfig({
-    clients: [{ name: 'vpn', address: '127.0.0.1', secret: SECRET }],
-    directory: { url: 'ldap://127.0.0.1:389' },
-    duplicates,
-    ...(secondFactor !== undefined
-      ? {
-          mfa: {
-            enabled: true,
-            serviceUrl: 'http://127.0.0.1:9',
-            tenantId: 'test-tenant',
-            clientCertificate: 'test-thumbprint',
-          },
-        }
-      : {}),
-  });
-  if (!normalised.ok) throw new Error(formatConfigIssues(normalised.issues));
-  const events = new ServerEvents();
-  const seen: ServerEventMap['duplicate'][] = [];
-  events.on('duplicate', (event) => seen.push(event));
-  const accounting = openAccountingStore(':memory:');
-  const server = await ReferenceServer.start({
-    config: normalised.config,
-    transport: network,
-    clock,
-    directory,
-    accounting,
-    events,
+    config: { duplicates },
     ...(secondFactor !== undefined ? { secondFactor } : {}),
+    ...(clock !== undefined ? { clock } : {}),
   });
-  open.push({ server, accounting });
-  const [endpoint] = server.endpoints('auth');
-  if (endpoint === undefined) throw new Error('no auth endpoint');
-  const client = await RadiusTestClient.open({ transport: network, clock, server: endpoint, secret: SECRET });
-  return {
-    clock,
-    directory,
-    server,
-    client,
-    duplicates: seen,
-    async send(built) {
-      await client.send(built.bytes);
-      await clock.advance(0);
-    },
-    async at(ms) {
-      await clock.advanceTo(START + ms);
-    },
-  };
 }
 
 const pap: AttributeInput[] = [

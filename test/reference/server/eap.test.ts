@@ -23,17 +23,9 @@ import {
   joinedValue,
   type AttributeInput,
 } from '../../../protocol/index.ts';
-import { VirtualClock } from '../../../runtime/clock.ts';
-import { MemoryNetwork } from '../../../runtime/memory-transport.ts';
-import { openAccountingStore, type AccountingStore } from '../../../reference/accounting/index.ts';
-import { formatConfigIssues } from '../../../reference/config/issues.ts';
-import { normaliseServerConfig } from '../../../reference/config/server-config.ts';
-import { ServerEvents, type ServerEventMap } from '../../../reference/events.ts';
-import { ReferenceServer } from '../../../reference/server.ts';
-import { MemoryDirectory } from '../../support/memory-directory.ts';
 import { RadiusTestClient, settle, type RadiusReply } from '../../support/radius-test-client.ts';
+import { SECRET, closeServerFixtures, startServerFixture, type ServerFixture } from './fixture.ts';
 
-const SECRET = 'testing123';
 const PASSWORD = 'correct horse';
 
 interface Round {
@@ -43,57 +35,22 @@ interface Round {
   readonly requestAuthenticator: Buffer;
 }
 
-interface Fixture {
-  readonly clock: VirtualClock;
-  readonly directory: MemoryDirectory;
-  readonly server: ReferenceServer;
-  readonly access: ServerEventMap['access'][];
+interface Fixture extends ServerFixture {
   round(eap: Buffer, state?: Buffer, userName?: string): Promise<Round>;
   /** The same, from another NAS address (its own socket). */
   roundsFrom(address: string): Promise<(eap: Buffer, state?: Buffer, userName?: string) => Promise<Round>>;
 }
 
-const open: { server: ReferenceServer; accounting: AccountingStore }[] = [];
+afterEach(closeServerFixtures);
 
-afterEach(async () => {
-  for (const { server, accounting } of open.splice(0)) {
-    await server.close();
-    accounting.close();
-  }
-});
-
-async function start(extraConfig: Record<string, unknown> = {}): Promise<Fixture> {
-  const clock = new VirtualClock(1_700_000_000_000);
-  const network = new MemoryNetwork(clock);
-  const directory = new MemoryDirectory({
-    clock,
+async function start(config: Record<string, unknown> = {}): Promise<Fixture> {
+  const f = await startServerFixture({
     users: [
       { name: 'alice', password: PASSWORD, groups: ['VPN-Users'] },
       { name: 'locked', password: PASSWORD, state: 'locked' },
     ],
+    config,
   });
-  const normalised = normaliseServerConfig({
-    clients: [{ name: 'vpn', address: '127.0.0.1', secret: SECRET }],
-    directory: { url: 'ldap://127.0.0.1:389' },
-    ...extraConfig,
-  });
-  if (!normalised.ok) throw new Error(formatConfigIssues(normalised.issues));
-  const events = new ServerEvents();
-  const access: ServerEventMap['access'][] = [];
-  events.on('access', (event) => access.push(event));
-  const accounting = openAccountingStore(':memory:');
-  const server = await ReferenceServer.start({
-    config: normalised.config,
-    transport: network,
-    clock,
-    directory,
-    accounting,
-    events,
-  });
-  open.push({ server, accounting });
-  const [endpoint] = server.endpoints('auth');
-  if (endpoint === undefined) throw new Error('no auth endpoint');
-  const client = await RadiusTestClient.open({ transport: network, clock, server: endpoint, secret: SECRET });
   const roundsOf =
     (c: RadiusTestClient) =>
     async (eap: Buffer, state?: Buffer, userName = 'alice'): Promise<Round> => {
@@ -103,7 +60,7 @@ async function start(extraConfig: Record<string, unknown> = {}): Promise<Fixture
         ...(state !== undefined ? [{ name: 'State', value: state }] : []),
       ];
       const request = c.accessRequest(attributes);
-      const reply = await settle(clock, c.exchange(request));
+      const reply = await settle(f.clock, c.exchange(request));
       if (reply === undefined) throw new Error('no reply');
       expect(reply.verified.ok).toBe(true);
       expect(reply.messageAuthenticatorFirst).toBe(true);
@@ -120,15 +77,10 @@ async function start(extraConfig: Record<string, unknown> = {}): Promise<Fixture
       };
     };
   return {
-    clock,
-    directory,
-    server,
-    access,
-    round: roundsOf(client),
+    ...f,
+    round: roundsOf(f.client),
     async roundsFrom(address) {
-      return roundsOf(
-        await RadiusTestClient.open({ transport: network, clock, server: endpoint, secret: SECRET, address }),
-      );
+      return roundsOf(await f.clientAt(address));
     },
   };
 }

@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eapIdentityResponse } from '../../../protocol/auth/index.ts';
 import {
@@ -13,100 +10,36 @@ import {
   type BuiltPacket,
   type Mutation,
 } from '../../../protocol/index.ts';
-import { VirtualClock } from '../../../runtime/clock.ts';
-import { MemoryNetwork } from '../../../runtime/memory-transport.ts';
 import type { Endpoint } from '../../../runtime/transport.ts';
-import {
-  AcctStatusType,
-  openAccountingStore,
-  type AccountingStore,
-} from '../../../reference/accounting/index.ts';
-import { formatConfigIssues } from '../../../reference/config/issues.ts';
-import { normaliseServerConfig } from '../../../reference/config/server-config.ts';
-import { ServerEvents, type DropReason, type ServerEventMap } from '../../../reference/events.ts';
-import { ReferenceServer } from '../../../reference/server.ts';
-import { MemoryDirectory } from '../../support/memory-directory.ts';
+import { AcctStatusType } from '../../../reference/accounting/index.ts';
+import type { DropReason } from '../../../reference/events.ts';
 import { RadiusTestClient, settle, type RadiusReply } from '../../support/radius-test-client.ts';
+import { SECRET, closeServerFixtures, startServerFixture, type ServerFixture } from './fixture.ts';
 
-const SECRET = 'testing123';
 const STRICT_SECRET = 'strict-secret';
 
-interface Fixture {
-  readonly clock: VirtualClock;
-  readonly network: MemoryNetwork;
-  readonly server: ReferenceServer;
-  readonly client: RadiusTestClient;
-  readonly auth: Endpoint;
-  readonly acct: Endpoint;
-  readonly accounting: AccountingStore;
-  readonly dropped: ServerEventMap['packet-dropped'][];
-  readonly statusEvents: ServerEventMap['status-server'][];
-  readonly accountingEvents: ServerEventMap['accounting'][];
+afterEach(closeServerFixtures);
+
+interface Fixture extends ServerFixture {
   /** Sends and waits for the reply; undefined when the server stays silent. */
   ask(built: BuiltPacket, to?: Endpoint, via?: RadiusTestClient): Promise<RadiusReply | undefined>;
   /** Sends raw bytes and lets the network settle; returns how many datagrams came back. */
   sendRaw(bytes: Buffer, to?: Endpoint, via?: RadiusTestClient): Promise<number>;
-  clientAt(address: string, secret?: string): Promise<RadiusTestClient>;
 }
 
-const cleanups: (() => Promise<void> | void)[] = [];
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
 async function start(): Promise<Fixture> {
-  const clock = new VirtualClock(1_700_000_000_000);
-  const network = new MemoryNetwork(clock);
-  const directory = new MemoryDirectory({ clock, users: [{ name: 'alice', password: 'pw' }] });
-  const normalised = normaliseServerConfig({
-    clients: [
-      { name: 'vpn', address: '127.0.0.1', secret: SECRET },
-      { name: 'strict', address: '127.0.0.2', secret: STRICT_SECRET, requireMessageAuthenticator: true },
-    ],
-    directory: { url: 'ldap://127.0.0.1:389' },
+  const f = await startServerFixture({
+    accountingOnDisk: true,
+    config: {
+      clients: [
+        { name: 'vpn', address: '127.0.0.1', secret: SECRET },
+        { name: 'strict', address: '127.0.0.2', secret: STRICT_SECRET, requireMessageAuthenticator: true },
+      ],
+    },
   });
-  if (!normalised.ok) throw new Error(formatConfigIssues(normalised.issues));
-  const events = new ServerEvents();
-  const dropped: ServerEventMap['packet-dropped'][] = [];
-  const statusEvents: ServerEventMap['status-server'][] = [];
-  const accountingEvents: ServerEventMap['accounting'][] = [];
-  events.on('packet-dropped', (event) => dropped.push(event));
-  events.on('status-server', (event) => statusEvents.push(event));
-  events.on('accounting', (event) => accountingEvents.push(event));
-  const dir = mkdtempSync(join(tmpdir(), 'radmfa-server-test-'));
-  const accounting = openAccountingStore(join(dir, 'accounting.sqlite'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  cleanups.push(() => accounting.close());
-  const server = await ReferenceServer.start({
-    config: normalised.config,
-    transport: network,
-    clock,
-    directory,
-    accounting,
-    events,
-  });
-  cleanups.push(() => server.close());
-  const [auth] = server.endpoints('auth');
-  const [acct] = server.endpoints('acct');
-  if (auth === undefined || acct === undefined) throw new Error('server endpoints missing');
-  const clientAt = async (address: string, secret = SECRET): Promise<RadiusTestClient> => {
-    const client = await RadiusTestClient.open({ transport: network, clock, server: auth, secret, address });
-    cleanups.push(() => client.close());
-    return client;
-  };
-  const client = await clientAt('127.0.0.1');
+  const { clock, client, auth } = f;
   return {
-    clock,
-    network,
-    server,
-    client,
-    auth,
-    acct,
-    accounting,
-    dropped,
-    statusEvents,
-    accountingEvents,
+    ...f,
     async ask(built, to = auth, via = client) {
       const reply = via.replyTo(built, 5_000);
       await via.send(built.bytes, to);
@@ -118,7 +51,6 @@ async function start(): Promise<Fixture> {
       await clock.advance(5_000);
       return via.received.length - before;
     },
-    clientAt,
   };
 }
 

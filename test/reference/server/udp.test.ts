@@ -1,8 +1,5 @@
 // The same server over real UDP sockets on loopback, port 0, with the system clock: what the
 // virtual-time tests check, once more where the kernel carries the datagrams.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   EapCode,
@@ -27,25 +24,17 @@ import {
 import { SystemClock } from '../../../runtime/clock.ts';
 import { UdpTransport } from '../../../runtime/udp-transport.ts';
 import type { Endpoint } from '../../../runtime/transport.ts';
-import {
-  AcctStatusType,
-  openAccountingStore,
-  type AccountingStore,
-} from '../../../reference/accounting/index.ts';
-import { formatConfigIssues } from '../../../reference/config/issues.ts';
-import { normaliseServerConfig } from '../../../reference/config/server-config.ts';
-import { ReferenceServer } from '../../../reference/server.ts';
-import { MemoryDirectory } from '../../support/memory-directory.ts';
+import { AcctStatusType, type AccountingStore } from '../../../reference/accounting/index.ts';
+import type { ReferenceServer } from '../../../reference/server.ts';
 import { RadiusTestClient } from '../../support/radius-test-client.ts';
+import { SECRET, closeServerFixtures, startReferenceServer } from './fixture.ts';
 
-const SECRET = 'testing123';
 const TIMEOUT_MS = 3_000;
 
 const clock = new SystemClock();
 const transport = new UdpTransport();
 let server: ReferenceServer;
 let accounting: AccountingStore;
-let dir: string;
 let client: RadiusTestClient;
 let auth4: Endpoint;
 let acct4: Endpoint;
@@ -53,25 +42,19 @@ let auth6: Endpoint;
 const extraClients: RadiusTestClient[] = [];
 
 beforeAll(async () => {
-  const normalised = normaliseServerConfig({
-    listen: { hosts: ['127.0.0.1', '::1'], authPort: 0, acctPort: 0 },
-    clients: [
-      { name: 'v4', address: '127.0.0.1/32', secret: SECRET },
-      { name: 'v6', address: '::1', secret: SECRET },
-    ],
-    directory: { url: 'ldap://127.0.0.1:389' },
-  });
-  if (!normalised.ok) throw new Error(formatConfigIssues(normalised.issues));
-  dir = mkdtempSync(join(tmpdir(), 'radmfa-udp-'));
-  accounting = openAccountingStore(join(dir, 'accounting.sqlite'));
-  const directory = new MemoryDirectory({ clock, users: [{ name: 'alice', password: 'correct horse' }] });
-  server = await ReferenceServer.start({
-    config: normalised.config,
-    transport,
+  ({ server, accounting } = await startReferenceServer({
     clock,
-    directory,
-    accounting,
-  });
+    transport,
+    users: [{ name: 'alice', password: 'correct horse' }],
+    accountingOnDisk: true,
+    config: {
+      listen: { hosts: ['127.0.0.1', '::1'], authPort: 0, acctPort: 0 },
+      clients: [
+        { name: 'v4', address: '127.0.0.1/32', secret: SECRET },
+        { name: 'v6', address: '::1', secret: SECRET },
+      ],
+    },
+  }));
   const auth = server.endpoints('auth');
   const acct = server.endpoints('acct');
   const find = (list: Endpoint[], address: string): Endpoint => {
@@ -88,9 +71,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const extra of extraClients) await extra.close();
   await client.close();
-  await server.close();
-  accounting.close();
-  rmSync(dir, { recursive: true, force: true });
+  await closeServerFixtures();
 });
 
 const pap: AttributeInput[] = [
