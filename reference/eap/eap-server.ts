@@ -92,6 +92,11 @@ export interface EapServerOptions {
 }
 
 const next = (id: number): number => (id + 1) & 0xff;
+
+/** Access-Reject with EAP-Failure answering the Response with Identifier `eapId` (RFC 3748 4.2). */
+function failure(eapId: number, method: AuthMethod, reason: string): EapOutcome {
+  return { kind: 'reject', eap: eapFailure(eapId), reason, method };
+}
 // EAP-Success and EAP-Failure carry the Identifier of the Response they answer (RFC 3748 4.2);
 // only a new Request takes the next Identifier.
 
@@ -194,23 +199,20 @@ export class EapServer {
   ): Promise<EapOutcome> {
     const method: AuthMethod = 'eap-md5';
     const failId = session.eapId;
-    if (type !== EapType.Md5Challenge)
-      return { kind: 'reject', eap: eapFailure(failId), reason: 'eap-unexpected-type', method };
+    if (type !== EapType.Md5Challenge) return failure(failId, method, 'eap-unexpected-type');
     const lookup = await deps.lookupUser(session.identity);
     if (lookup.kind === 'discard') return lookup;
-    if (lookup.kind === 'reject')
-      return { kind: 'reject', eap: eapFailure(failId), reason: lookup.reason, method };
+    if (lookup.kind === 'reject') return failure(failId, method, lookup.reason);
     const password = lookup.user.cleartextPassword;
     if (password === undefined) {
-      return { kind: 'reject', eap: eapFailure(failId), reason: 'no-cleartext-password-for-eap-md5', method };
+      return failure(failId, method, 'no-cleartext-password-for-eap-md5');
     }
     if (!verifyMd5Response(typeData, session.eapId, password, session.challenge)) {
-      return { kind: 'reject', eap: eapFailure(failId), reason: 'wrong-password', method };
+      return failure(failId, method, 'wrong-password');
     }
     const done = await deps.complete(lookup.user, method);
     if (done.kind === 'discard') return done;
-    if (done.kind === 'reject')
-      return { kind: 'reject', eap: eapFailure(failId), reason: done.reason, method };
+    if (done.kind === 'reject') return failure(failId, method, done.reason);
     return {
       kind: 'accept',
       eap: eapSuccess(failId),
@@ -229,20 +231,17 @@ export class EapServer {
   ): Promise<EapOutcome> {
     const method: AuthMethod = 'eap-mschapv2';
     const failId = session.eapId;
-    if (type !== EapType.MsChapV2)
-      return { kind: 'reject', eap: eapFailure(failId), reason: 'eap-unexpected-type', method };
+    if (type !== EapType.MsChapV2) return failure(failId, method, 'eap-unexpected-type');
     const message = decodeMsChapV2PeerMessage(typeData);
     if (!message.ok || message.value.op !== 'response') {
-      return { kind: 'reject', eap: eapFailure(failId), reason: 'eap-mschapv2-malformed', method };
+      return failure(failId, method, 'eap-mschapv2-malformed');
     }
     const response = message.value;
     const lookup = await deps.lookupUser(session.identity);
     if (lookup.kind === 'discard') return lookup;
-    if (lookup.kind === 'reject')
-      return { kind: 'reject', eap: eapFailure(failId), reason: lookup.reason, method };
+    if (lookup.kind === 'reject') return failure(failId, method, lookup.reason);
     const ntHash = lookup.user.ntHash;
-    if (ntHash === undefined)
-      return { kind: 'reject', eap: eapFailure(failId), reason: 'no-nt-hash-for-mschapv2', method };
+    if (ntHash === undefined) return failure(failId, method, 'no-nt-hash-for-mschapv2');
     const userName = stripNtDomain(response.name);
     const verified = verifyNtResponse(
       session.challenge,
@@ -251,11 +250,10 @@ export class EapServer {
       ntHash,
       response.ntResponse,
     );
-    if (!verified) return { kind: 'reject', eap: eapFailure(failId), reason: 'wrong-password', method };
+    if (!verified) return failure(failId, method, 'wrong-password');
     const done = await deps.complete(lookup.user, method);
     if (done.kind === 'discard') return done;
-    if (done.kind === 'reject')
-      return { kind: 'reject', eap: eapFailure(failId), reason: done.reason, method };
+    if (done.kind === 'reject') return failure(failId, method, done.reason);
     const authenticatorResponse = generateAuthenticatorResponse(
       ntHash,
       response.ntResponse,
