@@ -1,0 +1,2 @@
+export * from './issues.ts';
+export { issuesFrom, jsonSchemaOf, validate, z } from './schema.ts';
