@@ -17,23 +17,25 @@ interface SchemaMeta {
 
 /** The schema found at a path, looking through optional, default, nullable, pipe, lazy and arrays. */
 function schemaAt(root: z.ZodType, input: unknown, path: readonly Key[]): z.ZodType | undefined {
-  let current: z.ZodType | undefined = unwrap(root);
+  let current: z.ZodType | undefined = root;
   let value = input;
   for (const key of path) {
-    current = pickOption(current, value);
+    current = pickOption(unwrap(current), value);
     value = typeof value === 'object' && value !== null ? (value as Record<Key, unknown>)[key] : undefined;
     if (current === undefined) return undefined;
     if (current instanceof z.ZodObject && typeof key === 'string') {
-      current = unwrap((current.shape as Record<string, z.ZodType>)[key]);
+      current = (current.shape as Record<string, z.ZodType>)[key];
     } else if (current instanceof z.ZodArray && typeof key === 'number') {
-      current = unwrap(current.element as z.ZodType);
+      current = current.element as z.ZodType;
     } else if (current instanceof z.ZodRecord) {
-      current = unwrap(current.valueType as z.ZodType);
+      current = current.valueType as z.ZodType;
     } else {
       return undefined;
     }
   }
-  return pickOption(current, value);
+  // Wrapped, so that a fix named on an optional or transformed field is still found.
+  const picked = pickOption(unwrap(current), value);
+  return picked instanceof z.ZodObject ? picked : current;
 }
 
 /** In a union, the object option whose literal fields (a discriminator) the input matches. */
@@ -51,31 +53,46 @@ function pickOption(schema: z.ZodType | undefined, value: unknown): z.ZodType | 
   return matches ?? schema;
 }
 
+function unwrapOnce(schema: z.ZodType): z.ZodType {
+  if (
+    schema instanceof z.ZodOptional ||
+    schema instanceof z.ZodDefault ||
+    schema instanceof z.ZodNullable ||
+    schema instanceof z.ZodPrefault ||
+    schema instanceof z.ZodLazy
+  ) {
+    return schema.unwrap() as z.ZodType;
+  }
+  if (schema instanceof z.ZodPipe) return schema.in as z.ZodType;
+  return schema;
+}
+
 function unwrap(schema: z.ZodType | undefined): z.ZodType | undefined {
   let current = schema;
   for (let depth = 0; current !== undefined && depth < 16; depth++) {
-    if (
-      current instanceof z.ZodOptional ||
-      current instanceof z.ZodDefault ||
-      current instanceof z.ZodNullable ||
-      current instanceof z.ZodPrefault
-    ) {
-      current = current.unwrap() as z.ZodType;
-    } else if (current instanceof z.ZodPipe) {
-      current = current.in as z.ZodType;
-    } else if (current instanceof z.ZodLazy) {
-      current = current.unwrap() as z.ZodType;
-    } else {
-      return current;
-    }
+    const next = unwrapOnce(current);
+    if (next === current) return current;
+    current = next;
   }
   return current;
 }
 
+/** The fix named by the schema or by any wrapper around it (optional, default, pipe...). */
 function metaFix(schema: z.ZodType | undefined): string | undefined {
-  if (schema === undefined) return undefined;
-  const meta = schema.meta() as SchemaMeta | undefined;
-  return meta?.fix;
+  let current = schema;
+  for (let depth = 0; current !== undefined && depth < 16; depth++) {
+    const fix = (current.meta() as SchemaMeta | undefined)?.fix;
+    if (fix !== undefined) return fix;
+    const next = unwrapOnce(current);
+    if (next === current) return undefined;
+    current = next;
+  }
+  return undefined;
+}
+
+/** A message the schema author wrote, rather than zod's default English. */
+function authored(issue: ZodIssue): string | undefined {
+  return /^(Invalid|Too (big|small)|Unrecognized)/.test(issue.message) ? undefined : issue.message;
 }
 
 function valueAt(input: unknown, path: readonly Key[]): unknown {
@@ -91,7 +108,8 @@ function pathText(path: readonly Key[]): string {
   return path.reduce<string>((text, key) => joinPath(text, typeof key === 'number' ? key : String(key)), '');
 }
 
-function knownKeys(schema: z.ZodType | undefined): string[] {
+function knownKeys(wrapped: z.ZodType | undefined): string[] {
+  const schema = unwrap(wrapped);
   return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
 }
 
@@ -110,6 +128,15 @@ function convert(root: z.ZodType, input: unknown, issue: ZodIssue, base: readonl
     case 'invalid_type':
       if (value === undefined) {
         return [{ path: field, message: 'is missing', fix: fix ?? `add ${field} (${issue.expected})` }];
+      }
+      if (authored(issue) !== undefined) {
+        return [
+          {
+            path: field,
+            message: `${authored(issue)}, got ${got}`,
+            fix: fix ?? `write ${field} as ${article(issue.expected)}`,
+          },
+        ];
       }
       return [
         {
@@ -156,8 +183,12 @@ function convert(root: z.ZodType, input: unknown, issue: ZodIssue, base: readonl
       return [
         {
           path: field,
-          message: `must be a valid ${issue.format}, got ${got}`,
-          fix: fix ?? `write ${field} as a ${issue.format}`,
+          message: `${authored(issue) ?? `must be a valid ${issue.format}`}, got ${got}`,
+          fix:
+            fix ??
+            (issue.format === 'regex'
+              ? `change ${field} to match ${String((issue as { pattern?: string }).pattern)}`
+              : `write ${field} as a ${issue.format}`),
         },
       ];
     case 'invalid_union': {
