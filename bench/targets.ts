@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startStack } from '../cli/compose.ts';
 import { normaliseServerConfig } from '../reference/config/server-config.ts';
-import { formatConfigIssues } from '../reference/config/issues.ts';
+import { formatIssues } from '../runtime/validation/index.ts';
 import { SystemClock } from '../runtime/clock.ts';
 import type { Endpoint } from '../runtime/transport.ts';
 import { startFreeRadius, type FreeRadiusUser } from '../test/support/freeradius.ts';
@@ -110,7 +110,7 @@ export async function startRadmfaTarget(options: RadmfaTargetOptions): Promise<B
   const normalised = normaliseServerConfig(radmfaConfig(workDir, options.recvBufferSize));
   if (!normalised.ok) {
     rmSync(workDir, { recursive: true, force: true });
-    throw new Error(`bench radmfa config is invalid:\n${formatConfigIssues(normalised.issues)}`);
+    throw new Error(`bench radmfa config is invalid:\n${formatIssues(normalised.issues)}`);
   }
   try {
     const stack = await startStack(normalised.config);

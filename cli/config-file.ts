@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { isPlainObject, type ConfigIssue } from '../reference/config/issues.ts';
+import { isPlainObject, type Issue } from '../runtime/validation/index.ts';
 
 export type LoadedFile =
-  { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly issues: ConfigIssue[] };
+  { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly issues: Issue[] };
 
 /** Reads a JSON or YAML file (by extension; YAML accepts JSON too). Errors become config issues. */
 export function readConfigFile(path: string): LoadedFile {
@@ -16,7 +16,7 @@ export function readConfigFile(path: string): LoadedFile {
       ok: false,
       issues: [
         {
-          field: '--config',
+          path: '--config',
           message: `cannot read ${path}: ${(error as Error).message}`,
           fix: 'give the path of an existing JSON or YAML file',
         },
@@ -31,7 +31,7 @@ export function readConfigFile(path: string): LoadedFile {
       ok: false,
       issues: [
         {
-          field: '--config',
+          path: '--config',
           message: `${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message}`,
           fix: 'correct the syntax at the line shown',
         },

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import pino from 'pino';
-import { formatConfigIssues, isPlainObject, type ConfigIssue } from '../reference/config/issues.ts';
+import { formatIssues, isPlainObject, type Issue } from '../runtime/validation/index.ts';
 import { normaliseServerConfig, type ServerConfig } from '../reference/config/server-config.ts';
 import { ServerEvents } from '../reference/events.ts';
 import { readConfigFile } from './config-file.ts';
@@ -32,8 +32,8 @@ const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
  * command line cannot be read at all (an unknown option); otherwise the config file is still
  * checked, so one run reports the mistakes of both.
  */
-function parseServeArgs(argv: readonly string[]): { args?: ServeArgs; issues: ConfigIssue[] } {
-  const issues: ConfigIssue[] = [];
+function parseServeArgs(argv: readonly string[]): { args?: ServeArgs; issues: Issue[] } {
+  const issues: Issue[] = [];
   let values: Record<string, string | boolean | undefined>;
   try {
     values = parseArgs({
@@ -51,7 +51,7 @@ function parseServeArgs(argv: readonly string[]): { args?: ServeArgs; issues: Co
   } catch (error) {
     return {
       issues: [
-        { field: 'arguments', message: (error as Error).message, fix: serveUsage.split('\n')[0] ?? '' },
+        { path: 'arguments', message: (error as Error).message, fix: serveUsage.split('\n')[0] ?? '' },
       ],
     };
   }
@@ -61,7 +61,7 @@ function parseServeArgs(argv: readonly string[]): { args?: ServeArgs; issues: Co
     const n = Number(text);
     if (!Number.isInteger(n) || n < 0 || n > 65535) {
       issues.push({
-        field: `--${name}`,
+        path: `--${name}`,
         message: `"${text}" is not a port number`,
         fix: 'give a number from 0 (ephemeral) to 65535',
       });
@@ -76,7 +76,7 @@ function parseServeArgs(argv: readonly string[]): { args?: ServeArgs; issues: Co
   // pino throws on a level it does not know; that is a usage mistake, not a crash.
   if (!logLevels.includes(logLevel)) {
     issues.push({
-      field: '--log-level',
+      path: '--log-level',
       message: `"${logLevel}" is not a log level`,
       fix: `use one of ${logLevels.join(', ')}`,
     });
@@ -96,7 +96,7 @@ function parseServeArgs(argv: readonly string[]): { args?: ServeArgs; issues: Co
 /** Config from the file (or the embedded default) with command-line overrides applied. */
 export function resolveServeConfig(
   args: ServeArgs,
-): { ok: true; config: ServerConfig } | { ok: false; issues: readonly ConfigIssue[] } {
+): { ok: true; config: ServerConfig } | { ok: false; issues: readonly Issue[] } {
   let raw: unknown = embeddedDefaultConfig();
   if (args.config !== undefined) {
     const loaded = readConfigFile(args.config);
@@ -131,7 +131,7 @@ export async function runServe(argv: readonly string[], signal?: AbortSignal): P
   const resolved = parsed.args !== undefined ? resolveServeConfig(parsed.args) : undefined;
   const issues = [...parsed.issues, ...(resolved !== undefined && !resolved.ok ? resolved.issues : [])];
   if (parsed.args === undefined || resolved === undefined || !resolved.ok || issues.length > 0) {
-    process.stderr.write(`radmfa serve: invalid configuration\n${formatConfigIssues(issues)}\n`);
+    process.stderr.write(`radmfa serve: invalid configuration\n${formatIssues(issues)}\n`);
     return ExitCode.InvalidConfig;
   }
   const { config } = resolved;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { normaliseServerConfig } from '../reference/config/server-config.ts';
-import { formatConfigIssues } from '../reference/config/issues.ts';
+import { formatIssues } from '../runtime/validation/index.ts';
 import { writeResultJson } from '../reports/json.ts';
 import { renderMarkdown } from '../reports/markdown.ts';
 import { SystemClock } from '../runtime/clock.ts';
@@ -55,7 +55,7 @@ export async function runStart(argv: readonly string[]): Promise<number> {
   });
   if (!config.ok) {
     process.stderr.write(
-      `radmfa start: the embedded configuration is invalid\n${formatConfigIssues(config.issues)}\n`,
+      `radmfa start: the embedded configuration is invalid\n${formatIssues(config.issues)}\n`,
     );
     return ExitCode.InvalidConfig;
   }

@@ -1,5 +1,11 @@
 import { isIP } from 'node:net';
-import { IssueCollector } from './issues.ts';
+import {
+  IssueCollector,
+  isPlainObject,
+  validate,
+  z,
+  type PlainObject,
+} from '../../runtime/validation/index.ts';
 import { parseCidr } from './cidr.ts';
 
 /**
@@ -44,138 +50,130 @@ export const mfaDefaults = {
   challengeTtlMs: 180_000,
 } as const;
 
-const keys = [
-  'enabled',
-  'serviceUrl',
-  'embedded',
-  'tenantId',
-  'clientCertificate',
-  'REQUIRE_USER_MATCH',
-  'IP_WHITELIST',
-  'OVERRIDE_NUMBER_MATCHING_WITH_OTP',
-  'LDAP_ALTERNATE_LOGINID_ATTRIBUTE',
-  'failMode',
-  'approvalTimeoutMs',
-  'httpTimeoutMs',
-  'challengeTtlMs',
-];
+/** Registry values are the strings "TRUE"/"FALSE" on Windows; YAML booleans are accepted too. */
+const registryBoolean = z
+  .union([z.boolean(), z.string().regex(/^(TRUE|FALSE|True|False|true|false)$/)])
+  .meta({ fix: 'write TRUE or FALSE' });
 
-export function normaliseMfa(c: IssueCollector, raw: unknown): MfaSettings {
-  const input = c.object(raw, 'mfa');
-  c.knownKeys(input, 'mfa', keys);
-  const enabled = c.boolean(input.enabled, 'mfa.enabled', raw !== undefined && raw !== null);
-  const serviceUrl = c.string(
-    input.serviceUrl,
-    'mfa.serviceUrl',
-    '',
-    'write the base URL of the MFA service, e.g. http://127.0.0.1:8443',
-  );
-  const embedded = c.object(input.embedded, 'mfa.embedded');
-  c.knownKeys(embedded, 'mfa.embedded', ['tenant']);
-  const embeddedTenant = c.optionalString(
-    embedded.tenant,
-    'mfa.embedded.tenant',
-    'write the path of an MFA tenant file',
-  );
-  if (enabled && serviceUrl === '' && embeddedTenant === undefined) {
+const nonEmpty = z.string().min(1);
+
+export const mfaSchema = z
+  .object({
+    enabled: z.boolean().optional().meta({ description: 'default: true when the mfa section is present' }),
+    serviceUrl: z
+      .string()
+      .regex(/^https?:\/\//, 'is not an http(s) URL')
+      .optional()
+      .meta({
+        fix: 'write http://host:port or https://host:port',
+        description: 'base URL of the MFA service',
+      }),
+    embedded: z
+      .object({
+        tenant: nonEmpty.meta({ fix: 'write the path of an MFA tenant file' }),
+      })
+      .strict()
+      .nullish()
+      .meta({ description: 'start the MFA mock in process with this tenant file' }),
+    tenantId: nonEmpty.optional().meta({ fix: 'write the directory tenant ID' }),
+    clientCertificate: nonEmpty.optional().meta({ fix: 'write the client certificate thumbprint' }),
+    REQUIRE_USER_MATCH: registryBoolean.optional(),
+    IP_WHITELIST: z
+      .union([z.string(), z.array(nonEmpty)])
+      .nullish()
+      .meta({ description: 'NAS-IP-Address values or CIDRs that skip MFA (list, or comma-separated)' }),
+    OVERRIDE_NUMBER_MATCHING_WITH_OTP: registryBoolean.optional(),
+    LDAP_ALTERNATE_LOGINID_ATTRIBUTE: nonEmpty
+      .nullish()
+      .meta({ fix: 'write an LDAP attribute name such as mail' }),
+    failMode: z.enum(['fail-closed', 'fail-open']).default('fail-closed'),
+    approvalTimeoutMs: z.int().min(1000).max(600_000).default(mfaDefaults.approvalTimeoutMs),
+    httpTimeoutMs: z.int().min(100).max(120_000).default(mfaDefaults.httpTimeoutMs),
+    challengeTtlMs: z.int().min(1000).max(600_000).default(mfaDefaults.challengeTtlMs),
+  })
+  .strict();
+
+type MfaInput = z.output<typeof mfaSchema>;
+
+function whitelistEntries(value: unknown): readonly unknown[] {
+  if (typeof value === 'string') {
+    return value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  }
+  return Array.isArray(value) ? value : [];
+}
+
+function registryValue(value: boolean | string | undefined, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  return typeof value === 'boolean' ? value : value.toUpperCase() === 'TRUE';
+}
+
+/** What no schema can say: which settings an enabled MFA needs, and whether addresses parse. */
+function checkMfa(c: IssueCollector, input: PlainObject, present: boolean): void {
+  const enabled = typeof input.enabled === 'boolean' ? input.enabled : present;
+  const embedded = isPlainObject(input.embedded) ? input.embedded.tenant !== undefined : false;
+  if (enabled && !embedded && input.serviceUrl === undefined) {
     c.add(
-      'mfa.serviceUrl',
+      'serviceUrl',
       'is missing while mfa.enabled is true',
       'write the MFA service URL, name an embedded tenant (mfa.embedded.tenant), or set mfa.enabled: false',
     );
   }
-  if (serviceUrl !== '' && !/^https?:\/\//.test(serviceUrl))
-    c.add(
-      'mfa.serviceUrl',
-      `"${serviceUrl}" is not an http(s) URL`,
-      'write http://host:port or https://host:port',
-    );
-  const whitelist = (
-    typeof input.IP_WHITELIST === 'string'
-      ? input.IP_WHITELIST.split(',')
-          .map((s) => s.trim())
-          .filter(Boolean)
-      : c.array(input.IP_WHITELIST, 'mfa.IP_WHITELIST')
-  ).map((entry, i) => {
-    const text = c.string(entry, `mfa.IP_WHITELIST[${i}]`, '');
-    if (text !== '' && isIP(text) === 0 && parseCidr(text) === undefined) {
-      c.add(
-        `mfa.IP_WHITELIST[${i}]`,
-        `"${text}" is not an IP address`,
-        'list NAS-IP-Address values such as 10.0.0.1 (CIDRs allowed)',
-      );
-    }
-    return text;
-  });
   // With an embedded tenant the command fills these from the tenant file when they are left empty.
-  const tenantId = c.string(input.tenantId, 'mfa.tenantId', '', 'write the directory tenant ID');
-  const clientCertificate = c.string(
-    input.clientCertificate,
-    'mfa.clientCertificate',
-    '',
-    'write the client certificate thumbprint',
-  );
-  if (enabled && embeddedTenant === undefined && tenantId === '') {
+  if (enabled && !embedded && input.tenantId === undefined) {
     c.add(
-      'mfa.tenantId',
+      'tenantId',
       'is missing while mfa.enabled is true',
       'write the tenant ID the MFA service knows this server by',
     );
   }
-  if (enabled && embeddedTenant === undefined && clientCertificate === '') {
+  if (enabled && !embedded && input.clientCertificate === undefined) {
     c.add(
-      'mfa.clientCertificate',
+      'clientCertificate',
       'is missing while mfa.enabled is true',
       'write the thumbprint of the client certificate registered for this server',
     );
   }
-  const alternate = c.optionalString(
-    input.LDAP_ALTERNATE_LOGINID_ATTRIBUTE,
-    'mfa.LDAP_ALTERNATE_LOGINID_ATTRIBUTE',
-    'write an LDAP attribute name such as mail',
-  );
+  whitelistEntries(input.IP_WHITELIST).forEach((entry, i) => {
+    if (typeof entry !== 'string' || entry === '') return;
+    if (isIP(entry) === 0 && parseCidr(entry) === undefined) {
+      c.add(
+        `IP_WHITELIST[${i}]`,
+        `"${entry}" is not an IP address`,
+        'list NAS-IP-Address values such as 10.0.0.1 (CIDRs allowed)',
+      );
+    }
+  });
+}
+
+function buildMfa(input: MfaInput, present: boolean): MfaSettings {
+  const embeddedTenant = input.embedded?.tenant;
+  const alternate = input.LDAP_ALTERNATE_LOGINID_ATTRIBUTE ?? undefined;
   return {
-    enabled,
-    serviceUrl,
+    enabled: input.enabled ?? present,
+    serviceUrl: input.serviceUrl ?? '',
     ...(embeddedTenant !== undefined ? { embeddedTenant } : {}),
-    tenantId,
-    clientCertificate,
-    REQUIRE_USER_MATCH: parseRegistryBoolean(c, input.REQUIRE_USER_MATCH, 'mfa.REQUIRE_USER_MATCH', true),
-    IP_WHITELIST: whitelist,
-    OVERRIDE_NUMBER_MATCHING_WITH_OTP: parseRegistryBoolean(
-      c,
-      input.OVERRIDE_NUMBER_MATCHING_WITH_OTP,
-      'mfa.OVERRIDE_NUMBER_MATCHING_WITH_OTP',
-      true,
-    ),
+    tenantId: input.tenantId ?? '',
+    clientCertificate: input.clientCertificate ?? '',
+    REQUIRE_USER_MATCH: registryValue(input.REQUIRE_USER_MATCH, true),
+    IP_WHITELIST: whitelistEntries(input.IP_WHITELIST).filter((e): e is string => typeof e === 'string'),
+    OVERRIDE_NUMBER_MATCHING_WITH_OTP: registryValue(input.OVERRIDE_NUMBER_MATCHING_WITH_OTP, true),
     ...(alternate !== undefined ? { LDAP_ALTERNATE_LOGINID_ATTRIBUTE: alternate } : {}),
-    failMode: c.oneOf(input.failMode, 'mfa.failMode', 'fail-closed', ['fail-closed', 'fail-open'] as const),
-    approvalTimeoutMs: c.integer(
-      input.approvalTimeoutMs,
-      'mfa.approvalTimeoutMs',
-      mfaDefaults.approvalTimeoutMs,
-      1000,
-      600_000,
-    ),
-    httpTimeoutMs: c.integer(
-      input.httpTimeoutMs,
-      'mfa.httpTimeoutMs',
-      mfaDefaults.httpTimeoutMs,
-      100,
-      120_000,
-    ),
-    challengeTtlMs: c.integer(
-      input.challengeTtlMs,
-      'mfa.challengeTtlMs',
-      mfaDefaults.challengeTtlMs,
-      1000,
-      600_000,
-    ),
+    failMode: input.failMode,
+    approvalTimeoutMs: input.approvalTimeoutMs,
+    httpTimeoutMs: input.httpTimeoutMs,
+    challengeTtlMs: input.challengeTtlMs,
   };
 }
 
-/** Registry values are strings "TRUE"/"FALSE" on Windows; accept those and YAML booleans. */
-function parseRegistryBoolean(c: IssueCollector, value: unknown, field: string, fallback: boolean): boolean {
-  if (typeof value === 'string' && /^(true|false)$/i.test(value)) return value.toUpperCase() === 'TRUE';
-  return c.boolean(value, field, fallback);
+/** The `mfa` section: shape from mfaSchema, dependencies and addresses here; issues go to `c`. */
+export function normaliseMfa(c: IssueCollector, raw: unknown): MfaSettings {
+  const present = raw !== undefined && raw !== null;
+  const parsed = validate(mfaSchema, raw ?? {}, 'mfa');
+  const semantic = new IssueCollector('mfa');
+  checkMfa(semantic, isPlainObject(raw) ? raw : {}, present);
+  c.addChecked(parsed, semantic.issues);
+  return buildMfa(parsed.ok ? parsed.value : mfaSchema.parse({}), present);
 }

@@ -1,6 +1,12 @@
 import { encodeAttributes, type AttributeInput } from '../../protocol/index.ts';
 import { AUTH_METHODS, type AuthMethod } from '../methods.ts';
-import { IssueCollector, describe } from './issues.ts';
+import {
+  IssueCollector,
+  isPlainObject,
+  validate,
+  z,
+  type PlainObject,
+} from '../../runtime/validation/index.ts';
 
 /** Conditions of a network policy; every condition given must hold (NPS network policy semantics). */
 export interface PolicyConditions {
@@ -23,98 +29,143 @@ export interface PolicyConfig {
   readonly noMatch: 'grant' | 'deny';
 }
 
-function stringList(c: IssueCollector, value: unknown, field: string): string[] | undefined {
+const oneOrMany = <T extends z.ZodType>(item: T) => z.union([item, z.array(item)]);
+const nonEmpty = z.string().min(1);
+const portType = z.union([nonEmpty, z.int().min(0)]);
+
+const replyAttributeSchema = z
+  .object({
+    name: nonEmpty.meta({ fix: 'write a dictionary attribute name such as Class or Filter-Id' }),
+    value: z.union([z.string(), z.number()]).meta({ fix: 'write the value as the dictionary type expects' }),
+    tag: z.int().min(0).max(31).optional().meta({ description: 'RFC 2868 tag for tunnel attributes' }),
+  })
+  .strict();
+
+const ruleSchema = z
+  .object({
+    name: nonEmpty.optional().meta({ description: 'shown in logs; default rule-N' }),
+    when: z
+      .object({
+        client: oneOrMany(nonEmpty).optional().meta({ description: 'RADIUS client name(s)' }),
+        group: oneOrMany(nonEmpty).optional().meta({ description: 'directory group(s), any of them' }),
+        nasPortType: oneOrMany(portType).optional().meta({
+          description: 'NAS-Port-Type name(s) or number(s)',
+          fix: 'use a NAS-Port-Type name such as Virtual or Ethernet, or its number',
+        }),
+        method: oneOrMany(z.enum(AUTH_METHODS)).optional(),
+      })
+      .strict()
+      .nullish(),
+    action: z.enum(['grant', 'deny']).default('grant'),
+    reply: z.array(replyAttributeSchema).nullish(),
+  })
+  .strict();
+
+/** Ordered network policies: the first rule whose conditions all hold decides. */
+export const policySchema = z
+  .object({
+    rules: z.array(ruleSchema).nullish(),
+    noMatch: z
+      .enum(['grant', 'deny'])
+      .optional()
+      .meta({ description: 'when no rule matches; default deny when rules exist, grant when none' }),
+  })
+  .strict();
+
+type PolicyInput = z.output<typeof policySchema>;
+type RuleInput = z.output<typeof ruleSchema>;
+
+function listOf<T>(value: T | readonly T[] | undefined): readonly T[] | undefined {
   if (value === undefined) return undefined;
-  const list = typeof value === 'string' ? [value] : c.array(value, field);
-  return list.map((item, i) => c.string(item, `${field}[${i}]`, ''));
+  return Array.isArray(value) ? (value as readonly T[]) : [value as T];
 }
 
-export function normalisePolicy(c: IssueCollector, raw: unknown): PolicyConfig {
-  const input = c.object(raw, 'policy');
-  c.knownKeys(input, 'policy', ['rules', 'noMatch']);
-  const rules = c.array(input.rules, 'policy.rules').map((item, i): PolicyRule => {
-    const field = `policy.rules[${i}]`;
-    const rule = c.object(item, field);
-    c.knownKeys(rule, field, ['name', 'when', 'action', 'reply']);
-    const when = c.object(rule.when, `${field}.when`);
-    c.knownKeys(when, `${field}.when`, ['client', 'group', 'nasPortType', 'method']);
-    const clients = stringList(c, when.client, `${field}.when.client`);
-    const groups = stringList(c, when.group, `${field}.when.group`);
-    const methodNames = stringList(c, when.method, `${field}.when.method`);
-    const methods = methodNames?.filter((m): m is AuthMethod => {
-      if ((AUTH_METHODS as readonly string[]).includes(m)) return true;
-      c.add(
-        `${field}.when.method`,
-        `"${m}" is not an authentication method`,
-        `use ${AUTH_METHODS.join(', ')}`,
-      );
-      return false;
-    });
-    let nasPortTypes: number[] | undefined;
-    if (when.nasPortType !== undefined) {
-      const values = Array.isArray(when.nasPortType) ? (when.nasPortType as unknown[]) : [when.nasPortType];
-      nasPortTypes = values.map((value) => {
-        try {
-          const [encoded] = encodeAttributes([{ name: 'NAS-Port-Type', value: value as string | number }]);
-          return encoded?.value.readUInt32BE(0) ?? 0;
-        } catch (error) {
-          c.add(
-            `${field}.when.nasPortType`,
-            (error as Error).message,
-            'use a NAS-Port-Type name such as Virtual or Ethernet, or its number',
-          );
-          return -1;
-        }
-      });
-    }
-    const reply = c.array(rule.reply, `${field}.reply`).map((entry, j): AttributeInput => {
-      const attrField = `${field}.reply[${j}]`;
-      const attr = c.object(entry, attrField);
-      c.knownKeys(attr, attrField, ['name', 'value', 'tag']);
-      const name = c.string(
-        attr.name,
-        `${attrField}.name`,
-        'Class',
-        'write a dictionary attribute name such as Class or Filter-Id',
-      );
-      const value = attr.value;
-      if (typeof value !== 'string' && typeof value !== 'number') {
+/** NAS-Port-Type by dictionary name or number, as its RFC 2865 5.41 value; undefined if unknown. */
+function portTypeNumber(value: string | number): number | { readonly error: string } {
+  try {
+    const [encoded] = encodeAttributes([{ name: 'NAS-Port-Type', value }]);
+    return encoded?.value.readUInt32BE(0) ?? 0;
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+}
+
+function asList(value: unknown): readonly unknown[] {
+  return Array.isArray(value) ? value : value === undefined || value === null ? [] : [value];
+}
+
+/**
+ * What the dictionary decides: NAS-Port-Type names and reply attributes are encoded once at load
+ * time, which proves each name exists and each value fits its type. Reads the raw input and skips
+ * what has the wrong type, which the schema reports.
+ */
+function checkDictionary(c: IssueCollector, raw: PlainObject): void {
+  const rules = Array.isArray(raw.rules) ? (raw.rules as readonly unknown[]) : [];
+  rules.forEach((rule, i) => {
+    if (!isPlainObject(rule)) return;
+    const field = `rules[${i}]`;
+    const when = isPlainObject(rule.when) ? rule.when : {};
+    for (const value of asList(when.nasPortType)) {
+      if (typeof value !== 'string' && typeof value !== 'number') continue;
+      const result = portTypeNumber(value);
+      if (typeof result !== 'number') {
         c.add(
-          `${attrField}.value`,
-          `must be a string or number, got ${describe(value)}`,
-          'write the value as the dictionary type expects',
+          `${field}.when.nasPortType`,
+          result.error,
+          'use a NAS-Port-Type name such as Virtual or Ethernet, or its number',
         );
-        return { name, value: '' };
       }
-      const input: AttributeInput =
-        attr.tag === undefined
-          ? { name, value }
-          : { name, value, tag: c.integer(attr.tag, `${attrField}.tag`, 0, 0, 31) };
+    }
+    asList(rule.reply).forEach((entry, j) => {
+      if (!isPlainObject(entry) || typeof entry.name !== 'string') return;
+      const { name, value, tag } = entry;
+      if (typeof value !== 'string' && typeof value !== 'number') return;
+      const attribute: AttributeInput = typeof tag === 'number' ? { name, value, tag } : { name, value };
       try {
-        // Encoding once at load time proves the value fits its dictionary type.
-        encodeAttributes([input], { secret: 'validation', requestAuthenticator: Buffer.alloc(16) });
+        encodeAttributes([attribute], { secret: 'validation', requestAuthenticator: Buffer.alloc(16) });
       } catch (error) {
-        c.add(attrField, (error as Error).message, 'fix the attribute name or value');
+        c.add(`${field}.reply[${j}]`, (error as Error).message, 'fix the attribute name or value');
       }
-      return input;
     });
-    return {
-      name: c.string(rule.name, `${field}.name`, `rule-${i + 1}`),
-      when: {
-        ...(clients !== undefined ? { clients } : {}),
-        ...(groups !== undefined ? { groups } : {}),
-        ...(nasPortTypes !== undefined ? { nasPortTypes } : {}),
-        ...(methods !== undefined ? { methods } : {}),
-      },
-      action: c.oneOf(rule.action, `${field}.action`, 'grant', ['grant', 'deny'] as const),
-      reply,
-    };
+  });
+}
+
+function buildRule(rule: RuleInput, i: number): PolicyRule {
+  const when = rule.when ?? {};
+  const clients = listOf(when.client);
+  const groups = listOf(when.group);
+  const methods = listOf(when.method);
+  const nasPortTypes = listOf(when.nasPortType)?.map((value) => {
+    const result = portTypeNumber(value);
+    return typeof result === 'number' ? result : -1;
   });
   return {
-    rules,
-    noMatch: c.oneOf(input.noMatch, 'policy.noMatch', rules.length === 0 ? 'grant' : 'deny', [
-      'grant',
-      'deny',
-    ] as const),
+    name: rule.name ?? `rule-${i + 1}`,
+    when: {
+      ...(clients !== undefined ? { clients: [...clients] } : {}),
+      ...(groups !== undefined ? { groups: [...groups] } : {}),
+      ...(nasPortTypes !== undefined ? { nasPortTypes } : {}),
+      ...(methods !== undefined ? { methods: [...methods] } : {}),
+    },
+    action: rule.action,
+    reply: (rule.reply ?? []).map((attr) =>
+      attr.tag === undefined
+        ? { name: attr.name, value: attr.value }
+        : { name: attr.name, value: attr.value, tag: attr.tag },
+    ),
   };
+}
+
+function buildPolicy(input: PolicyInput): PolicyConfig {
+  const rules = (input.rules ?? []).map(buildRule);
+  return { rules, noMatch: input.noMatch ?? (rules.length === 0 ? 'grant' : 'deny') };
+}
+
+/** The `policy` section: shape from policySchema, dictionary checks here; issues go to `c`. */
+export function normalisePolicy(c: IssueCollector, raw: unknown): PolicyConfig {
+  const parsed = validate(policySchema, raw ?? {}, 'policy');
+  const semantic = new IssueCollector('policy');
+  checkDictionary(semantic, isPlainObject(raw) ? raw : {});
+  c.addChecked(parsed, semantic.issues);
+  return buildPolicy(parsed.ok ? parsed.value : { rules: [] });
 }

@@ -1,9 +1,23 @@
 import { isIP } from 'node:net';
 import { parseCidr } from './cidr.ts';
-import { normaliseDuplicateSettings, type DuplicateSettings } from '../duplicates/index.ts';
-import { IssueCollector, type ConfigIssue, type PlainObject } from './issues.ts';
-import { normalisePolicy, type PolicyConfig } from './policy-config.ts';
-import { normaliseMfa, type MfaSettings } from './mfa-config.ts';
+import {
+  duplicateProfileNames,
+  normaliseDuplicateSettings,
+  type DuplicateSettings,
+  type DuplicateSettingsInput,
+} from '../duplicates/index.ts';
+import {
+  IssueCollector,
+  describeValue,
+  isPlainObject,
+  jsonSchemaOf,
+  validate,
+  z,
+  type Issue,
+  type PlainObject,
+} from '../../runtime/validation/index.ts';
+import { normalisePolicy, policySchema, type PolicyConfig } from './policy-config.ts';
+import { mfaSchema, normaliseMfa, type MfaSettings } from './mfa-config.ts';
 
 export interface ClientConfig {
   readonly name: string;
@@ -68,7 +82,7 @@ export interface ServerConfig {
 
 export type ServerConfigResult =
   | { readonly ok: true; readonly config: ServerConfig }
-  | { readonly ok: false; readonly issues: readonly ConfigIssue[] };
+  | { readonly ok: false; readonly issues: readonly Issue[] };
 
 export const serverConfigDefaults = {
   hosts: ['127.0.0.1'],
@@ -83,261 +97,319 @@ export const serverConfigDefaults = {
   ntHashAttribute: 'sambaNTPassword',
 } as const;
 
-const topLevelKeys = [
-  'listen',
-  'clients',
-  'directory',
-  'duplicates',
-  'accounting',
-  'policy',
-  'mfa',
-  'admin',
-  'rejectDelayMs',
-  'npsCompat',
-  'eap',
-];
+const nonEmpty = z.string().min(1);
+const port = z.int().min(0).max(65535);
 
-function normaliseListen(c: IssueCollector, raw: unknown): ListenConfig {
-  const input = c.object(raw, 'listen');
-  c.knownKeys(input, 'listen', ['host', 'hosts', 'authPort', 'acctPort', 'recvBufferSize']);
-  let hosts: string[] = [...serverConfigDefaults.hosts];
-  if (input.host !== undefined) hosts = [c.string(input.host, 'listen.host', '127.0.0.1')];
-  if (input.hosts !== undefined)
-    hosts = c
-      .array(input.hosts, 'listen.hosts')
-      .map((h, i) => c.string(h, `listen.hosts[${i}]`, '127.0.0.1'));
-  hosts.forEach((host, i) => {
-    if (isIP(host) === 0)
-      c.add(
-        input.hosts !== undefined ? `listen.hosts[${i}]` : 'listen.host',
-        `"${host}" is not an IP address`,
-        'use an address such as 127.0.0.1, ::1 or 0.0.0.0',
-      );
+const listenSchema = z
+  .object({
+    host: nonEmpty.optional().meta({ description: 'one address; hosts wins when both are given' }),
+    hosts: z
+      .array(nonEmpty)
+      .optional()
+      .meta({ description: 'one auth and one accounting socket per address (IPv4 and IPv6)' }),
+    authPort: port.default(serverConfigDefaults.authPort).meta({ description: '0 = ephemeral' }),
+    acctPort: port.default(serverConfigDefaults.acctPort).meta({ description: '0 = ephemeral' }),
+    recvBufferSize: z
+      .int()
+      .min(65536)
+      .max(1 << 30)
+      .default(serverConfigDefaults.recvBufferSize),
+  })
+  .strict();
+
+const clientSchema = z
+  .object({
+    name: nonEmpty.optional().meta({ description: 'unique; default: the address' }),
+    address: nonEmpty.meta({
+      fix: 'write the NAS address or a CIDR such as 127.0.0.1 or 10.0.0.0/8',
+      description: 'address or CIDR the datagrams must come from',
+    }),
+    secret: nonEmpty.meta({ fix: 'write the shared secret configured on the NAS' }),
+    requireMessageAuthenticator: z.boolean().default(false),
+  })
+  .strict();
+
+const clientsSchema = z
+  .array(clientSchema)
+  .min(1, 'no RADIUS client is configured, so every packet would be dropped')
+  .meta({
+    fix: 'add at least one client with name, address and secret',
+    description: 'who may talk to the server; the most specific CIDR wins',
   });
-  const authPort = c.integer(input.authPort, 'listen.authPort', serverConfigDefaults.authPort, 0, 65535);
-  const acctPort = c.integer(input.acctPort, 'listen.acctPort', serverConfigDefaults.acctPort, 0, 65535);
+
+const directorySchema = z
+  .object({
+    url: z
+      .string()
+      .regex(/^ldaps?:\/\//, 'is not an LDAP URL')
+      .optional()
+      .meta({ fix: 'write ldap://host:port or ldaps://host:port' }),
+    embedded: z
+      .object({ fixture: nonEmpty.meta({ fix: 'write the path of a directory fixture file' }) })
+      .strict()
+      .nullish(),
+    bindDn: nonEmpty.optional().meta({ fix: 'write the DN of the service account that searches users' }),
+    bindPassword: nonEmpty.optional().meta({ fix: 'write the service account password' }),
+    baseDn: nonEmpty.optional().meta({ fix: 'write the search base, e.g. DC=example,DC=com' }),
+    userFilter: z
+      .string()
+      .regex(/\{user\}/, 'does not contain {user}')
+      .default(serverConfigDefaults.userFilter)
+      .meta({ fix: 'write a filter such as (sAMAccountName={user})' }),
+    timeoutMs: z.int().min(100).max(120_000).default(serverConfigDefaults.directoryTimeoutMs),
+    onUnavailable: z.enum(['reject', 'discard']).default('reject'),
+    cleartextPasswordAttribute: nonEmpty.default(serverConfigDefaults.cleartextPasswordAttribute),
+    ntHashAttribute: nonEmpty.default(serverConfigDefaults.ntHashAttribute),
+  })
+  .strict()
+  .meta({
+    fix: 'set directory.url (a real LDAP server) or directory.embedded.fixture (the stub)',
+    description: 'a real LDAP directory (url) or the embedded stub (embedded.fixture)',
+  });
+
+const duplicatesSchema = z
+  .object({
+    profile: z.enum(duplicateProfileNames).optional().meta({ description: 'default nps' }),
+    windowMs: z.int().optional().meta({ description: 'the range depends on the profile' }),
+    inFlightTimeoutMs: z.int().optional(),
+    maxEntries: z.int().optional(),
+  })
+  .strict();
+
+const accountingSchema = z.object({ path: nonEmpty.default(serverConfigDefaults.accountingPath) }).strict();
+
+const adminSchema = z.object({ host: nonEmpty.default('127.0.0.1'), port: port.default(9812) }).strict();
+
+const eapSchema = z.object({ defaultMethod: z.enum(['md5', 'mschapv2']).default('md5') }).strict();
+
+const npsCompatSchema = z.object({ dropPolicyAttributesAfterChallenge: z.boolean().default(false) }).strict();
+
+/**
+ * The configuration file's shape. normaliseServerConfig checks each section with its part of this
+ * schema and adds what a schema cannot say (addresses parse, names are unique, settings that need
+ * each other); `radmfa schema config` publishes it so editors complete and check the file.
+ */
+export const serverConfigSchema = z
+  .object({
+    listen: listenSchema.nullish(),
+    clients: clientsSchema,
+    directory: directorySchema,
+    duplicates: duplicatesSchema.nullish(),
+    accounting: accountingSchema.nullish(),
+    policy: policySchema.nullish(),
+    mfa: mfaSchema.nullish(),
+    admin: z
+      .union([adminSchema, z.null(), z.literal(false)])
+      .optional()
+      .meta({ description: 'Prometheus /metrics and /health; absent, null or false to disable' }),
+    rejectDelayMs: z
+      .int()
+      .min(0)
+      .max(10_000)
+      .default(0)
+      .meta({ description: "wait before an Access-Reject, as FreeRADIUS's reject_delay" }),
+    npsCompat: npsCompatSchema.nullish(),
+    eap: eapSchema.nullish(),
+  })
+  .strict();
+
+/** JSON Schema (draft 2020-12) of the server configuration file, for editors and `radmfa schema config`. */
+export function serverConfigJsonSchema(): Record<string, unknown> {
+  return jsonSchemaOf(serverConfigSchema, 'radmfa server configuration');
+}
+
+type Check = (c: IssueCollector, raw: unknown) => void;
+
+/** One section: its schema for the shape, `check` for the meaning, every issue filed under `path`. */
+function section<S extends z.ZodType>(
+  c: IssueCollector,
+  path: string,
+  schema: S,
+  raw: unknown,
+  check?: Check,
+): z.output<S> | undefined {
+  const parsed = validate(schema, raw, path);
+  const semantic = new IssueCollector(path);
+  check?.(semantic, raw);
+  c.addChecked(parsed, semantic.issues);
+  return parsed.ok ? parsed.value : undefined;
+}
+
+const fields = (raw: unknown): PlainObject => (isPlainObject(raw) ? raw : {});
+
+const checkListen: Check = (c, raw) => {
+  const input = fields(raw);
+  const hosts = Array.isArray(input.hosts)
+    ? (input.hosts as readonly unknown[]).map((host, i) => [host, `hosts[${i}]`] as const)
+    : [[input.host, 'host'] as const];
+  for (const [host, path] of hosts) {
+    if (typeof host === 'string' && host !== '' && isIP(host) === 0) {
+      c.add(path, `"${host}" is not an IP address`, 'use an address such as 127.0.0.1, ::1 or 0.0.0.0');
+    }
+  }
+  const { authPort = serverConfigDefaults.authPort, acctPort = serverConfigDefaults.acctPort } = input;
   if (authPort !== 0 && authPort === acctPort) {
     c.add(
-      'listen.acctPort',
-      `is the same port as listen.authPort (${authPort})`,
+      'acctPort',
+      `is the same port as listen.authPort (${String(authPort)})`,
       'use the pair 1812/1813 or 1645/1646, or 0 for ephemeral ports',
     );
   }
-  return {
-    hosts,
-    authPort,
-    acctPort,
-    recvBufferSize: c.integer(
-      input.recvBufferSize,
-      'listen.recvBufferSize',
-      serverConfigDefaults.recvBufferSize,
-      65536,
-      1 << 30,
-    ),
-  };
-}
+};
 
-function normaliseClients(c: IssueCollector, raw: unknown): ClientConfig[] {
-  const list = c.array(raw, 'clients');
-  if (list.length === 0) {
-    c.add(
-      'clients',
-      'no RADIUS client is configured, so every packet would be dropped',
-      'add at least one client with name, address and secret',
-    );
-  }
-  const names = new Set<string>();
-  return list.map((item, i) => {
-    const field = `clients[${i}]`;
-    const input = c.object(item, field);
-    c.knownKeys(input, field, ['name', 'address', 'secret', 'requireMessageAuthenticator']);
-    const address = c.string(
-      input.address,
-      `${field}.address`,
-      '',
-      'write the NAS address or a CIDR such as 127.0.0.1 or 10.0.0.0/8',
-    );
-    if (input.address === undefined)
-      c.add(`${field}.address`, 'is missing', 'write the NAS address or a CIDR such as 127.0.0.1/32');
-    else if (address !== '' && parseCidr(address) === undefined) {
+const checkClients: Check = (c, raw) => {
+  const names = new Map<string, number>();
+  (Array.isArray(raw) ? (raw as readonly unknown[]) : []).forEach((item, i) => {
+    const client = fields(item);
+    const address = typeof client.address === 'string' ? client.address : '';
+    if (address !== '' && parseCidr(address) === undefined) {
       c.add(
-        `${field}.address`,
+        `[${i}].address`,
         `"${address}" is not an address or CIDR`,
         'write e.g. 127.0.0.1, 192.0.2.0/24 or ::1/128',
       );
     }
-    const secret = c.string(
-      input.secret,
-      `${field}.secret`,
-      '',
-      'write the shared secret configured on the NAS',
-    );
-    if (input.secret === undefined)
-      c.add(`${field}.secret`, 'is missing', 'write the shared secret configured on the NAS');
-    const name = c.string(input.name, `${field}.name`, address || `client-${i}`);
-    if (names.has(name))
-      c.add(`${field}.name`, `"${name}" is used by another client`, 'give every client its own name');
-    names.add(name);
-    return {
-      name,
-      address,
-      secret,
-      requireMessageAuthenticator: c.boolean(
-        input.requireMessageAuthenticator,
-        `${field}.requireMessageAuthenticator`,
-        false,
-      ),
-    };
+    const name = typeof client.name === 'string' ? client.name : address;
+    if (name === '') return;
+    if (names.has(name)) {
+      c.add(
+        `[${i}].name`,
+        `"${name}" is used by clients[${String(names.get(name))}]`,
+        'give every client its own name (the name defaults to the address)',
+      );
+    } else {
+      names.set(name, i);
+    }
   });
-}
+};
 
-function normaliseDirectory(c: IssueCollector, raw: unknown): DirectoryConfig {
-  const input = c.object(raw, 'directory');
-  c.knownKeys(input, 'directory', [
-    'url',
-    'embedded',
-    'bindDn',
-    'bindPassword',
-    'baseDn',
-    'userFilter',
-    'timeoutMs',
-    'onUnavailable',
-    'cleartextPasswordAttribute',
-    'ntHashAttribute',
-  ]);
-  const url = c.optionalString(input.url, 'directory.url', 'write an ldap:// or ldaps:// URL');
-  if (url !== undefined && !/^ldaps?:\/\//.test(url))
-    c.add('directory.url', `"${url}" is not an LDAP URL`, 'write ldap://host:port or ldaps://host:port');
-  const embedded = c.object(input.embedded, 'directory.embedded');
-  c.knownKeys(embedded, 'directory.embedded', ['fixture']);
-  const embeddedFixture = c.optionalString(
-    embedded.fixture,
-    'directory.embedded.fixture',
-    'write the path of a directory fixture file',
-  );
-  if (url !== undefined && embeddedFixture !== undefined) {
+const checkDirectory: Check = (c, raw) => {
+  const input = fields(raw);
+  const url = input.url !== undefined;
+  const embedded = input.embedded !== undefined && input.embedded !== null;
+  if (url && embedded) {
     c.add(
-      'directory',
+      '',
       'names both a url and an embedded fixture',
       'keep one: url for a real directory, embedded.fixture for the stub',
     );
-  }
-  if (url === undefined && embeddedFixture === undefined) {
+  } else if (!url && !embedded) {
     c.add(
-      'directory',
+      '',
       'names no directory',
       'set directory.url (a real LDAP server) or directory.embedded.fixture (the stub)',
     );
   }
-  const userFilter = c.string(input.userFilter, 'directory.userFilter', serverConfigDefaults.userFilter);
-  if (!userFilter.includes('{user}'))
-    c.add(
-      'directory.userFilter',
-      'does not contain {user}',
-      'write a filter such as (sAMAccountName={user})',
-    );
+};
+
+/** The duplicate cache validates its own settings (the window's range depends on the profile). */
+function duplicateSettingsInput(raw: unknown): DuplicateSettingsInput {
+  const input = fields(raw);
+  const number = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
+  const profile = typeof input.profile === 'string' ? input.profile : undefined;
+  const windowMs = number(input.windowMs);
+  const inFlightTimeoutMs = number(input.inFlightTimeoutMs);
+  const maxEntries = number(input.maxEntries);
   return {
-    ...(url !== undefined ? { url } : {}),
-    ...(embeddedFixture !== undefined ? { embeddedFixture } : {}),
-    bindDn: c.string(
-      input.bindDn,
-      'directory.bindDn',
-      '',
-      'write the DN of the service account that searches users',
-    ),
-    bindPassword: c.string(
-      input.bindPassword,
-      'directory.bindPassword',
-      '',
-      'write the service account password',
-    ),
-    baseDn: c.string(input.baseDn, 'directory.baseDn', '', 'write the search base, e.g. DC=example,DC=com'),
-    userFilter,
-    timeoutMs: c.integer(
-      input.timeoutMs,
-      'directory.timeoutMs',
-      serverConfigDefaults.directoryTimeoutMs,
-      100,
-      120_000,
-    ),
-    onUnavailable: c.oneOf(input.onUnavailable, 'directory.onUnavailable', 'reject', [
-      'reject',
-      'discard',
-    ] as const),
-    cleartextPasswordAttribute: c.string(
-      input.cleartextPasswordAttribute,
-      'directory.cleartextPasswordAttribute',
-      serverConfigDefaults.cleartextPasswordAttribute,
-    ),
-    ntHashAttribute: c.string(
-      input.ntHashAttribute,
-      'directory.ntHashAttribute',
-      serverConfigDefaults.ntHashAttribute,
-    ),
+    ...(profile !== undefined ? { profile } : {}),
+    ...(windowMs !== undefined ? { windowMs } : {}),
+    ...(inFlightTimeoutMs !== undefined ? { inFlightTimeoutMs } : {}),
+    ...(maxEntries !== undefined ? { maxEntries } : {}),
+  };
+}
+
+function normaliseDuplicates(c: IssueCollector, raw: unknown): DuplicateSettings | undefined {
+  const settings = normaliseDuplicateSettings(duplicateSettingsInput(raw));
+  section(c, 'duplicates', duplicatesSchema, raw ?? {}, (semantic) => {
+    if (!settings.ok) semantic.addAll(settings.issues);
+  });
+  return settings.ok ? settings.settings : undefined;
+}
+
+type Sections = Omit<ServerConfig, 'policy' | 'mfa'>;
+
+function buildListen(input: z.output<typeof listenSchema>): ListenConfig {
+  const hosts = input.hosts ?? (input.host !== undefined ? [input.host] : [...serverConfigDefaults.hosts]);
+  return { hosts, authPort: input.authPort, acctPort: input.acctPort, recvBufferSize: input.recvBufferSize };
+}
+
+function buildDirectory(input: z.output<typeof directorySchema>): DirectoryConfig {
+  const fixture = input.embedded?.fixture;
+  return {
+    ...(input.url !== undefined ? { url: input.url } : {}),
+    ...(fixture !== undefined ? { embeddedFixture: fixture } : {}),
+    bindDn: input.bindDn ?? '',
+    bindPassword: input.bindPassword ?? '',
+    baseDn: input.baseDn ?? '',
+    userFilter: input.userFilter,
+    timeoutMs: input.timeoutMs,
+    onUnavailable: input.onUnavailable,
+    cleartextPasswordAttribute: input.cleartextPasswordAttribute,
+    ntHashAttribute: input.ntHashAttribute,
+  };
+}
+
+function normaliseSections(c: IssueCollector, input: PlainObject): Sections | undefined {
+  const listen = section(c, 'listen', listenSchema, input.listen ?? {}, checkListen);
+  const clients = section(c, 'clients', clientsSchema, input.clients, checkClients);
+  const directory = section(c, 'directory', directorySchema, input.directory, checkDirectory);
+  const duplicates = normaliseDuplicates(c, input.duplicates);
+  const accounting = section(c, 'accounting', accountingSchema, input.accounting ?? {});
+  const admin = section(c, 'admin', serverConfigSchema.shape.admin, input.admin);
+  const rejectDelayMs = section(
+    c,
+    'rejectDelayMs',
+    serverConfigSchema.shape.rejectDelayMs,
+    input.rejectDelayMs,
+  );
+  const npsCompat = section(c, 'npsCompat', npsCompatSchema, input.npsCompat ?? {});
+  const eap = section(c, 'eap', eapSchema, input.eap ?? {});
+  if (
+    listen === undefined ||
+    clients === undefined ||
+    directory === undefined ||
+    duplicates === undefined ||
+    accounting === undefined ||
+    (admin === undefined && input.admin !== undefined) ||
+    rejectDelayMs === undefined ||
+    npsCompat === undefined ||
+    eap === undefined
+  ) {
+    return undefined;
+  }
+  return {
+    listen: buildListen(listen),
+    clients: clients.map((client) => ({
+      name: client.name ?? client.address,
+      address: client.address,
+      secret: client.secret,
+      requireMessageAuthenticator: client.requireMessageAuthenticator,
+    })),
+    directory: buildDirectory(directory),
+    duplicates,
+    accounting,
+    ...(admin !== undefined && admin !== null && admin !== false ? { admin } : {}),
+    rejectDelayMs,
+    npsCompat,
+    eap,
   };
 }
 
 /** Normalises partial user input into a full ServerConfig, or returns every issue found. */
 export function normaliseServerConfig(raw: unknown): ServerConfigResult {
   const c = new IssueCollector();
-  const input: PlainObject = c.object(raw, '(top level)');
-  c.knownKeys(input, '', topLevelKeys);
-  const listen = normaliseListen(c, input.listen);
-  const clients = normaliseClients(c, input.clients);
-  const directory = normaliseDirectory(c, input.directory);
-  const dupInput = c.object(input.duplicates, 'duplicates');
-  c.knownKeys(dupInput, 'duplicates', ['profile', 'windowMs', 'inFlightTimeoutMs', 'maxEntries']);
-  const duplicatesResult = normaliseDuplicateSettings(dupInput, 'duplicates.');
-  if (!duplicatesResult.ok) c.issues.push(...duplicatesResult.issues);
-  const accountingInput = c.object(input.accounting, 'accounting');
-  c.knownKeys(accountingInput, 'accounting', ['path']);
-  const accounting = {
-    path: c.string(accountingInput.path, 'accounting.path', serverConfigDefaults.accountingPath),
-  };
-  const policy = normalisePolicy(c, input.policy);
-  const mfa = normaliseMfa(c, input.mfa);
-  let admin: AdminConfig | undefined;
-  if (input.admin !== undefined && input.admin !== null && input.admin !== false) {
-    const adminInput = c.object(input.admin, 'admin');
-    c.knownKeys(adminInput, 'admin', ['host', 'port']);
-    admin = {
-      host: c.string(adminInput.host, 'admin.host', '127.0.0.1'),
-      port: c.integer(adminInput.port, 'admin.port', 9812, 0, 65535),
-    };
+  if (!isPlainObject(raw)) {
+    c.add(
+      '',
+      `must be a mapping, got ${describeValue(raw)}`,
+      'write the configuration as key: value pairs (see examples/radmfa.yaml)',
+    );
+    return { ok: false, issues: c.issues };
   }
-  const eapInput = c.object(input.eap, 'eap');
-  c.knownKeys(eapInput, 'eap', ['defaultMethod']);
-  const compat = c.object(input.npsCompat, 'npsCompat');
-  c.knownKeys(compat, 'npsCompat', ['dropPolicyAttributesAfterChallenge']);
-  const config: ServerConfig = {
-    listen,
-    clients,
-    directory,
-    duplicates: duplicatesResult.ok ? duplicatesResult.settings : normaliseFallbackDuplicates(),
-    accounting,
-    policy,
-    mfa,
-    ...(admin !== undefined ? { admin } : {}),
-    rejectDelayMs: c.integer(input.rejectDelayMs, 'rejectDelayMs', 0, 0, 10_000),
-    npsCompat: {
-      dropPolicyAttributesAfterChallenge: c.boolean(
-        compat.dropPolicyAttributesAfterChallenge,
-        'npsCompat.dropPolicyAttributesAfterChallenge',
-        false,
-      ),
-    },
-    eap: {
-      defaultMethod: c.oneOf(eapInput.defaultMethod, 'eap.defaultMethod', 'md5', [
-        'md5',
-        'mschapv2',
-      ] as const),
-    },
-  };
-  return c.issues.length > 0 ? { ok: false, issues: c.issues } : { ok: true, config };
-}
-
-function normaliseFallbackDuplicates(): DuplicateSettings {
-  const fallback = normaliseDuplicateSettings({});
-  if (!fallback.ok) throw new Error('duplicate defaults do not validate');
-  return fallback.settings;
+  c.knownKeys(raw, '', Object.keys(serverConfigSchema.shape));
+  const sections = normaliseSections(c, raw);
+  const policy = normalisePolicy(c, raw.policy);
+  const mfa = normaliseMfa(c, raw.mfa);
+  if (sections === undefined || !c.ok) return { ok: false, issues: c.issues };
+  return { ok: true, config: { ...sections, policy, mfa } };
 }

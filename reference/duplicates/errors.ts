@@ -1,16 +1,12 @@
-import type { ConfigIssue } from '../config/issues.ts';
+import { ValidationError, type Issue } from '../../runtime/validation/index.ts';
 
-/** The server configuration's issue shape: field, message, fix. */
-export type DuplicateConfigIssue = ConfigIssue;
+/** The validation toolkit's issue: path, message, fix. */
+export type DuplicateConfigIssue = Issue;
 
 /** Thrown by createDuplicateCache when its options do not validate; carries every issue at once. */
-export class DuplicateConfigError extends Error {
-  readonly code = 'RADMFA_DUPLICATE_CONFIG_INVALID';
-
-  constructor(readonly issues: readonly DuplicateConfigIssue[]) {
-    super(
-      `invalid duplicate-detection settings: ${issues.map((i) => `${i.field}: ${i.message} (${i.fix})`).join('; ')}`,
-    );
+export class DuplicateConfigError extends ValidationError {
+  constructor(issues: readonly DuplicateConfigIssue[]) {
+    super('duplicate-detection settings', issues, 'RADMFA_DUPLICATE_CONFIG_INVALID');
     this.name = 'DuplicateConfigError';
   }
 }

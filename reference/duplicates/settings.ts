@@ -57,7 +57,7 @@ export function normaliseDuplicateSettings(
   const profileName = input.profile ?? duplicateSettingsDefaults.profile;
   if (!isDuplicateProfileName(profileName)) {
     issues.push({
-      field: field('profile'),
+      path: field('profile'),
       message: `unknown profile ${JSON.stringify(profileName)}`,
       fix: `use one of ${duplicateProfileNames.join(', ')}`,
     });
@@ -68,7 +68,7 @@ export function normaliseDuplicateSettings(
   if (input.windowMs !== undefined && isDuplicateProfileName(profileName)) {
     if (!profile.detects) {
       issues.push({
-        field: field('windowMs'),
+        path: field('windowMs'),
         message: 'profile none keeps no window',
         fix: 'remove windowMs or choose a profile that detects duplicates (nps, rfc5080, duo)',
       });
@@ -78,7 +78,7 @@ export function normaliseDuplicateSettings(
       input.windowMs > profile.maxWindowMs
     ) {
       issues.push({
-        field: field('windowMs'),
+        path: field('windowMs'),
         message: `${String(input.windowMs)} is outside what profile ${profile.name} allows`,
         fix: `set a whole number of milliseconds from ${profile.minWindowMs} to ${profile.maxWindowMs} (default ${profile.defaultWindowMs})`,
       });
@@ -94,7 +94,7 @@ export function normaliseDuplicateSettings(
     inFlightTimeoutMs > MAX_IN_FLIGHT_TIMEOUT_MS
   ) {
     issues.push({
-      field: field('inFlightTimeoutMs'),
+      path: field('inFlightTimeoutMs'),
       message: `${String(inFlightTimeoutMs)} is not a usable in-flight timeout`,
       fix: `set a whole number of milliseconds from 1 to ${MAX_IN_FLIGHT_TIMEOUT_MS}, longer than the slowest MFA approval (default ${duplicateSettingsDefaults.inFlightTimeoutMs})`,
     });
@@ -103,7 +103,7 @@ export function normaliseDuplicateSettings(
   const maxEntries = input.maxEntries ?? duplicateSettingsDefaults.maxEntries;
   if (!isInteger(maxEntries) || maxEntries < 1 || maxEntries > MAX_ENTRIES_LIMIT) {
     issues.push({
-      field: field('maxEntries'),
+      path: field('maxEntries'),
       message: `${String(maxEntries)} is not a usable entry cap`,
       fix: `set a whole number from 1 to ${MAX_ENTRIES_LIMIT} (default ${duplicateSettingsDefaults.maxEntries})`,
     });

@@ -22,17 +22,29 @@ export function formatIssues(issues: readonly Issue[]): string {
   return issues.map((issue) => `  - ${formatIssue(issue)}`).join('\n');
 }
 
-/** Thrown where a caller cannot take a Validated result (start-up code); carries every issue. */
+/**
+ * Thrown where a caller cannot take a Validated result (start-up code, constructors); carries every
+ * issue. Modules name their own stable `code` (undici style) so callers can branch without parsing.
+ */
 export class ValidationError extends Error {
-  readonly code = 'RADMFA_INVALID_INPUT';
-
   constructor(
     readonly what: string,
     readonly issues: readonly Issue[],
+    readonly code: string = 'RADMFA_INVALID_INPUT',
   ) {
     super(`${what} is invalid:\n${formatIssues(issues)}`);
     this.name = 'ValidationError';
   }
+}
+
+/**
+ * Structural issues (from a schema) and semantic ones (from IssueCollector code) in one list. A
+ * semantic check that also tripped over a field the schema already refused says the same thing
+ * twice; the schema's issue is kept, as it names the expected shape.
+ */
+export function mergeIssues(structural: readonly Issue[], semantic: readonly Issue[]): Issue[] {
+  const reported = new Set(structural.map((issue) => issue.path));
+  return [...structural, ...semantic.filter((issue) => !reported.has(issue.path))];
 }
 
 /** A parsed YAML/JSON mapping. */
@@ -51,10 +63,60 @@ export function describeValue(value: unknown): string {
   return `${typeof value} ${JSON.stringify(value)}`;
 }
 
+/** A path relative to `prefix` made absolute: `clients` + `[0].secret`, `mfa` + `tenantId`, `mfa` + ``. */
+export function prefixPath(prefix: string, path: string): string {
+  if (prefix === '') return path;
+  if (path === '') return prefix;
+  return path.startsWith('[') ? `${prefix}${path}` : `${prefix}.${path}`;
+}
+
 /** Joins a parent path and a key or index the way every message writes it: `a.b[0].c`. */
 export function joinPath(parent: string, key: string | number): string {
   if (typeof key === 'number') return `${parent}[${key}]`;
   return parent === '' ? key : `${parent}.${key}`;
+}
+
+/**
+ * One issue per key the format does not know: a misspelt optional key would otherwise be ignored
+ * silently. A key within two edits of a known one is named as the likely meaning.
+ */
+export function unknownKeyIssues(
+  keys: readonly string[],
+  path: string,
+  known: readonly string[],
+  hint?: string,
+): Issue[] {
+  return keys
+    .filter((key) => !known.includes(key))
+    .map((key) => {
+      // Short keys are a few edits from anything; only a close match is worth naming.
+      const tolerance = Math.min(2, Math.floor(key.length / 3));
+      const near = known.find((name) => editDistance(name.toLowerCase(), key.toLowerCase()) <= tolerance);
+      const choices = known.length > 0 ? `remove it or use one of: ${known.join(', ')}` : 'remove it';
+      const fix = near !== undefined ? `did you mean ${near}? Otherwise ${choices}` : choices;
+      return {
+        path: joinPath(path, key),
+        message: 'is not a known setting',
+        fix: hint === undefined ? fix : `${fix}; ${hint}`,
+      };
+    });
+}
+
+/** Levenshtein distance, for "did you mean" hints (short strings only; long ones never match). */
+export function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 2 || a.length > 64 || b.length > 64) return Number.POSITIVE_INFINITY;
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current.push(
+        Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? Number.POSITIVE_INFINITY;
 }
 
 /** Small typed readers that record an issue instead of throwing, so validation never stops early. */
@@ -64,7 +126,7 @@ export class IssueCollector {
   constructor(private readonly prefix = '') {}
 
   private at(path: string): string {
-    return this.prefix === '' ? path : path === '' ? this.prefix : `${this.prefix}.${path}`;
+    return prefixPath(this.prefix, path);
   }
 
   add(path: string, message: string, fix: string): void {
@@ -73,6 +135,14 @@ export class IssueCollector {
 
   addAll(issues: readonly Issue[]): void {
     for (const issue of issues) this.issues.push({ ...issue, path: this.at(issue.path) });
+  }
+
+  /**
+   * A part of a document checked twice: by its schema (structure) and by code (meaning). See
+   * mergeIssues for what is kept.
+   */
+  addChecked(structure: Validated<unknown>, semantic: readonly Issue[]): void {
+    this.addAll(mergeIssues(structure.ok ? [] : structure.issues, semantic));
   }
 
   get ok(): boolean {
@@ -93,16 +163,9 @@ export class IssueCollector {
     return value;
   }
 
-  knownKeys(input: PlainObject, path: string, known: readonly string[]): void {
-    for (const key of Object.keys(input)) {
-      if (!known.includes(key)) {
-        this.add(
-          joinPath(path, key),
-          'is not a known setting',
-          `remove it or use one of: ${known.join(', ')}`,
-        );
-      }
-    }
+  /** `hint` is added to each fix, e.g. where extra keys belong instead. */
+  knownKeys(input: PlainObject, path: string, known: readonly string[], hint?: string): void {
+    this.addAll(unknownKeyIssues(Object.keys(input), path, known, hint));
   }
 
   string(value: unknown, path: string, fallback: string, fix = 'write a string'): string {

@@ -4,7 +4,14 @@
 // fix). A schema names its own fix with `.meta({ fix: '...' })`; a refinement passes it as
 // `params: { fix }`; otherwise the fix is derived from the kind of problem.
 import { z } from 'zod';
-import { describeValue, joinPath, type Issue, type Validated } from './issues.ts';
+import {
+  describeValue,
+  joinPath,
+  prefixPath,
+  unknownKeyIssues,
+  type Issue,
+  type Validated,
+} from './issues.ts';
 
 export { z };
 
@@ -114,122 +121,151 @@ function knownKeys(wrapped: z.ZodType | undefined): string[] {
 }
 
 function quoteList(values: readonly unknown[]): string {
-  return values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(', ');
+  return values.map((v) => (typeof v === 'string' ? v : String(JSON.stringify(v)))).join(', ');
 }
 
-function convert(root: z.ZodType, input: unknown, issue: ZodIssue, base: readonly Key[]): Issue[] {
+/** zod's name for a type, as a person writes it in a YAML file. */
+const typeNames: Readonly<Record<string, string>> = {
+  int: 'whole number',
+  object: 'mapping',
+  record: 'mapping',
+  array: 'list',
+  map: 'mapping',
+};
+
+function typeName(expected: string): string {
+  return typeNames[expected] ?? expected;
+}
+
+/** What a union option expected at its own root, when the value failed there (wrong type or value). */
+function rootExpectation(errors: readonly ZodIssue[]): string | undefined {
+  const atRoot = errors.find((inner) => inner.path.length === 0);
+  if (atRoot?.code === 'invalid_type') return article(typeName(atRoot.expected));
+  if (atRoot?.code === 'invalid_value') {
+    return atRoot.values.length === 1 ? quoteList(atRoot.values) : `one of (${quoteList(atRoot.values)})`;
+  }
+  return undefined;
+}
+
+function orList(items: readonly string[]): string {
+  const unique = [...new Set(items)];
+  return unique.length <= 1
+    ? (unique[0] ?? '')
+    : `${unique.slice(0, -1).join(', ')} or ${unique.at(-1) ?? ''}`;
+}
+
+function sizeText(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig): string {
+  const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
+  const word = issue.code === 'too_small' ? 'at least' : 'at most';
+  if (issue.origin === 'string') {
+    return issue.code === 'too_small' && Number(bound) === 1
+      ? 'not empty'
+      : `${word} ${String(bound)} characters long`;
+  }
+  if (issue.origin === 'array' || issue.origin === 'set') {
+    return issue.code === 'too_small' && Number(bound) === 1 ? 'not empty' : `${word} ${String(bound)} items`;
+  }
+  return `${word} ${String(bound)}`;
+}
+
+interface Context {
+  readonly root: z.ZodType;
+  readonly input: unknown;
+  /** Where the input sits in its document, so messages name the full path. */
+  readonly at: string;
+}
+
+function convert(context: Context, issue: ZodIssue, base: readonly Key[]): Issue[] {
+  const { root, input } = context;
   const path = [...base, ...issue.path];
-  const field = pathText(path);
+  const field = prefixPath(context.at, pathText(path));
   const schema = schemaAt(root, input, path);
   const value = valueAt(input, path);
   const fix = metaFix(schema);
   const got = describeValue(value);
+  const one = (message: string, fallbackFix: string): Issue[] => [
+    { path: field, message, fix: fix ?? fallbackFix },
+  ];
   switch (issue.code) {
-    case 'invalid_type':
-      if (value === undefined) {
-        return [{ path: field, message: 'is missing', fix: fix ?? `add ${field} (${issue.expected})` }];
-      }
-      if (authored(issue) !== undefined) {
-        return [
-          {
-            path: field,
-            message: `${authored(issue)}, got ${got}`,
-            fix: fix ?? `write ${field} as ${article(issue.expected)}`,
-          },
-        ];
-      }
-      return [
-        {
-          path: field,
-          message: `must be ${article(issue.expected)}, got ${got}`,
-          fix: fix ?? `write ${field} as ${article(issue.expected)}`,
-        },
-      ];
-    case 'invalid_value':
-      return [
-        {
-          path: field,
-          message: `must be one of ${quoteList(issue.values)}, got ${got}`,
-          fix: fix ?? `use one of ${quoteList(issue.values)}`,
-        },
-      ];
-    case 'unrecognized_keys': {
-      const known = knownKeys(schema);
-      return issue.keys.map((key) => ({
-        path: joinPath(field, key),
-        message: 'is not a known setting',
-        fix: known.length > 0 ? `remove it or use one of: ${known.join(', ')}` : 'remove it',
-      }));
+    case 'invalid_type': {
+      const expected = typeName(issue.expected);
+      if (value === undefined) return one('is missing', `add ${field} (${expected})`);
+      const message = authored(issue) ?? `must be ${article(expected)}`;
+      return one(`${message}, got ${got}`, `write ${field} as ${article(expected)}`);
     }
+    case 'invalid_value':
+      return one(
+        `must be one of ${quoteList(issue.values)}, got ${got}`,
+        `use one of ${quoteList(issue.values)}`,
+      );
+    case 'unrecognized_keys':
+      return unknownKeyIssues(issue.keys, field, knownKeys(schema));
     case 'too_small':
     case 'too_big': {
-      const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
-      const word = issue.code === 'too_small' ? 'at least' : 'at most';
-      const what =
-        issue.origin === 'string'
-          ? `${String(bound)} characters long`
-          : issue.origin === 'array' || issue.origin === 'set'
-            ? `${String(bound)} items`
-            : String(bound);
-      return [
-        {
-          path: field,
-          message: `must be ${word} ${what}, got ${got}`,
-          fix: fix ?? `set ${field} to ${word} ${what}`,
-        },
-      ];
+      const size = sizeText(issue);
+      const message = authored(issue) ?? (size === 'not empty' ? 'must not be empty' : `must be ${size}`);
+      // "got a list" says nothing about a list's length; the bound does.
+      const counted = issue.origin === 'array' || issue.origin === 'set';
+      return one(counted ? message : `${message}, got ${got}`, `make ${field} ${size}`);
     }
-    case 'invalid_format':
-      return [
-        {
-          path: field,
-          message: `${authored(issue) ?? `must be a valid ${issue.format}`}, got ${got}`,
-          fix:
-            fix ??
-            (issue.format === 'regex'
-              ? `change ${field} to match ${String((issue as { pattern?: string }).pattern)}`
-              : `write ${field} as a ${issue.format}`),
-        },
-      ];
+    case 'invalid_format': {
+      const pattern = (issue as { pattern?: string }).pattern;
+      const expected =
+        issue.format === 'regex' ? `must match ${String(pattern)}` : `must be a valid ${issue.format}`;
+      return one(
+        `${authored(issue) ?? expected}, got ${got}`,
+        issue.format === 'regex'
+          ? `change ${field} to match ${String(pattern)}`
+          : `write ${field} as a ${issue.format}`,
+      );
+    }
     case 'invalid_union': {
       if (issue.errors.length === 0) {
         const options = (issue as { options?: readonly unknown[] }).options;
         const discriminator = (issue as { discriminator?: string }).discriminator;
-        return [
-          {
-            path: field,
-            message: `${got} is not a known ${discriminator ?? 'form'}`,
-            fix: fix ?? (options !== undefined ? `use one of ${quoteList(options)}` : 'see the JSON Schema'),
-          },
-        ];
+        return one(
+          `${got} is not a known ${discriminator ?? 'form'}`,
+          options !== undefined ? `use one of ${quoteList(options)}` : 'see the JSON Schema',
+        );
       }
-      // The option the input came closest to is the one the author meant: report its problems.
-      const closest = [...issue.errors].sort((a, b) => a.length - b.length)[0] ?? [];
-      return closest.flatMap((inner) => convert(root, input, inner, path));
+      const expectations = issue.errors.map(rootExpectation);
+      if (expectations.every((text): text is string => text !== undefined)) {
+        // The value fits no option's type: name them all rather than guess one.
+        const expected = orList(expectations);
+        return one(`must be ${expected}, got ${got}`, `write ${field} as ${expected}`);
+      }
+      // The option whose type the value has is the one the author meant: report its problems.
+      const candidates = issue.errors.filter((_errors, i) => expectations[i] === undefined);
+      const closest = [...candidates].sort((a, b) => a.length - b.length)[0] ?? [];
+      return closest.flatMap((inner) => convert(context, inner, path));
     }
     case 'custom': {
       const params = issue.params as SchemaMeta | undefined;
       return [{ path: field, message: issue.message, fix: params?.fix ?? fix ?? 'see the JSON Schema' }];
     }
     default:
-      return [{ path: field, message: issue.message, fix: fix ?? 'see the JSON Schema' }];
+      return one(issue.message, 'see the JSON Schema');
   }
 }
 
 function article(noun: string): string {
+  if (noun === 'null' || noun === 'undefined') return noun;
   return /^[aeiou]/i.test(noun) ? `an ${noun}` : `a ${noun}`;
 }
 
 /** Converts a failed parse into radmfa issues, every one of them, in input order. */
-export function issuesFrom(root: z.ZodType, input: unknown, error: z.ZodError): Issue[] {
-  return error.issues.flatMap((issue) => convert(root, input, issue, []));
+export function issuesFrom(root: z.ZodType, input: unknown, error: z.ZodError, at = ''): Issue[] {
+  return error.issues.flatMap((issue) => convert({ root, input, at }, issue, []));
 }
 
-/** Parses input with a schema, returning the typed value or every issue. */
-export function validate<S extends z.ZodType>(schema: S, input: unknown): Validated<z.output<S>> {
+/**
+ * Parses input with a schema, returning the typed value or every issue. `at` is where the input
+ * sits in a larger document (`mfa`, `clients`): issues and fixes then name the full path.
+ */
+export function validate<S extends z.ZodType>(schema: S, input: unknown, at = ''): Validated<z.output<S>> {
   const parsed = schema.safeParse(input);
   if (parsed.success) return { ok: true, value: parsed.data };
-  return { ok: false, issues: issuesFrom(schema, input, parsed.error) };
+  return { ok: false, issues: issuesFrom(schema, input, parsed.error, at) };
 }
 
 /** The JSON Schema (draft 2020-12) an editor uses to complete and check a file. */

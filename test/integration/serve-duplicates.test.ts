@@ -4,7 +4,7 @@
 // factor behind it, must be asked once per login whatever the retransmissions.
 import { afterEach, describe, expect, it } from 'vitest';
 import { PacketCode } from '../../protocol/index.ts';
-import { formatConfigIssues } from '../../reference/config/issues.ts';
+import { formatIssues } from '../../runtime/validation/index.ts';
 import { normaliseServerConfig } from '../../reference/config/server-config.ts';
 import { ServerEvents, type ServerEventMap } from '../../reference/events.ts';
 import { SystemClock } from '../../runtime/clock.ts';
@@ -43,7 +43,7 @@ async function startDuplicateStack(profile: 'nps' | 'rfc5080' | 'none'): Promise
     duplicates: { profile },
     accounting: { path: ':memory:' },
   });
-  if (!normalised.ok) throw new Error(formatConfigIssues(normalised.issues));
+  if (!normalised.ok) throw new Error(formatIssues(normalised.issues));
   const events = new ServerEvents();
   const duplicates: ServerEventMap['duplicate'][] = [];
   events.on('duplicate', (event) => duplicates.push(event));

@@ -14,7 +14,7 @@ import { MemoryNetwork } from '../../runtime/memory-transport.ts';
 import type { Endpoint } from '../../runtime/transport.ts';
 import { UdpTransport } from '../../runtime/udp-transport.ts';
 import { openAccountingStore, type AccountingStore } from '../../reference/accounting/index.ts';
-import { formatConfigIssues } from '../../reference/config/issues.ts';
+import { formatIssues } from '../../runtime/validation/index.ts';
 import { normaliseServerConfig, type ServerConfig } from '../../reference/config/server-config.ts';
 import { ServerEvents, type ServerEventMap } from '../../reference/events.ts';
 import { CloudMfa } from '../../reference/mfa/cloud-mfa.ts';
@@ -76,7 +76,7 @@ function recordEvents(events: ServerEvents): EventLog {
 
 function normalised(raw: unknown): ServerConfig {
   const result = normaliseServerConfig(raw);
-  if (!result.ok) throw new Error(`test config is invalid:\n${formatConfigIssues(result.issues)}`);
+  if (!result.ok) throw new Error(`test config is invalid:\n${formatIssues(result.issues)}`);
   return result.config;
 }
 

@@ -242,7 +242,7 @@ describe('rfc5080 profile', () => {
       expect(configError.code).toBe('RADMFA_DUPLICATE_CONFIG_INVALID');
       expect(configError.issues).toEqual([
         expect.objectContaining({
-          field: 'windowMs',
+          path: 'windowMs',
           fix: expect.stringContaining('2000 to 30000') as unknown,
         }),
       ]);
@@ -370,7 +370,7 @@ describe('validation', () => {
       error = caught;
     }
     expect(error).toBeInstanceOf(DuplicateConfigError);
-    expect((error as DuplicateConfigError).issues.map((i) => i.field)).toEqual([
+    expect((error as DuplicateConfigError).issues.map((i) => i.path)).toEqual([
       'profile',
       'inFlightTimeoutMs',
       'maxEntries',

@@ -25,7 +25,7 @@ describe('normaliseDuplicateSettings', () => {
       ok: false,
       issues: [
         {
-          field: 'server.duplicates.windowMs',
+          path: 'server.duplicates.windowMs',
           message: '500 is outside what profile nps allows',
           fix: 'set a whole number of milliseconds from 1000 to 120000 (default 10000)',
         },

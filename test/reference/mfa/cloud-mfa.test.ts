@@ -4,7 +4,7 @@ import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { base32Decode, totp } from '../../../protocol/auth/index.ts';
 import { VirtualClock } from '../../../runtime/clock.ts';
-import { IssueCollector } from '../../../reference/config/issues.ts';
+import { IssueCollector } from '../../../runtime/validation/index.ts';
 import { normaliseMfa, type MfaSettings } from '../../../reference/config/mfa-config.ts';
 import type { DirectoryUser } from '../../../reference/directory/types.ts';
 import { CloudMfa } from '../../../reference/mfa/cloud-mfa.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatConfigIssues, type ConfigIssue } from '../../../reference/config/issues.ts';
+import { formatIssues, type Issue } from '../../../runtime/validation/index.ts';
 import { normaliseServerConfig } from '../../../reference/config/server-config.ts';
 
 const minimal = {
@@ -7,7 +7,7 @@ const minimal = {
   directory: { url: 'ldap://127.0.0.1:389' },
 };
 
-function issuesOf(raw: unknown): readonly ConfigIssue[] {
+function issuesOf(raw: unknown): readonly Issue[] {
   const result = normaliseServerConfig(raw);
   if (result.ok) throw new Error('expected the config to be refused');
   return result.issues;
@@ -80,7 +80,7 @@ describe('normaliseServerConfig', () => {
         rules: [{ name: 'r1', reply: [{ name: 'No-Such-Attribute', value: 'x' }] }],
       },
     });
-    const fields = issues.map((issue) => issue.field);
+    const fields = issues.map((issue) => issue.path);
     expect(fields).toEqual(
       expect.arrayContaining([
         'listn',
@@ -96,7 +96,7 @@ describe('normaliseServerConfig', () => {
       expect(issue.message.length).toBeGreaterThan(0);
       expect(issue.fix.length).toBeGreaterThan(0);
     }
-    const byField = new Map(issues.map((issue) => [issue.field, issue]));
+    const byField = new Map(issues.map((issue) => [issue.path, issue]));
     expect(byField.get('listn')?.fix).toContain('listen');
     expect(byField.get('listen.authPort')?.message).toContain('70000');
     expect(byField.get('clients[0].address')?.message).toContain('10.0.0.0/33');
@@ -104,7 +104,7 @@ describe('normaliseServerConfig', () => {
     expect(byField.get('duplicates.profile')?.fix).toContain('nps, rfc5080, duo, none');
     expect(byField.get('policy.rules[0].reply[0]')?.message).toContain('No-Such-Attribute');
     // The formatted text names every field, for the command's exit-104 message.
-    const text = formatConfigIssues(issues);
+    const text = formatIssues(issues);
     for (const field of fields) expect(text).toContain(field);
   });
 
@@ -124,7 +124,7 @@ describe('normaliseServerConfig', () => {
         ],
       },
     });
-    const fields = issues.map((issue) => issue.field);
+    const fields = issues.map((issue) => issue.path);
     expect(fields).toEqual(
       expect.arrayContaining([
         'listen.host',
@@ -143,12 +143,32 @@ describe('normaliseServerConfig', () => {
   });
 
   it('refuses a config with no clients and no directory', () => {
-    const fields = issuesOf({}).map((issue) => issue.field);
+    const fields = issuesOf({}).map((issue) => issue.path);
     expect(fields).toEqual(expect.arrayContaining(['clients', 'directory']));
   });
 
   it('refuses the same port for auth and accounting', () => {
     const issues = issuesOf({ ...minimal, listen: { authPort: 1812, acctPort: 1812 } });
-    expect(issues.map((issue) => issue.field)).toEqual(['listen.acctPort']);
+    expect(issues.map((issue) => issue.path)).toEqual(['listen.acctPort']);
+  });
+
+  it('checks meaning beside shape: unique names, one directory, what an enabled MFA needs', () => {
+    const issues = issuesOf({
+      clients: [
+        { address: '127.0.0.1', secret: 'a' },
+        { name: '127.0.0.1', address: '::1', secret: 'b', extra: 1 },
+      ],
+      directory: { url: 'ldap://127.0.0.1', embedded: { fixture: 'demo.yaml' } },
+      mfa: { IP_WHITELIST: '10.0.0.1, not-an-ip' },
+    });
+    expect(issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([
+      'clients[1].extra: is not a known setting',
+      'clients[1].name: "127.0.0.1" is used by clients[0]',
+      'directory: names both a url and an embedded fixture',
+      'mfa.serviceUrl: is missing while mfa.enabled is true',
+      'mfa.tenantId: is missing while mfa.enabled is true',
+      'mfa.clientCertificate: is missing while mfa.enabled is true',
+      'mfa.IP_WHITELIST[1]: "not-an-ip" is not an IP address',
+    ]);
   });
 });

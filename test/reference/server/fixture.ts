@@ -9,7 +9,7 @@ import { VirtualClock, type Clock } from '../../../runtime/clock.ts';
 import { MemoryNetwork } from '../../../runtime/memory-transport.ts';
 import type { Endpoint, Transport } from '../../../runtime/transport.ts';
 import { openAccountingStore, type AccountingStore } from '../../../reference/accounting/index.ts';
-import { formatConfigIssues } from '../../../reference/config/issues.ts';
+import { formatIssues } from '../../../runtime/validation/index.ts';
 import { normaliseServerConfig } from '../../../reference/config/server-config.ts';
 import { ServerEvents, type ServerEventMap, type ServerEventName } from '../../../reference/events.ts';
 import type { SecondFactor } from '../../../reference/mfa/second-factor.ts';
@@ -121,7 +121,7 @@ export async function startReferenceServer(options: ReferenceServerOptions): Pro
     ...(secondFactor !== undefined ? { mfa: MFA_CONFIG } : {}),
     ...options.config,
   });
-  if (!normalised.ok) throw new Error(formatConfigIssues(normalised.issues));
+  if (!normalised.ok) throw new Error(formatIssues(normalised.issues));
   const serverEvents = new ServerEvents();
   const recorded: Partial<Record<ServerEventName, unknown[]>> = {};
   for (const kind of Object.keys(EVENT_KINDS) as ServerEventName[]) {
