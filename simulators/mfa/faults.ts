@@ -3,7 +3,12 @@
 // stream so a failing run replays with the same faults on the same calls.
 
 import type { Clock, TimerHandle } from '../../runtime/clock.ts';
-import { checkKnownKeys, isPlainObject, type ConfigIssue, type PlainObject } from '../users/config-issue.ts';
+import {
+  isPlainObject,
+  unknownKeyIssues,
+  type Issue,
+  type PlainObject,
+} from '../../runtime/validation/index.ts';
 import type { RandomSource } from '../users/random.ts';
 import type { FaultKind, FaultRule, FaultSettings, MfaEndpoint } from './api-types.ts';
 
@@ -143,13 +148,8 @@ export class FaultController {
 
 // ---------------------------------------------------------------- validation of admin input
 
-function validateRule(
-  input: PlainObject,
-  path: string,
-  extra: readonly string[],
-  issues: ConfigIssue[],
-): void {
-  checkKnownKeys(input, ['endpoints', 'probability', 'times', ...extra], path, issues);
+function validateRule(input: PlainObject, path: string, extra: readonly string[], issues: Issue[]): void {
+  issues.push(...unknownKeyIssues(Object.keys(input), path, ['endpoints', 'probability', 'times', ...extra]));
   const endpoints = input['endpoints'];
   if (
     endpoints !== undefined &&
@@ -187,7 +187,7 @@ function nonNegative(
   key: string,
   path: string,
   required: boolean,
-  issues: ConfigIssue[],
+  issues: Issue[],
 ): void {
   const value = input[key];
   if (value === undefined && !required) return;
@@ -204,9 +204,8 @@ function nonNegative(
 export function validateFaultSettings(
   input: unknown,
 ):
-  | { readonly ok: true; readonly settings: FaultSettings }
-  | { readonly ok: false; readonly issues: ConfigIssue[] } {
-  const issues: ConfigIssue[] = [];
+  { readonly ok: true; readonly settings: FaultSettings } | { readonly ok: false; readonly issues: Issue[] } {
+  const issues: Issue[] = [];
   if (!isPlainObject(input)) {
     return {
       ok: false,
@@ -215,7 +214,15 @@ export function validateFaultSettings(
       ],
     };
   }
-  checkKnownKeys(input, ['latency', 'serverError', 'tokenError', 'drop', 'unreachable'], '', issues);
+  issues.push(
+    ...unknownKeyIssues(Object.keys(input), '', [
+      'latency',
+      'serverError',
+      'tokenError',
+      'drop',
+      'unreachable',
+    ]),
+  );
   const sections: readonly [string, readonly string[]][] = [
     ['latency', ['ms', 'jitterMs']],
     ['serverError', ['status']],
@@ -264,7 +271,7 @@ export function validateFaultSettings(
         fix: 'write unreachable: {} or { forMs: 5000 }',
       });
     } else {
-      checkKnownKeys(unreachable, ['forMs'], 'unreachable', issues);
+      issues.push(...unknownKeyIssues(Object.keys(unreachable), 'unreachable', ['forMs']));
       nonNegative(unreachable, 'forMs', 'unreachable', false, issues);
     }
   }

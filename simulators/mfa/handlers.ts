@@ -4,7 +4,7 @@
 // unreachable) are applied here, at the HTTP layer, where a real outage would show.
 
 import { http, HttpResponse, type HttpHandler, type JsonBodyType } from 'msw';
-import { formatIssue } from '../users/config-issue.ts';
+import { formatIssue } from '../../runtime/validation/index.ts';
 import {
   MFA_PATHS,
   type CallRecord,

@@ -1,7 +1,7 @@
 // Request bodies arrive as untyped JSON; these checks turn them into the API types or a
 // REQUEST_FORMAT_ERROR that says which field is wrong.
 
-import { isPlainObject } from '../users/config-issue.ts';
+import { isPlainObject } from '../../runtime/validation/index.ts';
 import {
   MFA_METHODS,
   type BeginContext,

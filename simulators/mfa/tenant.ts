@@ -6,12 +6,12 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { base32Decode, type OtpAlgorithm } from '../../protocol/auth/otp.ts';
 import {
-  checkKnownKeys,
   formatIssues,
   isPlainObject,
-  type ConfigIssue,
+  unknownKeyIssues,
+  type Issue,
   type PlainObject,
-} from '../users/config-issue.ts';
+} from '../../runtime/validation/index.ts';
 import { parseDurationMs } from '../users/durations.ts';
 import { parseUserBehaviour } from '../users/parse.ts';
 import type { UserBehaviour } from '../users/behaviour.ts';
@@ -100,7 +100,7 @@ function str(
   input: PlainObject,
   key: string,
   path: string,
-  issues: ConfigIssue[],
+  issues: Issue[],
   fix: string,
 ): string | undefined {
   const value = input[key];
@@ -113,12 +113,7 @@ function str(
   return undefined;
 }
 
-function optionalStr(
-  input: PlainObject,
-  key: string,
-  path: string,
-  issues: ConfigIssue[],
-): string | undefined {
+function optionalStr(input: PlainObject, key: string, path: string, issues: Issue[]): string | undefined {
   const value = input[key];
   if (value === undefined) return undefined;
   if (typeof value === 'string' && value.trim() !== '') return value.trim();
@@ -130,13 +125,7 @@ function optionalStr(
   return undefined;
 }
 
-function bool(
-  input: PlainObject,
-  key: string,
-  fallback: boolean,
-  path: string,
-  issues: ConfigIssue[],
-): boolean {
+function bool(input: PlainObject, key: string, fallback: boolean, path: string, issues: Issue[]): boolean {
   const value = input[key];
   if (value === undefined) return fallback;
   if (typeof value === 'boolean') return value;
@@ -154,7 +143,7 @@ function integer(
   fallback: number,
   range: readonly [number, number],
   path: string,
-  issues: ConfigIssue[],
+  issues: Issue[],
 ): number {
   const value = input[key];
   if (value === undefined) return fallback;
@@ -173,7 +162,7 @@ function durationSetting(
   key: string,
   fallback: number,
   path: string,
-  issues: ConfigIssue[],
+  issues: Issue[],
 ): number {
   const value = input[key];
   if (value === undefined) return fallback;
@@ -186,7 +175,7 @@ function durationSetting(
   return ms;
 }
 
-function parseSettings(input: unknown, issues: ConfigIssue[]): TenantSettings {
+function parseSettings(input: unknown, issues: Issue[]): TenantSettings {
   const d = DEFAULT_TENANT_SETTINGS;
   if (input === undefined) return d;
   if (!isPlainObject(input)) {
@@ -206,7 +195,7 @@ function parseSettings(input: unknown, issues: ConfigIssue[]): TenantSettings {
     'otpWindowSteps',
     'seed',
   ];
-  checkKnownKeys(input, known, 'settings', issues);
+  issues.push(...unknownKeyIssues(Object.keys(input), 'settings', known));
   const settings: TenantSettings = {
     sessionLifetimeMs: durationSetting(input, 'sessionLifetime', d.sessionLifetimeMs, 'settings', issues),
     promptTimeoutMs: durationSetting(input, 'promptTimeout', d.promptTimeoutMs, 'settings', issues),
@@ -226,7 +215,7 @@ function parseSettings(input: unknown, issues: ConfigIssue[]): TenantSettings {
   return settings;
 }
 
-function parseTimestamp(input: unknown, path: string, issues: ConfigIssue[]): number | undefined {
+function parseTimestamp(input: unknown, path: string, issues: Issue[]): number | undefined {
   if (input === undefined) return undefined;
   if (typeof input === 'number' && Number.isFinite(input)) return input;
   if (input instanceof Date) return input.getTime();
@@ -239,7 +228,7 @@ function parseTimestamp(input: unknown, path: string, issues: ConfigIssue[]): nu
   return undefined;
 }
 
-function parseCertificates(input: unknown, issues: ConfigIssue[]): CertificateDefinition[] {
+function parseCertificates(input: unknown, issues: Issue[]): CertificateDefinition[] {
   const path = 'tenant.certificates';
   const fix =
     'list the client certificates: certificates: [{ thumbprint: "<40 hex digits>", notAfter: 2030-01-01 }]';
@@ -254,7 +243,7 @@ function parseCertificates(input: unknown, issues: ConfigIssue[]): CertificateDe
       issues.push({ path: at, message: 'expected a mapping', fix });
       return;
     }
-    checkKnownKeys(entry, ['thumbprint', 'notAfter', 'description'], at, issues);
+    issues.push(...unknownKeyIssues(Object.keys(entry), at, ['thumbprint', 'notAfter', 'description']));
     const raw = str(entry, 'thumbprint', at, issues, 'give the SHA-1 thumbprint as 40 hex digits');
     const notAfter = parseTimestamp(entry['notAfter'], `${at}.notAfter`, issues);
     if (raw === undefined) return;
@@ -277,7 +266,7 @@ const OTP_ALGORITHMS: readonly OtpAlgorithm[] = ['SHA1', 'SHA256', 'SHA512'];
 function parseOtp(
   input: unknown,
   path: string,
-  issues: ConfigIssue[],
+  issues: Issue[],
   withSerial: boolean,
 ): (OtpDefinition & { readonly serial?: string }) | undefined {
   const fix = withSerial
@@ -287,13 +276,14 @@ function parseOtp(
     issues.push({ path, message: 'expected a mapping', fix });
     return undefined;
   }
-  checkKnownKeys(
-    input,
-    withSerial
-      ? ['serial', 'secret', 'algorithm', 'digits', 'period']
-      : ['secret', 'algorithm', 'digits', 'period'],
-    path,
-    issues,
+  issues.push(
+    ...unknownKeyIssues(
+      Object.keys(input),
+      path,
+      withSerial
+        ? ['serial', 'secret', 'algorithm', 'digits', 'period']
+        : ['secret', 'algorithm', 'digits', 'period'],
+    ),
   );
   const secret = str(input, 'secret', path, issues, 'give the base32 secret the authenticator app holds');
   const algorithmInput = input['algorithm'] ?? 'SHA1';
@@ -324,7 +314,7 @@ function parseOtp(
   return withSerial ? { ...otp, serial } : otp;
 }
 
-function parseMethods(input: unknown, path: string, issues: ConfigIssue[]): MfaMethod[] {
+function parseMethods(input: unknown, path: string, issues: Issue[]): MfaMethod[] {
   if (input === undefined) return [];
   if (!Array.isArray(input)) {
     issues.push({
@@ -368,12 +358,12 @@ const USER_KEYS = [
   'behaviour',
 ];
 
-function parseUser(input: unknown, path: string, issues: ConfigIssue[]): MfaUserDefinition | undefined {
+function parseUser(input: unknown, path: string, issues: Issue[]): MfaUserDefinition | undefined {
   if (!isPlainObject(input)) {
     issues.push({ path, message: 'expected a mapping', fix: 'write - upn: alice@example.test' });
     return undefined;
   }
-  checkKnownKeys(input, USER_KEYS, path, issues);
+  issues.push(...unknownKeyIssues(Object.keys(input), path, USER_KEYS));
   const upn = str(input, 'upn', path, issues, 'give the user principal name, e.g. alice@radmfa.test');
   if (upn !== undefined && !/^[^@\s]+@[^@\s]+$/.test(upn)) {
     issues.push({
@@ -473,11 +463,11 @@ function parseUser(input: unknown, path: string, issues: ConfigIssue[]): MfaUser
 
 export type TenantParseResult =
   | { readonly ok: true; readonly tenant: TenantDefinition }
-  | { readonly ok: false; readonly issues: readonly ConfigIssue[] };
+  | { readonly ok: false; readonly issues: readonly Issue[] };
 
 /** Validates a parsed YAML/JSON document, returning every issue at once. */
 export function parseTenant(input: unknown): TenantParseResult {
-  const issues: ConfigIssue[] = [];
+  const issues: Issue[] = [];
   if (!isPlainObject(input)) {
     return {
       ok: false,
@@ -490,7 +480,7 @@ export function parseTenant(input: unknown): TenantParseResult {
       ],
     };
   }
-  checkKnownKeys(input, ['tenant', 'settings', 'users'], '', issues);
+  issues.push(...unknownKeyIssues(Object.keys(input), '', ['tenant', 'settings', 'users']));
   const tenantInput = input['tenant'];
   let id: string | undefined;
   let name = '';
@@ -504,7 +494,15 @@ export function parseTenant(input: unknown): TenantParseResult {
       fix: 'add tenant: { id: <tenant id>, domains: [...], certificates: [...] }',
     });
   } else {
-    checkKnownKeys(tenantInput, ['id', 'name', 'domains', 'blocked', 'certificates'], 'tenant', issues);
+    issues.push(
+      ...unknownKeyIssues(Object.keys(tenantInput), 'tenant', [
+        'id',
+        'name',
+        'domains',
+        'blocked',
+        'certificates',
+      ]),
+    );
     id = str(
       tenantInput,
       'id',

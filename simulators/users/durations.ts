@@ -2,7 +2,7 @@
 // a push in a few seconds, a few take much longer), which is why lognormal is offered next to fixed and
 // uniform.
 
-import { checkKnownKeys, isPlainObject, type ConfigIssue } from './config-issue.ts';
+import { isPlainObject, unknownKeyIssues, type Issue } from '../../runtime/validation/index.ts';
 
 export type DurationModel =
   | { readonly kind: 'fixed'; readonly ms: number }
@@ -73,7 +73,7 @@ const DURATION_FIX =
   'write milliseconds as a number (2000) or a string with a unit: "500ms", "2s", "1.5m", "1h"';
 
 /** A single length of time: a number of milliseconds, or "500ms" / "2s" / "1m". */
-export function parseDurationMs(input: unknown, path: string, issues: ConfigIssue[]): number | undefined {
+export function parseDurationMs(input: unknown, path: string, issues: Issue[]): number | undefined {
   if (typeof input === 'number') {
     if (Number.isFinite(input) && input >= 0) return input;
     issues.push({ path, message: `duration must be a finite number >= 0, got ${input}`, fix: DURATION_FIX });
@@ -97,11 +97,7 @@ const MODEL_FIX =
  * A duration model from YAML: `"2s"` or `2000` (fixed), `{ fixed: "2s" }`,
  * `{ uniform: { min, max } }`, `{ lognormal: { median, sigma, max? } }`.
  */
-export function parseDurationModel(
-  input: unknown,
-  path: string,
-  issues: ConfigIssue[],
-): DurationModel | undefined {
+export function parseDurationModel(input: unknown, path: string, issues: Issue[]): DurationModel | undefined {
   if (typeof input === 'number' || typeof input === 'string') {
     const ms = parseDurationMs(input, path, issues);
     return ms === undefined ? undefined : fixed(ms);
@@ -128,7 +124,7 @@ export function parseDurationModel(
         issues.push({ path: at, message: 'expected { min, max }', fix: MODEL_FIX });
         return undefined;
       }
-      checkKnownKeys(body, ['min', 'max'], at, issues);
+      issues.push(...unknownKeyIssues(Object.keys(body), at, ['min', 'max']));
       const min = parseDurationMs(body['min'], `${at}.min`, issues);
       const max = parseDurationMs(body['max'], `${at}.max`, issues);
       if (min === undefined || max === undefined) return undefined;
@@ -147,7 +143,7 @@ export function parseDurationModel(
         issues.push({ path: at, message: 'expected { median, sigma, max? }', fix: MODEL_FIX });
         return undefined;
       }
-      checkKnownKeys(body, ['median', 'sigma', 'max'], at, issues);
+      issues.push(...unknownKeyIssues(Object.keys(body), at, ['median', 'sigma', 'max']));
       const median = parseDurationMs(body['median'], `${at}.median`, issues);
       const sigma = body['sigma'];
       const sigmaOk = typeof sigma === 'number' && Number.isFinite(sigma) && sigma >= 0;

@@ -14,7 +14,7 @@ import {
   type PromptOutcome,
   type UserBehaviour,
 } from './behaviour.ts';
-import { checkKnownKeys, isPlainObject, type ConfigIssue } from './config-issue.ts';
+import { isPlainObject, unknownKeyIssues, type Issue } from '../../runtime/validation/index.ts';
 import { parseDurationModel } from './durations.ts';
 
 const OUTCOME_FIX = `use one of ${PROMPT_OUTCOMES.join(', ')}, or weights like { approve: 0.9, deny: 0.1 }`;
@@ -23,11 +23,7 @@ function isOutcome(value: unknown): value is PromptOutcome {
   return typeof value === 'string' && (PROMPT_OUTCOMES as readonly string[]).includes(value);
 }
 
-export function parseOutcomeModel(
-  input: unknown,
-  path: string,
-  issues: ConfigIssue[],
-): OutcomeModel | undefined {
+export function parseOutcomeModel(input: unknown, path: string, issues: Issue[]): OutcomeModel | undefined {
   if (isOutcome(input)) return input;
   if (!isPlainObject(input)) {
     issues.push({ path, message: `not an outcome: ${JSON.stringify(input)}`, fix: OUTCOME_FIX });
@@ -63,7 +59,7 @@ export function parseOutcomeModel(
   return valid ? weights : undefined;
 }
 
-function parseProbability(input: unknown, fallback: number, path: string, issues: ConfigIssue[]): number {
+function parseProbability(input: unknown, fallback: number, path: string, issues: Issue[]): number {
   if (input === undefined) return fallback;
   if (typeof input === 'number' && input >= 0 && input <= 1) return input;
   issues.push({
@@ -74,7 +70,7 @@ function parseProbability(input: unknown, fallback: number, path: string, issues
   return fallback;
 }
 
-export function parsePromptBehaviour(input: unknown, path: string, issues: ConfigIssue[]): PromptBehaviour {
+export function parsePromptBehaviour(input: unknown, path: string, issues: Issue[]): PromptBehaviour {
   const defaults = DEFAULT_USER_BEHAVIOUR.prompt;
   if (input === undefined) return defaults;
   if (!isPlainObject(input)) {
@@ -85,7 +81,7 @@ export function parsePromptBehaviour(input: unknown, path: string, issues: Confi
     });
     return defaults;
   }
-  checkKnownKeys(input, ['outcome', 'after'], path, issues);
+  issues.push(...unknownKeyIssues(Object.keys(input), path, ['outcome', 'after']));
   const outcome =
     input['outcome'] === undefined
       ? defaults.outcome
@@ -97,7 +93,7 @@ export function parsePromptBehaviour(input: unknown, path: string, issues: Confi
   return { outcome, responseTime };
 }
 
-export function parseCodeBehaviour(input: unknown, path: string, issues: ConfigIssue[]): CodeBehaviour {
+export function parseCodeBehaviour(input: unknown, path: string, issues: Issue[]): CodeBehaviour {
   const defaults = DEFAULT_USER_BEHAVIOUR.code;
   if (input === undefined) return defaults;
   if (!isPlainObject(input)) {
@@ -108,7 +104,9 @@ export function parseCodeBehaviour(input: unknown, path: string, issues: ConfigI
     });
     return defaults;
   }
-  checkKnownKeys(input, ['typing', 'wrongCodeProbability', 'giveUpProbability'], path, issues);
+  issues.push(
+    ...unknownKeyIssues(Object.keys(input), path, ['typing', 'wrongCodeProbability', 'giveUpProbability']),
+  );
   const typingTime =
     input['typing'] === undefined
       ? defaults.typingTime
@@ -131,7 +129,7 @@ export function parseCodeBehaviour(input: unknown, path: string, issues: ConfigI
 }
 
 /** A full behaviour from partial input; absent parts take DEFAULT_USER_BEHAVIOUR's. */
-export function parseUserBehaviour(input: unknown, path: string, issues: ConfigIssue[]): UserBehaviour {
+export function parseUserBehaviour(input: unknown, path: string, issues: Issue[]): UserBehaviour {
   if (input === undefined) return DEFAULT_USER_BEHAVIOUR;
   if (!isPlainObject(input)) {
     issues.push({
@@ -141,7 +139,7 @@ export function parseUserBehaviour(input: unknown, path: string, issues: ConfigI
     });
     return DEFAULT_USER_BEHAVIOUR;
   }
-  checkKnownKeys(input, ['prompt', 'code'], path, issues);
+  issues.push(...unknownKeyIssues(Object.keys(input), path, ['prompt', 'code']));
   return {
     prompt: parsePromptBehaviour(input['prompt'], `${path}.prompt`, issues),
     code: parseCodeBehaviour(input['code'], `${path}.code`, issues),

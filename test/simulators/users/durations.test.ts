@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ConfigIssue } from '../../../simulators/users/config-issue.ts';
+import type { Issue } from '../../../runtime/validation/index.ts';
 import {
   DRAWS_PER_DURATION,
   describeDuration,
@@ -80,7 +80,7 @@ describe('sampleDuration', () => {
 
 describe('parsing', () => {
   it('reads numbers and unit strings', () => {
-    const issues: ConfigIssue[] = [];
+    const issues: Issue[] = [];
     expect(parseDurationMs(250, 'p', issues)).toBe(250);
     expect(parseDurationMs('500ms', 'p', issues)).toBe(500);
     expect(parseDurationMs('2s', 'p', issues)).toBe(2000);
@@ -93,7 +93,7 @@ describe('parsing', () => {
   });
 
   it('reads each model form', () => {
-    const issues: ConfigIssue[] = [];
+    const issues: Issue[] = [];
     expect(parseDurationModel('2s', 'p', issues)).toEqual(fixed(2000));
     expect(parseDurationModel({ fixed: 300 }, 'p', issues)).toEqual(fixed(300));
     expect(parseDurationModel({ uniform: { min: '1s', max: '3s' } }, 'p', issues)).toEqual(
@@ -109,7 +109,7 @@ describe('parsing', () => {
   });
 
   it('names the wrong part of a model', () => {
-    const issues: ConfigIssue[] = [];
+    const issues: Issue[] = [];
     parseDurationModel({ gaussian: {} }, 'x', issues);
     parseDurationModel({ fixed: 1, uniform: {} }, 'y', issues);
     parseDurationModel({ lognormal: { median: 0, sigma: -1 } }, 'z', issues);

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_USER_BEHAVIOUR } from '../../../simulators/users/behaviour.ts';
-import { formatIssue, type ConfigIssue } from '../../../simulators/users/config-issue.ts';
+import { formatIssue, type Issue } from '../../../runtime/validation/index.ts';
 import { fixed, lognormal } from '../../../simulators/users/durations.ts';
 import { parseOutcomeModel, parseUserBehaviour } from '../../../simulators/users/parse.ts';
 
 describe('parseUserBehaviour', () => {
   it('fills absent parts with the defaults', () => {
-    const issues: ConfigIssue[] = [];
+    const issues: Issue[] = [];
     expect(parseUserBehaviour(undefined, 'b', issues)).toBe(DEFAULT_USER_BEHAVIOUR);
     const partial = parseUserBehaviour({ prompt: { after: '2s' } }, 'b', issues);
     expect(partial.prompt).toEqual({ outcome: 'approve', responseTime: fixed(2000) });
@@ -15,7 +15,7 @@ describe('parseUserBehaviour', () => {
   });
 
   it('reads a full behaviour', () => {
-    const issues: ConfigIssue[] = [];
+    const issues: Issue[] = [];
     const behaviour = parseUserBehaviour(
       {
         prompt: {
@@ -35,7 +35,7 @@ describe('parseUserBehaviour', () => {
   });
 
   it('names every bad field, with a fix', () => {
-    const issues: ConfigIssue[] = [];
+    const issues: Issue[] = [];
     parseUserBehaviour(
       { prompt: { outcome: 'shrug', after: 'later' }, code: { wrongCodeProbability: 2 }, mood: 1 },
       'users[2].behaviour',
@@ -47,13 +47,13 @@ describe('parseUserBehaviour', () => {
       'users[2].behaviour.prompt.after',
       'users[2].behaviour.code.wrongCodeProbability',
     ]);
-    expect(formatIssue(issues[1] as ConfigIssue)).toMatch(
+    expect(formatIssue(issues[1] as Issue)).toMatch(
       /^users\[2\]\.behaviour\.prompt\.outcome: .* Fix: use one of approve, deny, ignore, report_fraud/,
     );
   });
 
   it('refuses all-zero and negative outcome weights', () => {
-    const issues: ConfigIssue[] = [];
+    const issues: Issue[] = [];
     expect(parseOutcomeModel({ approve: 0 }, 'o', issues)).toBeUndefined();
     expect(parseOutcomeModel({ approve: -1, nap: 1 }, 'p', issues)).toBeUndefined();
     expect(issues.map((i) => i.path)).toEqual(['o', 'p.approve', 'p.nap']);
