@@ -1,19 +1,15 @@
 // Errors the simulated NAS throws. Network events (loss, bad replies, timeouts) are never thrown:
 // they are outcomes and trace entries. What is thrown is a caller mistake or a closed NAS.
 
-export interface NasConfigIssue {
-  /** Dotted path of the offending setting, e.g. `policy.retries` or `servers[1].port`. */
-  readonly field: string;
-  readonly message: string;
-  readonly fix: string;
-}
+import { ValidationError, type Issue } from '../../runtime/validation/index.ts';
+
+/** The validation toolkit's issue; its path is the setting, e.g. `policy.retries` or `servers[1].port`. */
+export type NasConfigIssue = Issue;
 
 /** Options that do not validate; carries every issue at once. */
-export class NasConfigError extends Error {
-  readonly code = 'RADMFA_NAS_CONFIG_INVALID';
-
-  constructor(readonly issues: readonly NasConfigIssue[]) {
-    super(`invalid NAS settings: ${issues.map((i) => `${i.field}: ${i.message} (${i.fix})`).join('; ')}`);
+export class NasConfigError extends ValidationError {
+  constructor(issues: readonly NasConfigIssue[]) {
+    super('NAS settings', issues, 'RADMFA_NAS_CONFIG_INVALID');
     this.name = 'NasConfigError';
   }
 }

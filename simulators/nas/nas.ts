@@ -131,7 +131,7 @@ function isPort(value: unknown): value is number {
 function normaliseServers(inputs: readonly NasServerInput[], issues: NasConfigIssue[]): NasServer[] {
   if (inputs === undefined || inputs.length === 0) {
     issues.push({
-      field: 'servers',
+      path: 'servers',
       message: 'no RADIUS server given',
       fix: 'list at least one { host, port, secret }',
     });
@@ -141,7 +141,7 @@ function normaliseServers(inputs: readonly NasServerInput[], issues: NasConfigIs
     const field = (name: string): string => `servers[${index}].${name}`;
     if (typeof input.host !== 'string' || isIP(input.host) === 0) {
       issues.push({
-        field: field('host'),
+        path: field('host'),
         message: `${JSON.stringify(input.host)} is not an IP address`,
         fix: 'give an IP address literal such as 127.0.0.1 or ::1 (replies are matched on their source address)',
       });
@@ -155,7 +155,7 @@ function normaliseServers(inputs: readonly NasServerInput[], issues: NasConfigIs
     ] as const) {
       if (!isPort(value)) {
         issues.push({
-          field: field(name),
+          path: field(name),
           message: `${String(value)} is not a UDP port`,
           fix: 'use 1 to 65535',
         });
@@ -165,7 +165,7 @@ function normaliseServers(inputs: readonly NasServerInput[], issues: NasConfigIs
       typeof input.secret === 'string' ? Buffer.byteLength(input.secret) : input.secret?.length;
     if (secretLength === undefined || secretLength === 0) {
       issues.push({
-        field: field('secret'),
+        path: field('secret'),
         message: 'the shared secret is empty',
         fix: 'set the secret the server has for this client',
       });
@@ -195,21 +195,21 @@ export function createNas(options: NasOptions): Nas {
   const maxSockets = options.maxSockets ?? nasDefaults.maxSockets;
   if (!Number.isInteger(maxSockets) || maxSockets < 1 || maxSockets > 256) {
     issues.push({
-      field: 'maxSockets',
+      path: 'maxSockets',
       message: `${String(maxSockets)} is out of range`,
       fix: 'set a whole number from 1 to 256',
     });
   }
   const seed = options.seed ?? nasDefaults.seed;
   if (!Number.isSafeInteger(seed)) {
-    issues.push({ field: 'seed', message: `${String(seed)} is not an integer`, fix: 'set a whole number' });
+    issues.push({ path: 'seed', message: `${String(seed)} is not an integer`, fix: 'set a whole number' });
   }
   const firstFamily = servers[0] !== undefined ? isIP(servers[0].host) : 4;
   const localAddress = options.localAddress ?? (firstFamily === 6 ? '::1' : '127.0.0.1');
   const localFamily = isIP(localAddress);
   if (localFamily === 0) {
     issues.push({
-      field: 'localAddress',
+      path: 'localAddress',
       message: `${JSON.stringify(localAddress)} is not an IP address`,
       fix: 'use 127.0.0.1 or ::1',
     });
@@ -218,7 +218,7 @@ export function createNas(options: NasOptions): Nas {
     const family = isIP(server.host);
     if (family !== 0 && localFamily !== 0 && family !== localFamily) {
       issues.push({
-        field: `servers[${index}].host`,
+        path: `servers[${index}].host`,
         message: `IPv${family} server, IPv${localFamily} NAS socket`,
         fix: 'use servers of one address family, or set localAddress to match',
       });

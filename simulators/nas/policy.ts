@@ -115,7 +115,7 @@ export function normaliseRetryPolicy(
   const kindText = input.kind ?? base?.kind ?? 'fixed';
   if (!(policyKinds as readonly string[]).includes(kindText)) {
     issues.push({
-      field: field('kind'),
+      path: field('kind'),
       message: `unknown policy kind ${JSON.stringify(kindText)}`,
       fix: `use one of ${policyKinds.join(', ')}`,
     });
@@ -133,7 +133,7 @@ export function normaliseRetryPolicy(
     const range = LIMITS[name];
     if (!isIntegerIn(value, range)) {
       issues.push({
-        field: field(name),
+        path: field(name),
         message: `${String(value)} is out of range`,
         fix: `set a whole number from ${range[0]} to ${range[1]}${hint}`,
       });
@@ -146,7 +146,7 @@ export function normaliseRetryPolicy(
   for (const name of notApplicable) {
     if (input[name] !== undefined) {
       issues.push({
-        field: field(name),
+        path: field(name),
         message: `${name} does not apply to a ${kind} policy`,
         fix: `remove it, or set kind to ${kind === 'fixed' ? 'backoff' : 'fixed'}`,
       });
@@ -157,7 +157,7 @@ export function normaliseRetryPolicy(
     input.retransmission ?? base?.retransmission ?? retryPolicyDefaults.retransmission;
   if (!(retransmissionModes as readonly string[]).includes(retransmissionText)) {
     issues.push({
-      field: field('retransmission'),
+      path: field('retransmission'),
       message: `unknown retransmission mode ${JSON.stringify(retransmissionText)}`,
       fix: 'use same (RFC 5080: same Identifier and authenticator) or naive (a new request per retry)',
     });
@@ -198,7 +198,7 @@ export function normaliseRetryPolicy(
     const rand = input.rand ?? defaults.rand;
     if (typeof rand !== 'number' || !Number.isFinite(rand) || rand < 0 || rand > MAX_RAND) {
       issues.push({
-        field: field('rand'),
+        path: field('rand'),
         message: `${String(rand)} is not a usable jitter factor`,
         fix: `set a number from 0 to ${MAX_RAND} (RFC 5080 recommends 0.1)`,
       });
@@ -224,7 +224,7 @@ export function normaliseRetryPolicy(
     };
     if (policy.mrc === 0 && policy.mrdMs === 0) {
       issues.push({
-        field: field('mrc'),
+        path: field('mrc'),
         message: 'MRC and MRD are both 0, so the NAS would retransmit for ever',
         fix: 'set mrc (transmissions) or mrdMs (duration) above 0',
       });

@@ -209,7 +209,7 @@ export function resolveNasPolicy(
       ok: false,
       issues: [
         {
-          field: 'profile',
+          path: 'profile',
           message: `unknown NAS profile ${JSON.stringify(name)}`,
           fix: `use one of ${nasProfileNames.join(', ')}`,
         },

@@ -28,7 +28,7 @@ describe('createNas options', () => {
     }
     expect(error).toBeInstanceOf(NasConfigError);
     const issues = (error as NasConfigError).issues;
-    expect(issues.map((i) => i.field).sort()).toEqual(
+    expect(issues.map((i) => i.path).sort()).toEqual(
       [
         'maxSockets',
         'policy.retries',

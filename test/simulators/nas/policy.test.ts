@@ -48,7 +48,7 @@ describe('normaliseRetryPolicy', () => {
     });
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.issues.map((i) => i.field).sort()).toEqual(
+    expect(result.issues.map((i) => i.path).sort()).toEqual(
       [
         'policy.failoverAfterTimeouts',
         'policy.irtMs',
@@ -64,7 +64,7 @@ describe('normaliseRetryPolicy', () => {
     const result = normaliseRetryPolicy({ kind: 'backoff', mrc: 0, mrdMs: 0, rand: 0.9 });
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.issues.map((i) => i.field).sort()).toEqual(['policy.mrc', 'policy.rand']);
+    expect(result.issues.map((i) => i.path).sort()).toEqual(['policy.mrc', 'policy.rand']);
   });
 
   it('overrides a profile field by field', () => {
@@ -84,7 +84,7 @@ describe('normaliseRetryPolicy', () => {
     const result = resolveNasPolicy('palo_alto');
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.issues[0]?.field).toBe('profile');
+    expect(result.issues[0]?.path).toBe('profile');
     expect(result.issues[0]?.fix).toContain('palo-alto');
   });
 
