@@ -15,7 +15,7 @@ import {
   type AttributeInput,
   type RadiusPacket,
 } from '../protocol/index.ts';
-import type { ParamIssue } from './params.ts';
+import type { Issue } from '../runtime/validation/index.ts';
 import {
   radiusPackage,
   radiusPackageVersion,
@@ -388,11 +388,11 @@ export function renderCodecResults(results: CodecResults): string {
   ].join('\n');
 }
 
-function checkCodecParams(params: CodecParams): ParamIssue[] {
+function checkCodecParams(params: CodecParams): Issue[] {
   return params.iterations * params.repetitions > 50_000_000
     ? [
         {
-          flag: '--iterations',
+          path: '--iterations',
           message: `iterations x repetitions is ${params.iterations * params.repetitions}`,
           fix: 'keep iterations x repetitions at or below 50,000,000',
         },

@@ -3,7 +3,8 @@
 // and report throughput and latency per server with radmfa/FreeRADIUS ratios.
 import type { AttributeInput } from '../protocol/index.ts';
 import type { FreeRadiusUser } from '../test/support/freeradius.ts';
-import type { IntegerParam, ChoiceParam, ParamIssue } from './params.ts';
+import type { Issue } from '../runtime/validation/index.ts';
+import type { IntegerParam, ChoiceParam } from './params.ts';
 import { createRequestFactory, type RequestFactory } from './request-factory.ts';
 import { formatNumber, formatRatio, formatTable, median, ratio } from './report.ts';
 import type { BenchIo } from './script.ts';
@@ -103,18 +104,18 @@ export interface NetworkParams {
   readonly baseline: 'on' | 'off';
 }
 
-export function checkNetworkParams(params: NetworkParams): ParamIssue[] {
-  const issues: ParamIssue[] = [];
+export function checkNetworkParams(params: NetworkParams): Issue[] {
+  const issues: Issue[] = [];
   if (params.concurrency > params.count) {
     issues.push({
-      flag: '--concurrency',
+      path: '--concurrency',
       message: `${params.concurrency} outstanding is more than the ${params.count} requests of a round`,
       fix: 'lower --concurrency or raise --count',
     });
   }
   if (params.concurrency > 150 && params.recvBufferSize < 1024 * 1024) {
     issues.push({
-      flag: '--recv-buffer-size',
+      path: '--recv-buffer-size',
       message: `${params.recvBufferSize} octets overflows above ~150 outstanding on loopback`,
       fix: 'give at least 1048576 (the default is 4194304)',
     });

@@ -2,6 +2,7 @@
 // bounds, description); one parser turns argv into a fully populated, validated object and reports
 // every bad flag at once, each with the fix, as the rest of radmfa does for configuration.
 import { parseArgs } from 'node:util';
+import type { Issue } from '../runtime/validation/index.ts';
 
 interface ParamBase {
   readonly description: string;
@@ -44,22 +45,16 @@ export type ParamValues<S extends ParamSpecs> = {
       : string;
 };
 
-export interface ParamIssue {
-  readonly flag: string;
-  readonly message: string;
-  readonly fix: string;
-}
-
 export type ParamsResult<S extends ParamSpecs> =
   | { readonly ok: true; readonly params: ParamValues<S>; readonly help: boolean }
-  | { readonly ok: false; readonly issues: readonly ParamIssue[] };
+  | { readonly ok: false; readonly issues: readonly Issue[] };
 
 /** camelCase parameter name to its --kebab-case flag. */
 export function flagName(name: string): string {
   return `--${name.replace(/[A-Z]/g, (ch) => `-${ch.toLowerCase()}`)}`;
 }
 
-function parseOne(name: string, spec: ParamSpec, text: string, issues: ParamIssue[]): string | number {
+function parseOne(name: string, spec: ParamSpec, text: string, issues: Issue[]): string | number {
   const flag = flagName(name);
   switch (spec.type) {
     case 'string':
@@ -67,7 +62,7 @@ function parseOne(name: string, spec: ParamSpec, text: string, issues: ParamIssu
     case 'choice':
       if (spec.choices.includes(text)) return text;
       issues.push({
-        flag,
+        path: flag,
         message: `"${text}" is not allowed`,
         fix: `use one of ${spec.choices.join(', ')}`,
       });
@@ -84,7 +79,7 @@ function parseOne(name: string, spec: ParamSpec, text: string, issues: ParamIssu
         value > spec.max
       ) {
         issues.push({
-          flag,
+          path: flag,
           message: `"${text}" is not ${wantsInteger ? 'an integer' : 'a number'} from ${spec.min} to ${spec.max}`,
           fix: `give ${flag} ${wantsInteger ? 'an integer' : 'a number'} in [${spec.min}, ${spec.max}] (default ${spec.default})`,
         });
@@ -111,11 +106,11 @@ export function parseParams<S extends ParamSpecs>(specs: S, argv: readonly strin
     return {
       ok: false,
       issues: [
-        { flag: 'arguments', message: (error as Error).message, fix: 'run with --help for the flags' },
+        { path: 'arguments', message: (error as Error).message, fix: 'run with --help for the flags' },
       ],
     };
   }
-  const issues: ParamIssue[] = [];
+  const issues: Issue[] = [];
   const params: Record<string, string | number> = {};
   for (const [flag, name] of flagToName) {
     const spec = specs[name];
@@ -140,8 +135,4 @@ export function describeParams(specs: ParamSpecs): string {
       return `  ${flagName(name).padEnd(24)} ${spec.description}${range}, default ${String(spec.default)}`;
     })
     .join('\n');
-}
-
-export function formatParamIssues(issues: readonly ParamIssue[]): string {
-  return issues.map((issue) => `  ${issue.flag}: ${issue.message}. Fix: ${issue.fix}`).join('\n');
 }

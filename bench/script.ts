@@ -4,11 +4,10 @@
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { formatIssues, type Issue } from '../runtime/validation/index.ts';
 import {
   describeParams,
-  formatParamIssues,
   parseParams,
-  type ParamIssue,
   type ParamSpecs,
   type ParamValues,
   type StringParam,
@@ -37,7 +36,7 @@ export interface BenchDefinition<S extends ParamSpecs, R> {
   readonly summary: string;
   readonly params: S;
   /** Rules that involve several flags at once; single-flag bounds live in the specs. */
-  check?(params: ParamValues<S>): ParamIssue[];
+  check?(params: ParamValues<S>): Issue[];
   run(params: ParamValues<S>, io: BenchIo): Promise<R>;
   /** The short human summary, ratios included. */
   render(results: R): string;
@@ -69,7 +68,7 @@ export async function runBenchCli<S extends ParamSpecs & { readonly out: StringP
   const parsed = parseParams(definition.params, argv);
   const usage = `npx tsx bench/${definition.name}.ts [flags]\n${definition.summary}\n\n${describeParams(definition.params)}`;
   if (!parsed.ok) {
-    io.print(`bench ${definition.name}: invalid flags\n${formatParamIssues(parsed.issues)}\n\n${usage}`);
+    io.print(`bench ${definition.name}: invalid flags\n${formatIssues(parsed.issues)}\n\n${usage}`);
     return { exitCode: EXIT_INVALID_PARAMS };
   }
   if (parsed.help) {
@@ -78,7 +77,7 @@ export async function runBenchCli<S extends ParamSpecs & { readonly out: StringP
   }
   const crossIssues = definition.check?.(parsed.params) ?? [];
   if (crossIssues.length > 0) {
-    io.print(`bench ${definition.name}: invalid flags\n${formatParamIssues(crossIssues)}`);
+    io.print(`bench ${definition.name}: invalid flags\n${formatIssues(crossIssues)}`);
     return { exitCode: EXIT_INVALID_PARAMS };
   }
   const results = await definition.run(parsed.params, io);

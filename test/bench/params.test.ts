@@ -46,7 +46,7 @@ describe('bench parameters', () => {
     const result = parseParams(specs, ['--count', '1.5', '--max-seconds', '99', '--mode', 'thread']);
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.issues.map((issue) => issue.flag)).toEqual(['--count', '--max-seconds', '--mode']);
+    expect(result.issues.map((issue) => issue.path)).toEqual(['--count', '--max-seconds', '--mode']);
     expect(result.issues[0]?.fix).toContain('[1, 1000]');
     expect(result.issues[2]?.fix).toContain('child, in-process');
   });
