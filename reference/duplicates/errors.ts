@@ -1,11 +1,8 @@
 import { ValidationError, type Issue } from '../../runtime/validation/index.ts';
 
-/** The validation toolkit's issue: path, message, fix. */
-export type DuplicateConfigIssue = Issue;
-
 /** Thrown by createDuplicateCache when its options do not validate; carries every issue at once. */
 export class DuplicateConfigError extends ValidationError {
-  constructor(issues: readonly DuplicateConfigIssue[]) {
+  constructor(issues: readonly Issue[]) {
     super('duplicate-detection settings', issues, 'RADMFA_DUPLICATE_CONFIG_INVALID');
     this.name = 'DuplicateConfigError';
   }

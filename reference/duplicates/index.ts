@@ -8,7 +8,6 @@ export type {
   DuplicateDiscardReason,
 } from './cache.ts';
 export { DuplicateConfigError, DuplicateKeyError } from './errors.ts';
-export type { DuplicateConfigIssue } from './errors.ts';
 export { duplicateKeyStrings } from './key.ts';
 export type { DuplicateKeyParts, DuplicateKeyStrings } from './key.ts';
 export { duplicateProfileNames, duplicateProfiles, isDuplicateProfileName } from './profiles.ts';

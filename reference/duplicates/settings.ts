@@ -1,7 +1,7 @@
 // Duplicate-detection settings: partial input in, one normalised object out, every problem reported
 // at once with the field and the fix (the project's config convention).
 
-import type { DuplicateConfigIssue } from './errors.ts';
+import type { Issue } from '../../runtime/validation/index.ts';
 import { duplicateProfileNames, duplicateProfiles, isDuplicateProfileName } from './profiles.ts';
 import type { DuplicateProfile } from './profiles.ts';
 
@@ -40,7 +40,7 @@ const MAX_ENTRIES_LIMIT = 10_000_000;
 
 export type DuplicateSettingsResult =
   | { readonly ok: true; readonly settings: DuplicateSettings }
-  | { readonly ok: false; readonly issues: readonly DuplicateConfigIssue[] };
+  | { readonly ok: false; readonly issues: readonly Issue[] };
 
 function isInteger(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value);
@@ -51,7 +51,7 @@ export function normaliseDuplicateSettings(
   input: DuplicateSettingsInput,
   fieldPrefix = '',
 ): DuplicateSettingsResult {
-  const issues: DuplicateConfigIssue[] = [];
+  const issues: Issue[] = [];
   const field = (name: string): string => `${fieldPrefix}${name}`;
 
   const profileName = input.profile ?? duplicateSettingsDefaults.profile;

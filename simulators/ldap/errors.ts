@@ -1,4 +1,5 @@
 // Errors the LDAP stub raises, each with a stable code callers can branch on.
+import { formatIssues, type Issue } from '../../runtime/validation/index.ts';
 
 export type LdapStubErrorCode =
   | 'LDAP_FIXTURE_INVALID'
@@ -18,21 +19,17 @@ export class LdapStubError extends Error {
   }
 }
 
-/** One problem in a directory fixture: where it is (`users[2].dn`) and what to do about it. */
-export interface FixtureIssue {
-  readonly path: string;
-  readonly message: string;
-}
-
 /** Every problem found in a fixture at once, so one edit can fix them all. */
 export class DirectoryFixtureError extends LdapStubError {
   constructor(
-    readonly issues: readonly FixtureIssue[],
+    readonly issues: readonly Issue[],
     readonly source?: string,
   ) {
     const where = source === undefined ? 'directory fixture' : `directory fixture ${source}`;
-    const lines = issues.map((issue) => `  - ${issue.path}: ${issue.message}`);
-    super('LDAP_FIXTURE_INVALID', `${where} is invalid (${issues.length} problem(s)):\n${lines.join('\n')}`);
+    super(
+      'LDAP_FIXTURE_INVALID',
+      `${where} is invalid (${issues.length} problem(s)):\n${formatIssues(issues)}`,
+    );
     this.name = 'DirectoryFixtureError';
   }
 }

@@ -5,7 +5,14 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { DirectoryFixtureError, LdapStubError, type FixtureIssue } from './errors.ts';
+import {
+  IssueCollector,
+  describeValue,
+  isPlainObject,
+  type Issue,
+  type PlainObject,
+} from '../../runtime/validation/index.ts';
+import { DirectoryFixtureError, LdapStubError } from './errors.ts';
 import { formatDn, isWithin, leafRdn, normalizeDn, parseDn, type NormalizedDn, type Rdn } from './dn.ts';
 import { parseTimeValue, FILETIME_NEVER, type TimeValueInput } from './filetime.ts';
 import { UAC_NORMAL_ACCOUNT, UAC_DONT_EXPIRE_PASSWORD } from './account-state.ts';
@@ -167,15 +174,13 @@ const GROUP_FIELDS = ['dn', 'cn', 'sAMAccountName', 'description', 'members', 'a
 
 export type FixtureCheck =
   | { readonly ok: true; readonly fixture: DirectoryFixture }
-  | { readonly ok: false; readonly issues: readonly FixtureIssue[] };
+  | { readonly ok: false; readonly issues: readonly Issue[] };
 
 /** Validates and normalises fixture input without throwing. */
 export function checkDirectoryFixture(input: unknown): FixtureCheck {
-  const issues = new IssueList();
+  const issues = new IssueCollector();
   const fixture = new FixtureNormaliser(issues).run(input);
-  return fixture === undefined || issues.items.length > 0
-    ? { ok: false, issues: issues.items }
-    : { ok: true, fixture };
+  return fixture === undefined || !issues.ok ? { ok: false, issues: issues.issues } : { ok: true, fixture };
 }
 
 /** Validates fixture input; throws DirectoryFixtureError listing every problem. */
@@ -198,7 +203,13 @@ export function parseDirectoryFixture(
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new DirectoryFixtureError(
-      [{ path: '(file)', message: `not valid ${format.toUpperCase()}: ${reason}; fix the syntax` }],
+      [
+        {
+          path: '',
+          message: `is not valid ${format.toUpperCase()}: ${reason}`,
+          fix: 'correct the syntax at the line shown',
+        },
+      ],
       source,
     );
   }
@@ -223,17 +234,11 @@ export const DEMO_DIRECTORY_FIXTURE_PATH = fileURLToPath(
   new URL('../../fixtures/directory/demo.yaml', import.meta.url),
 );
 
-class IssueList {
-  readonly items: FixtureIssue[] = [];
-  add(path: string, message: string): void {
-    this.items.push({ path, message });
-  }
-}
+type Json = PlainObject;
 
-type Json = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/** "is missing" for an absent required value, "must be ..., got ..." for one of the wrong kind. */
+function wrongValue(value: unknown, expected: string): string {
+  return value === undefined ? 'is missing' : `must be ${expected}, got ${describeValue(value)}`;
 }
 
 interface PendingGroupLink {
@@ -266,11 +271,15 @@ class FixtureNormaliser {
   private readonly upnOwners = new Map<string, string>();
   private readonly containers = new Map<string, DirectoryContainer & { depth: number }>();
 
-  constructor(private readonly issues: IssueList) {}
+  constructor(private readonly issues: IssueCollector) {}
 
   run(input: unknown): DirectoryFixture | undefined {
-    if (!isRecord(input)) {
-      this.issues.add('(root)', 'expected a mapping with baseDn, serviceAccount, users and groups');
+    if (!isPlainObject(input)) {
+      this.issues.add(
+        '',
+        wrongValue(input, 'a mapping'),
+        'write baseDn, serviceAccount, users and groups as key: value pairs',
+      );
       return undefined;
     }
     this.unknownFields(input, TOP_LEVEL_FIELDS, '');
@@ -282,7 +291,7 @@ class FixtureNormaliser {
     const links: PendingGroupLink[] = [];
     if (Array.isArray(input.users)) {
       input.users.forEach((item: unknown, userIndex) => {
-        if (!isRecord(item) || item.memberOf === undefined) return;
+        if (!isPlainObject(item) || item.memberOf === undefined) return;
         const path = `users[${userIndex}].memberOf`;
         const refs = this.stringList(item.memberOf, path, 'group cn, sAMAccountName or DN');
         refs.forEach((reference, i) => links.push({ userIndex, path: `${path}[${i}]`, reference }));
@@ -303,25 +312,24 @@ class FixtureNormaliser {
   }
 
   private unknownFields(record: Json, allowed: readonly string[], path: string): void {
-    for (const field of Object.keys(record)) {
-      if (allowed.includes(field)) continue;
-      const near = allowed.find((name) => editDistance(name.toLowerCase(), field.toLowerCase()) <= 2);
-      const hint = near !== undefined ? `did you mean \`${near}\`?` : `expected one of ${allowed.join(', ')}`;
-      const extra = allowed.includes('attributes') ? '; put extra LDAP attributes under `attributes`' : '';
-      this.issues.add(path === '' ? field : `${path}.${field}`, `unknown field; ${hint}${extra}`);
-    }
+    const hint = allowed.includes('attributes') ? 'put extra LDAP attributes under attributes' : undefined;
+    this.issues.knownKeys(record, path, allowed, hint);
   }
 
   private readBase(value: unknown): BaseEntryKind | undefined {
     if (typeof value !== 'string' || value.trim() === '') {
-      this.issues.add('baseDn', 'required: the naming context as a DN, e.g. "DC=radmfa,DC=test"');
+      this.issues.add(
+        'baseDn',
+        wrongValue(value, 'a non-empty string'),
+        'write the naming context as a DN, e.g. "DC=radmfa,DC=test"',
+      );
       return undefined;
     }
     const parsed = parseDn(value);
     const key = normalizeDn(value);
     if (!parsed.ok || key === undefined || key.rdns.length === 0) {
       const reason = parsed.ok ? 'it is empty' : parsed.reason;
-      this.issues.add('baseDn', `not a valid DN (${reason}); write it like "DC=radmfa,DC=test"`);
+      this.issues.add('baseDn', `is not a valid DN (${reason})`, 'write it like "DC=radmfa,DC=test"');
       return undefined;
     }
     const kinds: Record<string, BaseEntryKind> = {
@@ -333,7 +341,11 @@ class FixtureNormaliser {
     const leafType = parsed.rdns[0]?.[0]?.type.toLowerCase() ?? '';
     const kind = kinds[leafType];
     if (kind === undefined) {
-      this.issues.add('baseDn', `its first RDN must be DC=, O=, OU= or CN= (got ${leafType.toUpperCase()}=)`);
+      this.issues.add(
+        'baseDn',
+        `its first RDN must be DC=, O=, OU= or CN= (got ${leafType.toUpperCase()}=)`,
+        'start the base DN with one of those, e.g. DC=radmfa,DC=test',
+      );
       return undefined;
     }
     this.base = key;
@@ -346,8 +358,8 @@ class FixtureNormaliser {
     const pwdLastSet = parseTimeValue(DEFAULT_PWD_LAST_SET);
     this.defaultPwdLastSet = pwdLastSet.ok ? pwdLastSet.filetime : FILETIME_NEVER;
     if (value === undefined) return;
-    if (!isRecord(value)) {
-      this.issues.add('defaults', 'expected a mapping with optional password and pwdLastSet');
+    if (!isPlainObject(value)) {
+      this.issues.add('defaults', wrongValue(value, 'a mapping'), 'write defaults: { password, pwdLastSet }');
       return;
     }
     this.unknownFields(value, DEFAULTS_FIELDS, 'defaults');
@@ -357,15 +369,23 @@ class FixtureNormaliser {
   }
 
   private readServiceAccount(value: unknown): UserDraft | undefined {
-    if (!isRecord(value)) {
-      this.issues.add('serviceAccount', 'required: { dn, password } of the account searches bind as');
+    if (!isPlainObject(value)) {
+      this.issues.add(
+        'serviceAccount',
+        wrongValue(value, 'a mapping'),
+        'write serviceAccount: { dn, password } of the account searches bind as',
+      );
       return undefined;
     }
     this.unknownFields(value, SERVICE_FIELDS, 'serviceAccount');
     const key = this.readEntryDn(value.dn, 'serviceAccount.dn');
     const password = this.optionalPassword(value.password, 'serviceAccount.password');
     if (password === undefined && value.password === undefined) {
-      this.issues.add('serviceAccount.password', 'required: the service account must be able to bind');
+      this.issues.add(
+        'serviceAccount.password',
+        'is missing',
+        "write the service account's password: searches bind with it",
+      );
     }
     if (key === undefined || typeof value.dn !== 'string') return undefined;
     const cn = this.readCn(undefined, value.dn, 'serviceAccount');
@@ -396,15 +416,19 @@ class FixtureNormaliser {
   ): (T | undefined)[] {
     if (value === undefined) return [];
     if (!Array.isArray(value)) {
-      this.issues.add(path, 'expected a list');
+      this.issues.add(path, wrongValue(value, 'a list'), `write ${path} as a list (- item)`);
       return [];
     }
     return value.map((item: unknown, index) => read(item, `${path}[${index}]`));
   }
 
   private readUser(value: unknown, path: string): UserDraft | undefined {
-    if (!isRecord(value)) {
-      this.issues.add(path, 'expected a mapping with at least dn and sAMAccountName');
+    if (!isPlainObject(value)) {
+      this.issues.add(
+        path,
+        wrongValue(value, 'a mapping'),
+        'write the user with at least dn and sAMAccountName',
+      );
       return undefined;
     }
     this.unknownFields(value, USER_FIELDS, path);
@@ -413,7 +437,9 @@ class FixtureNormaliser {
     const sam = this.readSam(value.sAMAccountName, `${path}.sAMAccountName`, path);
     const upn = this.readUpn(value.userPrincipalName, `${path}.userPrincipalName`, path);
     const mail = this.optionalString(value.mail, `${path}.mail`, 'an address such as alice@radmfa.test');
-    if (mail !== undefined && !mail.includes('@')) this.issues.add(`${path}.mail`, 'must contain "@"');
+    if (mail !== undefined && !mail.includes('@')) {
+      this.issues.add(`${path}.mail`, 'must contain "@"', 'write an address such as alice@radmfa.test');
+    }
     const password = this.optionalPassword(value.password, `${path}.password`) ?? this.defaultPassword;
     const uac = this.readUac(value.userAccountControl, `${path}.userAccountControl`);
     const accountExpires =
@@ -443,8 +469,8 @@ class FixtureNormaliser {
   }
 
   private readGroup(value: unknown, path: string): GroupDraft | undefined {
-    if (!isRecord(value)) {
-      this.issues.add(path, 'expected a mapping with at least dn');
+    if (!isPlainObject(value)) {
+      this.issues.add(path, wrongValue(value, 'a mapping'), 'write the group with at least dn');
       return undefined;
     }
     this.unknownFields(value, GROUP_FIELDS, path);
@@ -475,17 +501,25 @@ class FixtureNormaliser {
 
   private readEntryDn(value: unknown, path: string): NormalizedDn | undefined {
     if (typeof value !== 'string' || value.trim() === '') {
-      this.issues.add(path, 'required: the entry\'s DN, e.g. "CN=Alice Anderson,OU=Users,DC=radmfa,DC=test"');
+      this.issues.add(
+        path,
+        wrongValue(value, 'a non-empty string'),
+        'write the entry\'s DN, e.g. "CN=Alice Anderson,OU=Users,DC=radmfa,DC=test"',
+      );
       return undefined;
     }
     const parsed = parseDn(value);
     const key = normalizeDn(value);
     if (!parsed.ok || key === undefined) {
-      this.issues.add(path, `not a valid DN (${parsed.ok ? 'unparseable' : parsed.reason})`);
+      this.issues.add(
+        path,
+        `is not a valid DN (${parsed.ok ? 'unparseable' : parsed.reason})`,
+        'write a DN such as "CN=Alice Anderson,OU=Users,DC=radmfa,DC=test"',
+      );
       return undefined;
     }
     if (this.base !== undefined && (!isWithin(key, this.base) || key.rdns.length === this.base.rdns.length)) {
-      this.issues.add(path, `must lie below baseDn ${this.baseDn}; end the DN with ",${this.baseDn}"`);
+      this.issues.add(path, `must lie below baseDn ${this.baseDn}`, `end the DN with ",${this.baseDn}"`);
       return undefined;
     }
     if (!this.claimDn(key, path)) return undefined;
@@ -496,7 +530,7 @@ class FixtureNormaliser {
   private claimDn(key: NormalizedDn, path: string): boolean {
     const owner = this.dnOwners.get(key.key);
     if (owner !== undefined) {
-      this.issues.add(path, `duplicates the DN of ${owner}; every entry needs its own DN`);
+      this.issues.add(path, `duplicates the DN of ${owner}`, 'give every entry its own DN');
       return false;
     }
     this.dnOwners.set(key.key, path);
@@ -518,6 +552,7 @@ class FixtureNormaliser {
         this.issues.add(
           path,
           `its parent ${formatDn(ancestorRdns)} would have to be created, but only OU= and CN= containers are created automatically`,
+          'place the entry under OU= or CN= containers below baseDn',
         );
         return;
       }
@@ -534,17 +569,28 @@ class FixtureNormaliser {
     const leaf = leafRdn(dn);
     const fromDn = leaf !== undefined && leaf.type.toLowerCase() === 'cn' ? leaf.value : undefined;
     if (value === undefined) {
-      if (fromDn === undefined) this.issues.add(`${path}.cn`, 'required when the DN does not start with CN=');
+      if (fromDn === undefined) {
+        this.issues.add(
+          `${path}.cn`,
+          'is missing and the DN does not start with CN=',
+          'add cn, or start the DN with CN=',
+        );
+      }
       return fromDn;
     }
     if (typeof value !== 'string' || value.trim() === '') {
-      this.issues.add(`${path}.cn`, 'must be a non-empty string');
+      this.issues.add(
+        `${path}.cn`,
+        wrongValue(value, 'a non-empty string'),
+        'write the common name, or drop the field',
+      );
       return undefined;
     }
     if (fromDn !== undefined && fromDn.toLowerCase() !== value.trim().toLowerCase()) {
       this.issues.add(
         `${path}.cn`,
-        `must equal the DN's CN value "${fromDn}" (LDAP keeps the RDN in the entry); drop the field or fix it`,
+        `must equal the DN's CN value "${fromDn}" (LDAP keeps the RDN in the entry)`,
+        'drop the field or make it match',
       );
       return undefined;
     }
@@ -558,18 +604,27 @@ class FixtureNormaliser {
     maxLength = SAM_ACCOUNT_NAME_MAX,
   ): string | undefined {
     if (typeof value !== 'string' || value.trim() === '') {
-      this.issues.add(path, 'required: the pre-Windows 2000 logon name, e.g. "alice"');
+      this.issues.add(
+        path,
+        wrongValue(value, 'a non-empty string'),
+        'write the pre-Windows 2000 logon name, e.g. "alice"',
+      );
       return undefined;
     }
     const sam = value.trim();
     if (sam.length > maxLength) {
-      this.issues.add(path, `at most ${maxLength} characters (Active Directory's limit); shorten it`);
+      this.issues.add(
+        path,
+        `must be at most ${maxLength} characters (Active Directory's limit), got ${sam.length}`,
+        'shorten it',
+      );
       return undefined;
     }
     if (SAM_FORBIDDEN.test(sam)) {
       this.issues.add(
         path,
-        'contains a character AD forbids here (" / \\ [ ] : ; | = , + * ? < > @); remove it',
+        'contains a character AD forbids here (" / \\ [ ] : ; | = , + * ? < > @)',
+        'remove it',
       );
       return undefined;
     }
@@ -577,7 +632,8 @@ class FixtureNormaliser {
     if (previous !== undefined) {
       this.issues.add(
         path,
-        `"${sam}" is already used by ${previous}; sAMAccountName is unique in a domain (case-insensitively)`,
+        `"${sam}" is already used by ${previous}`,
+        'give each entry its own: sAMAccountName is unique in a domain (case-insensitively)',
       );
       return undefined;
     }
@@ -590,12 +646,20 @@ class FixtureNormaliser {
     if (upn === undefined) return undefined;
     const at = upn.indexOf('@');
     if (at <= 0 || at !== upn.lastIndexOf('@') || at === upn.length - 1) {
-      this.issues.add(path, 'must look like user@suffix with exactly one "@", e.g. alice@radmfa.test');
+      this.issues.add(
+        path,
+        'must look like user@suffix with exactly one "@"',
+        'write e.g. alice@radmfa.test',
+      );
       return undefined;
     }
     const previous = this.upnOwners.get(upn.toLowerCase());
     if (previous !== undefined) {
-      this.issues.add(path, `"${upn}" is already used by ${previous}; userPrincipalName must be unique`);
+      this.issues.add(
+        path,
+        `"${upn}" is already used by ${previous}`,
+        'give each user its own userPrincipalName',
+      );
       return undefined;
     }
     this.upnOwners.set(upn.toLowerCase(), owner);
@@ -607,7 +671,8 @@ class FixtureNormaliser {
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffffffff) {
       this.issues.add(
         path,
-        'must be an integer between 0 and 4294967295, e.g. 512 (normal) or 514 (disabled)',
+        `must be a whole number from 0 to 4294967295, got ${describeValue(value)}`,
+        'write e.g. 512 (normal) or 514 (disabled)',
       );
       return UAC_NORMAL_ACCOUNT;
     }
@@ -617,7 +682,7 @@ class FixtureNormaliser {
   private optionalString(value: unknown, path: string, example: string): string | undefined {
     if (value === undefined) return undefined;
     if (typeof value !== 'string' || value.trim() === '') {
-      this.issues.add(path, `must be a non-empty string: ${example}`);
+      this.issues.add(path, wrongValue(value, 'a non-empty string'), `write ${example}`);
       return undefined;
     }
     return value.trim();
@@ -627,7 +692,7 @@ class FixtureNormaliser {
     if (value === undefined) return undefined;
     if (typeof value !== 'string' || value === '') {
       // YAML reads `password: 1234` as a number; the fix is to quote it.
-      this.issues.add(path, 'must be a non-empty string; quote it in YAML (password: "1234")');
+      this.issues.add(path, wrongValue(value, 'a non-empty string'), 'quote it in YAML (password: "1234")');
       return undefined;
     }
     return value;
@@ -640,7 +705,8 @@ class FixtureNormaliser {
     if (!parsed.ok) {
       this.issues.add(
         path,
-        'must be "never", 0, an ISO-8601 instant ("2020-01-01T00:00:00Z") or a FILETIME decimal string',
+        `is not a time, got ${describeValue(value)}`,
+        'write "never", 0, an ISO-8601 instant ("2020-01-01T00:00:00Z") or a FILETIME decimal string',
       );
       return undefined;
     }
@@ -649,21 +715,21 @@ class FixtureNormaliser {
 
   private stringList(value: unknown, path: string, what: string): string[] {
     if (!Array.isArray(value)) {
-      this.issues.add(path, `expected a list of ${what}`);
+      this.issues.add(path, wrongValue(value, 'a list'), `write a list of ${what}`);
       return [];
     }
     const out: string[] = [];
     value.forEach((item: unknown, index) => {
       if (typeof item === 'string' && item.trim() !== '') out.push(item.trim());
-      else this.issues.add(`${path}[${index}]`, `expected a ${what} as a non-empty string`);
+      else this.issues.add(`${path}[${index}]`, wrongValue(item, 'a non-empty string'), `write a ${what}`);
     });
     return out;
   }
 
   private readAttributes(value: unknown, path: string): FixtureAttribute[] {
     if (value === undefined) return [];
-    if (!isRecord(value)) {
-      this.issues.add(path, 'expected a mapping of attribute name to value or list of values');
+    if (!isPlainObject(value)) {
+      this.issues.add(path, wrongValue(value, 'a mapping'), 'write name: value or name: [values]');
       return [];
     }
     const out: FixtureAttribute[] = [];
@@ -673,17 +739,18 @@ class FixtureNormaliser {
       if (!ATTRIBUTE_NAME.test(name)) {
         this.issues.add(
           where,
-          'attribute names start with a letter and contain only letters, digits and "-"',
+          'is not an attribute name',
+          'start with a letter and use only letters, digits and "-"',
         );
         continue;
       }
       const managed = MANAGED_ATTRIBUTES[name.toLowerCase()];
       if (managed !== undefined) {
-        this.issues.add(where, `cannot be set here: ${managed}`);
+        this.issues.add(where, 'cannot be set here', managed);
         continue;
       }
       if (seen.has(name.toLowerCase())) {
-        this.issues.add(where, 'set twice (names are case-insensitive); merge the values into one list');
+        this.issues.add(where, 'is set twice (names are case-insensitive)', 'merge the values into one list');
         continue;
       }
       seen.add(name.toLowerCase());
@@ -693,11 +760,19 @@ class FixtureNormaliser {
         if (typeof item === 'string' && item !== '') values.push(item);
         else if (typeof item === 'number' && Number.isFinite(item)) values.push(String(item));
         else if (typeof item === 'boolean') values.push(item ? 'TRUE' : 'FALSE');
-        else this.issues.add(where, 'values must be non-empty strings, numbers or booleans');
+        else {
+          this.issues.add(
+            where,
+            `has a value that is not a non-empty string, number or boolean: ${describeValue(item)}`,
+            'remove it or write it as a string',
+          );
+        }
       }
-      if (values.length === 0)
-        this.issues.add(where, 'needs at least one value; remove the attribute instead');
-      else out.push({ name, values });
+      if (values.length === 0) {
+        this.issues.add(where, 'has no value', 'give at least one value, or remove the attribute');
+      } else {
+        out.push({ name, values });
+      }
     }
     return out;
   }
@@ -744,10 +819,15 @@ class FixtureNormaliser {
         if (member === undefined) {
           this.issues.add(
             path,
-            `"${reference}" matches no user or group; write a user's sAMAccountName or the DN of a user or group in this fixture`,
+            `"${reference}" matches no user or group`,
+            "write a user's sAMAccountName or the DN of a user or group in this fixture",
           );
         } else if (member === group) {
-          this.issues.add(path, 'a group cannot be a member of itself; remove this entry');
+          this.issues.add(
+            path,
+            'names the group itself: a group cannot be a member of itself',
+            'remove this entry',
+          );
         } else {
           addMember(group, member.dn, member.key.key, member);
         }
@@ -763,30 +843,14 @@ class FixtureNormaliser {
       if (group === undefined) {
         this.issues.add(
           link.path,
-          `"${link.reference}" matches no group; write a group's cn, sAMAccountName or DN from groups[]`,
+          `"${link.reference}" matches no group`,
+          "write a group's cn, sAMAccountName or DN from groups[]",
         );
       } else {
         addMember(group, user.dn, user.key.key, user);
       }
     }
   }
-}
-
-/** Levenshtein distance, for "did you mean" hints on misspelt field names (short strings only). */
-function editDistance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 2 || a.length > 64 || b.length > 64) return Number.POSITIVE_INFINITY;
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current.push(
-        Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost),
-      );
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? Number.POSITIVE_INFINITY;
 }
 
 function lastWord(text: string): string {

@@ -43,7 +43,7 @@ export {
   type LdapOperationRecord,
   type LdapSearchRecord,
 } from './history.ts';
-export { DirectoryFixtureError, LdapStubError, type FixtureIssue, type LdapStubErrorCode } from './errors.ts';
+export { DirectoryFixtureError, LdapStubError, type LdapStubErrorCode } from './errors.ts';
 export { LdapResultCode } from './result-codes.ts';
 export { directoryToLdif } from './ldif.ts';
 export { RADMFA_OPENLDAP_SCHEMA } from './openldap-schema.ts';

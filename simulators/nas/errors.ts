@@ -3,12 +3,9 @@
 
 import { ValidationError, type Issue } from '../../runtime/validation/index.ts';
 
-/** The validation toolkit's issue; its path is the setting, e.g. `policy.retries` or `servers[1].port`. */
-export type NasConfigIssue = Issue;
-
 /** Options that do not validate; carries every issue at once. */
 export class NasConfigError extends ValidationError {
-  constructor(issues: readonly NasConfigIssue[]) {
+  constructor(issues: readonly Issue[]) {
     super('NAS settings', issues, 'RADMFA_NAS_CONFIG_INVALID');
     this.name = 'NasConfigError';
   }

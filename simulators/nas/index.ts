@@ -71,4 +71,4 @@ export { formatTrace, formatTraceEvent } from './trace.ts';
 export type { InvalidReplyReason, TraceEvent, TraceEventKind } from './trace.ts';
 export { IDENTIFIER_SPACE, IdentifierAllocator } from './identifiers.ts';
 export { NasConfigError, NasError } from './errors.ts';
-export type { NasConfigIssue, NasErrorCode } from './errors.ts';
+export type { NasErrorCode } from './errors.ts';

@@ -20,7 +20,8 @@ import {
   type StatusServerOptions,
   type StatusServerResult,
 } from './accounting.ts';
-import { NasConfigError, NasError, type NasConfigIssue } from './errors.ts';
+import type { Issue } from '../../runtime/validation/index.ts';
+import { NasConfigError, NasError } from './errors.ts';
 import { Exchanger, type NasServer } from './exchange.ts';
 import { runLogin, type LoginOptions, type LoginResult } from './login.ts';
 import type { OperationContext } from './operation.ts';
@@ -128,7 +129,7 @@ function isPort(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 65_535;
 }
 
-function normaliseServers(inputs: readonly NasServerInput[], issues: NasConfigIssue[]): NasServer[] {
+function normaliseServers(inputs: readonly NasServerInput[], issues: Issue[]): NasServer[] {
   if (inputs === undefined || inputs.length === 0) {
     issues.push({
       path: 'servers',
@@ -188,7 +189,7 @@ function canonicalAddress(host: string): string {
 }
 
 export function createNas(options: NasOptions): Nas {
-  const issues: NasConfigIssue[] = [];
+  const issues: Issue[] = [];
   const servers = normaliseServers(options.servers, issues);
   const resolved = resolveNasPolicy(options.profile, options.policy);
   if (!resolved.ok) issues.push(...resolved.issues);

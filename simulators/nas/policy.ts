@@ -2,7 +2,7 @@
 // on to the next server: plain data, validated in one place, able to say what it does in words.
 // The timing itself is a replaceable function (TimeoutDecider), as undici's retry handler takes a
 // `retry` callback: the policy is its input, not a code path.
-import type { NasConfigIssue } from './errors.ts';
+import type { Issue } from '../../runtime/validation/index.ts';
 
 /**
  * `same`: a retransmission is the same datagram: same Identifier, same Request Authenticator, same
@@ -95,7 +95,7 @@ const BACKOFF_ONLY = ['irtMs', 'mrc', 'mrtMs', 'mrdMs', 'rand'] as const;
 
 export type RetryPolicyResult =
   | { readonly ok: true; readonly policy: RetryPolicy }
-  | { readonly ok: false; readonly issues: readonly NasConfigIssue[] };
+  | { readonly ok: false; readonly issues: readonly Issue[] };
 
 function isIntegerIn(value: unknown, [min, max]: readonly [number, number]): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= max;
@@ -110,7 +110,7 @@ export function normaliseRetryPolicy(
   base?: RetryPolicy,
   fieldPrefix = 'policy.',
 ): RetryPolicyResult {
-  const issues: NasConfigIssue[] = [];
+  const issues: Issue[] = [];
   const field = (name: string): string => `${fieldPrefix}${name}`;
   const kindText = input.kind ?? base?.kind ?? 'fixed';
   if (!(policyKinds as readonly string[]).includes(kindText)) {

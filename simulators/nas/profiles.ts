@@ -1,6 +1,6 @@
 // Vendor retry behaviours as data. Each number carries where it comes from; "assumed" marks the
 // numbers no vendor document we could find states, so a report never passes a guess off as a fact.
-import type { NasConfigIssue } from './errors.ts';
+import type { Issue } from '../../runtime/validation/index.ts';
 import {
   RFC5080_RECOMMENDED,
   describeRetryPolicy,
@@ -193,7 +193,7 @@ export interface ResolvedNasPolicy {
 
 export type ResolvedNasPolicyResult =
   | { readonly ok: true; readonly value: ResolvedNasPolicy }
-  | { readonly ok: false; readonly issues: readonly NasConfigIssue[] };
+  | { readonly ok: false; readonly issues: readonly Issue[] };
 
 /**
  * A profile (default `rfc5080`) with optional overrides. Overriding any field of a vendor profile

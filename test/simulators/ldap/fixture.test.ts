@@ -10,6 +10,7 @@ import {
   parseDirectoryFixture,
   type DirectoryFixtureInput,
 } from '../../../simulators/ldap/index.ts';
+import { formatIssue, type Issue } from '../../../runtime/validation/index.ts';
 
 const FIXTURES = path.join(import.meta.dirname, '../../fixtures/directory');
 
@@ -18,10 +19,10 @@ const base: DirectoryFixtureInput = {
   serviceAccount: { dn: 'CN=svc,DC=radmfa,DC=test', password: 'svc-pass' },
 };
 
-function issuesOf(input: unknown): { path: string; message: string }[] {
+function issuesOf(input: unknown): readonly Issue[] {
   const result = checkDirectoryFixture(input);
   if (result.ok) throw new Error('expected the fixture to be rejected');
-  return result.issues.map((issue) => ({ ...issue }));
+  return result.issues;
 }
 
 describe('directory fixture', () => {
@@ -101,8 +102,10 @@ describe('directory fixture', () => {
     expect(error).toBeInstanceOf(DirectoryFixtureError);
     const fixtureError = error as DirectoryFixtureError;
     expect(fixtureError.code).toBe('LDAP_FIXTURE_INVALID');
-    const byPath = new Map(fixtureError.issues.map((issue) => [issue.path, issue.message]));
-    expect(byPath.get('serviceAccount.password')).toMatch(/required/);
+    // Each issue reads "path: message. Fix: fix"; the assertions span the message and the fix.
+    const byPath = new Map(fixtureError.issues.map((issue) => [issue.path, formatIssue(issue)]));
+    for (const issue of fixtureError.issues) expect(issue.fix, issue.path).not.toBe('');
+    expect(byPath.get('serviceAccount.password')).toMatch(/is missing\. Fix: .*bind/);
     expect(byPath.get('users[0].dn')).toMatch(/must lie below baseDn DC=radmfa,DC=test/);
     expect(byPath.get('users[1].sAMAccountName')).toMatch(/already used by users\[0\].*case-insensitively/);
     expect(byPath.get('users[1].password')).toMatch(/quote it/);
@@ -112,23 +115,29 @@ describe('directory fixture', () => {
     expect(byPath.get('users[1].attributes.mobile')).toMatch(/at least one value/);
     expect(byPath.get('users[2].cn')).toMatch(/must equal the DN's CN value "Carol"/);
     expect(byPath.get('users[2].userPrincipalName')).toMatch(/user@suffix/);
-    expect(byPath.get('users[2].mobile')).toMatch(/unknown field.*under `attributes`/);
+    expect(byPath.get('users[2].mobile')).toMatch(/is not a known setting\. Fix: .*under attributes/);
     expect(byPath.get('groups[0].members[0]')).toMatch(/"nobody" matches no user or group/);
     expect(fixtureError.message).toContain('invalid.yaml');
+    expect(fixtureError.message).toContain(`  - ${formatIssue(fixtureError.issues[0] as Issue)}`);
   });
 
   it('rejects syntax errors, a bad base DN and unknown fields', () => {
     expect(() => parseDirectoryFixture('baseDn: [', 'yaml', 'broken.yaml')).toThrow(/not valid YAML/);
     expect(issuesOf({ ...base, baseDn: 'not a dn' })).toContainEqual({
       path: 'baseDn',
-      message: expect.stringMatching(/not a valid DN/) as string,
+      message: expect.stringMatching(/is not a valid DN/) as string,
+      fix: 'write it like "DC=radmfa,DC=test"',
     });
     expect(issuesOf({ ...base, baseDn: 'L=Paris' })[0]?.message).toMatch(/DC=, O=, OU= or CN=/);
     expect(issuesOf({ ...base, user: [] })).toContainEqual({
       path: 'user',
-      message: expect.stringMatching(/did you mean `users`/) as string,
+      message: 'is not a known setting',
+      fix: expect.stringMatching(/^did you mean users\?/) as string,
     });
-    expect(issuesOf('just text')[0]?.path).toBe('(root)');
+    expect(issuesOf('just text')[0]).toMatchObject({
+      path: '',
+      message: 'must be a mapping, got string "just text"',
+    });
   });
 
   it('rejects duplicate DNs, over-long names and parents that cannot be created', () => {
