@@ -6,9 +6,10 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { base32Decode, type OtpAlgorithm } from '../../protocol/auth/otp.ts';
 import {
+  describeValue,
   formatIssues,
+  IssueCollector,
   isPlainObject,
-  unknownKeyIssues,
   type Issue,
   type PlainObject,
 } from '../../runtime/validation/index.ts';
@@ -100,40 +101,32 @@ function str(
   input: PlainObject,
   key: string,
   path: string,
-  issues: Issue[],
+  c: IssueCollector,
   fix: string,
 ): string | undefined {
   const value = input[key];
   if (typeof value === 'string' && value.trim() !== '') return value.trim();
-  issues.push({
-    path: `${path}.${key}`,
-    message: value === undefined ? 'missing' : `expected a non-empty string, got ${JSON.stringify(value)}`,
+  c.add(
+    `${path}.${key}`,
+    value === undefined ? 'is missing' : `must be a non-empty string, got ${describeValue(value)}`,
     fix,
-  });
+  );
   return undefined;
 }
 
-function optionalStr(input: PlainObject, key: string, path: string, issues: Issue[]): string | undefined {
+function optionalStr(input: PlainObject, key: string, path: string, c: IssueCollector): string | undefined {
   const value = input[key];
   if (value === undefined) return undefined;
   if (typeof value === 'string' && value.trim() !== '') return value.trim();
-  issues.push({
-    path: `${path}.${key}`,
-    message: 'expected a non-empty string',
-    fix: `remove ${key} or give it a value`,
-  });
+  c.add(`${path}.${key}`, 'expected a non-empty string', `remove ${key} or give it a value`);
   return undefined;
 }
 
-function bool(input: PlainObject, key: string, fallback: boolean, path: string, issues: Issue[]): boolean {
+function bool(input: PlainObject, key: string, fallback: boolean, path: string, c: IssueCollector): boolean {
   const value = input[key];
   if (value === undefined) return fallback;
   if (typeof value === 'boolean') return value;
-  issues.push({
-    path: `${path}.${key}`,
-    message: `expected true or false, got ${JSON.stringify(value)}`,
-    fix: 'write true or false',
-  });
+  c.add(`${path}.${key}`, `expected true or false, got ${JSON.stringify(value)}`, 'write true or false');
   return fallback;
 }
 
@@ -143,17 +136,17 @@ function integer(
   fallback: number,
   range: readonly [number, number],
   path: string,
-  issues: Issue[],
+  c: IssueCollector,
 ): number {
   const value = input[key];
   if (value === undefined) return fallback;
   if (typeof value === 'number' && Number.isInteger(value) && value >= range[0] && value <= range[1])
     return value;
-  issues.push({
-    path: `${path}.${key}`,
-    message: `expected an integer in ${range[0]}..${range[1]}, got ${JSON.stringify(value)}`,
-    fix: `use a value such as ${fallback} (the default)`,
-  });
+  c.add(
+    `${path}.${key}`,
+    `expected an integer in ${range[0]}..${range[1]}, got ${JSON.stringify(value)}`,
+    `use a value such as ${fallback} (the default)`,
+  );
   return fallback;
 }
 
@@ -162,28 +155,24 @@ function durationSetting(
   key: string,
   fallback: number,
   path: string,
-  issues: Issue[],
+  c: IssueCollector,
 ): number {
   const value = input[key];
   if (value === undefined) return fallback;
-  const ms = parseDurationMs(value, `${path}.${key}`, issues);
+  const ms = parseDurationMs(value, `${path}.${key}`, c.issues);
   if (ms === undefined) return fallback;
   if (ms <= 0) {
-    issues.push({ path: `${path}.${key}`, message: 'must be longer than 0', fix: `use a positive duration` });
+    c.add(`${path}.${key}`, 'must be longer than 0', `use a positive duration`);
     return fallback;
   }
   return ms;
 }
 
-function parseSettings(input: unknown, issues: Issue[]): TenantSettings {
+function parseSettings(input: unknown, c: IssueCollector): TenantSettings {
   const d = DEFAULT_TENANT_SETTINGS;
   if (input === undefined) return d;
   if (!isPlainObject(input)) {
-    issues.push({
-      path: 'settings',
-      message: 'expected a mapping',
-      fix: 'write settings: { sessionLifetime: 3m, ... }',
-    });
+    c.add('settings', 'expected a mapping', 'write settings: { sessionLifetime: 3m, ... }');
     return d;
   }
   const known = [
@@ -195,65 +184,61 @@ function parseSettings(input: unknown, issues: Issue[]): TenantSettings {
     'otpWindowSteps',
     'seed',
   ];
-  issues.push(...unknownKeyIssues(Object.keys(input), 'settings', known));
+  c.knownKeys(input, 'settings', known);
   const settings: TenantSettings = {
-    sessionLifetimeMs: durationSetting(input, 'sessionLifetime', d.sessionLifetimeMs, 'settings', issues),
-    promptTimeoutMs: durationSetting(input, 'promptTimeout', d.promptTimeoutMs, 'settings', issues),
-    maxWrongCodes: integer(input, 'maxWrongCodes', d.maxWrongCodes, [1, 100], 'settings', issues),
-    tokenLifetimeMs: durationSetting(input, 'tokenLifetime', d.tokenLifetimeMs, 'settings', issues),
-    smsCodeLength: integer(input, 'smsCodeLength', d.smsCodeLength, [4, 10], 'settings', issues),
-    otpWindowSteps: integer(input, 'otpWindowSteps', d.otpWindowSteps, [0, 10], 'settings', issues),
-    seed: integer(input, 'seed', d.seed, [0, 2 ** 32 - 1], 'settings', issues),
+    sessionLifetimeMs: durationSetting(input, 'sessionLifetime', d.sessionLifetimeMs, 'settings', c),
+    promptTimeoutMs: durationSetting(input, 'promptTimeout', d.promptTimeoutMs, 'settings', c),
+    maxWrongCodes: integer(input, 'maxWrongCodes', d.maxWrongCodes, [1, 100], 'settings', c),
+    tokenLifetimeMs: durationSetting(input, 'tokenLifetime', d.tokenLifetimeMs, 'settings', c),
+    smsCodeLength: integer(input, 'smsCodeLength', d.smsCodeLength, [4, 10], 'settings', c),
+    otpWindowSteps: integer(input, 'otpWindowSteps', d.otpWindowSteps, [0, 10], 'settings', c),
+    seed: integer(input, 'seed', d.seed, [0, 2 ** 32 - 1], 'settings', c),
   };
   if (settings.promptTimeoutMs > settings.sessionLifetimeMs) {
-    issues.push({
-      path: 'settings.promptTimeout',
-      message: `longer than the session lifetime (${settings.sessionLifetimeMs} ms)`,
-      fix: 'make promptTimeout at most sessionLifetime',
-    });
+    c.add(
+      'settings.promptTimeout',
+      `longer than the session lifetime (${settings.sessionLifetimeMs} ms)`,
+      'make promptTimeout at most sessionLifetime',
+    );
   }
   return settings;
 }
 
-function parseTimestamp(input: unknown, path: string, issues: Issue[]): number | undefined {
+function parseTimestamp(input: unknown, path: string, c: IssueCollector): number | undefined {
   if (input === undefined) return undefined;
   if (typeof input === 'number' && Number.isFinite(input)) return input;
   if (input instanceof Date) return input.getTime();
   if (typeof input === 'string' && !Number.isNaN(Date.parse(input))) return Date.parse(input);
-  issues.push({
+  c.add(
     path,
-    message: `not a timestamp: ${JSON.stringify(input)}`,
-    fix: 'write an ISO 8601 date such as 2030-01-01T00:00:00Z',
-  });
+    `not a timestamp: ${JSON.stringify(input)}`,
+    'write an ISO 8601 date such as 2030-01-01T00:00:00Z',
+  );
   return undefined;
 }
 
-function parseCertificates(input: unknown, issues: Issue[]): CertificateDefinition[] {
+function parseCertificates(input: unknown, c: IssueCollector): CertificateDefinition[] {
   const path = 'tenant.certificates';
   const fix =
     'list the client certificates: certificates: [{ thumbprint: "<40 hex digits>", notAfter: 2030-01-01 }]';
   if (!Array.isArray(input) || input.length === 0) {
-    issues.push({ path, message: 'at least one certificate is required', fix });
+    c.add(path, 'at least one certificate is required', fix);
     return [];
   }
   const certificates: CertificateDefinition[] = [];
   input.forEach((entry: unknown, i) => {
     const at = `${path}[${i}]`;
     if (!isPlainObject(entry)) {
-      issues.push({ path: at, message: 'expected a mapping', fix });
+      c.add(at, 'expected a mapping', fix);
       return;
     }
-    issues.push(...unknownKeyIssues(Object.keys(entry), at, ['thumbprint', 'notAfter', 'description']));
-    const raw = str(entry, 'thumbprint', at, issues, 'give the SHA-1 thumbprint as 40 hex digits');
-    const notAfter = parseTimestamp(entry['notAfter'], `${at}.notAfter`, issues);
+    c.knownKeys(entry, at, ['thumbprint', 'notAfter', 'description']);
+    const raw = str(entry, 'thumbprint', at, c, 'give the SHA-1 thumbprint as 40 hex digits');
+    const notAfter = parseTimestamp(entry['notAfter'], `${at}.notAfter`, c);
     if (raw === undefined) return;
     const thumbprint = normaliseThumbprint(raw);
     if (!/^[0-9A-F]{40}$/.test(thumbprint)) {
-      issues.push({
-        path: `${at}.thumbprint`,
-        message: `not 40 hex digits: "${raw}"`,
-        fix: 'copy the SHA-1 thumbprint',
-      });
+      c.add(`${at}.thumbprint`, `not 40 hex digits: "${raw}"`, 'copy the SHA-1 thumbprint');
       return;
     }
     certificates.push(notAfter === undefined ? { thumbprint } : { thumbprint, notAfter });
@@ -266,79 +251,66 @@ const OTP_ALGORITHMS: readonly OtpAlgorithm[] = ['SHA1', 'SHA256', 'SHA512'];
 function parseOtp(
   input: unknown,
   path: string,
-  issues: Issue[],
+  c: IssueCollector,
   withSerial: boolean,
 ): (OtpDefinition & { readonly serial?: string }) | undefined {
   const fix = withSerial
     ? 'write oathToken: { serial: "T-1", secret: <base32>, algorithm: SHA1, digits: 6, period: 30 }'
     : 'write totp: { secret: <base32>, algorithm: SHA1, digits: 6, period: 30 }';
   if (!isPlainObject(input)) {
-    issues.push({ path, message: 'expected a mapping', fix });
+    c.add(path, 'expected a mapping', fix);
     return undefined;
   }
-  issues.push(
-    ...unknownKeyIssues(
-      Object.keys(input),
-      path,
-      withSerial
-        ? ['serial', 'secret', 'algorithm', 'digits', 'period']
-        : ['secret', 'algorithm', 'digits', 'period'],
-    ),
-  );
-  const secret = str(input, 'secret', path, issues, 'give the base32 secret the authenticator app holds');
+  const known = withSerial
+    ? ['serial', 'secret', 'algorithm', 'digits', 'period']
+    : ['secret', 'algorithm', 'digits', 'period'];
+  c.knownKeys(input, path, known);
+  const secret = str(input, 'secret', path, c, 'give the base32 secret the authenticator app holds');
   const algorithmInput = input['algorithm'] ?? 'SHA1';
   const algorithm = OTP_ALGORITHMS.find((a) => a === algorithmInput);
   if (algorithm === undefined) {
-    issues.push({
-      path: `${path}.algorithm`,
-      message: `unknown algorithm ${JSON.stringify(algorithmInput)}`,
-      fix: 'use SHA1, SHA256 or SHA512',
-    });
+    c.add(
+      `${path}.algorithm`,
+      `unknown algorithm ${JSON.stringify(algorithmInput)}`,
+      'use SHA1, SHA256 or SHA512',
+    );
   }
-  const digits = integer(input, 'digits', 6, [6, 8], path, issues);
-  const periodSeconds = integer(input, 'period', 30, [1, 3600], path, issues);
+  const digits = integer(input, 'digits', 6, [6, 8], path, c);
+  const periodSeconds = integer(input, 'period', 30, [1, 3600], path, c);
   const serial = withSerial
-    ? str(input, 'serial', path, issues, 'give the serial number printed on the token')
+    ? str(input, 'serial', path, c, 'give the serial number printed on the token')
     : '';
   if (secret === undefined || algorithm === undefined || serial === undefined) return undefined;
   const key = base32Decode(secret);
   if (!key.ok || key.value.length === 0) {
-    issues.push({
-      path: `${path}.secret`,
-      message: 'not RFC 4648 base32',
-      fix: 'use the letters A-Z and digits 2-7, e.g. JBSWY3DPEHPK3PXP',
-    });
+    c.add(
+      `${path}.secret`,
+      'not RFC 4648 base32',
+      'use the letters A-Z and digits 2-7, e.g. JBSWY3DPEHPK3PXP',
+    );
     return undefined;
   }
   const otp: OtpDefinition = { secret, key: key.value, algorithm, digits, periodSeconds };
   return withSerial ? { ...otp, serial } : otp;
 }
 
-function parseMethods(input: unknown, path: string, issues: Issue[]): MfaMethod[] {
+function parseMethods(input: unknown, path: string, c: IssueCollector): MfaMethod[] {
   if (input === undefined) return [];
   if (!Array.isArray(input)) {
-    issues.push({
-      path,
-      message: 'expected a list',
-      fix: `write methods: [push] using ${MFA_METHODS.join(', ')}`,
-    });
+    c.add(path, 'expected a list', `write methods: [push] using ${MFA_METHODS.join(', ')}`);
     return [];
   }
   const methods: MfaMethod[] = [];
   input.forEach((value: unknown, i) => {
     const method = MFA_METHODS.find((m) => m === value);
     if (method === undefined) {
-      issues.push({
-        path: `${path}[${i}]`,
-        message: `unknown method ${JSON.stringify(value)}`,
-        fix: `use one of ${MFA_METHODS.join(', ')}`,
-      });
+      c.add(
+        `${path}[${i}]`,
+        `unknown method ${JSON.stringify(value)}`,
+        `use one of ${MFA_METHODS.join(', ')}`,
+      );
     } else if (methods.includes(method)) {
-      issues.push({
-        path: `${path}[${i}]`,
-        message: `${method} is listed twice`,
-        fix: 'list each method once',
-      });
+      c.add(`${path}[${i}]`, `${method} is listed twice`, 'list each method once');
     } else {
       methods.push(method);
     }
@@ -358,19 +330,15 @@ const USER_KEYS = [
   'behaviour',
 ];
 
-function parseUser(input: unknown, path: string, issues: Issue[]): MfaUserDefinition | undefined {
+function parseUser(input: unknown, path: string, c: IssueCollector): MfaUserDefinition | undefined {
   if (!isPlainObject(input)) {
-    issues.push({ path, message: 'expected a mapping', fix: 'write - upn: alice@example.test' });
+    c.add(path, 'expected a mapping', 'write - upn: alice@example.test');
     return undefined;
   }
-  issues.push(...unknownKeyIssues(Object.keys(input), path, USER_KEYS));
-  const upn = str(input, 'upn', path, issues, 'give the user principal name, e.g. alice@radmfa.test');
+  c.knownKeys(input, path, USER_KEYS);
+  const upn = str(input, 'upn', path, c, 'give the user principal name, e.g. alice@radmfa.test');
   if (upn !== undefined && !/^[^@\s]+@[^@\s]+$/.test(upn)) {
-    issues.push({
-      path: `${path}.upn`,
-      message: `"${upn}" is not of the form name@domain`,
-      fix: 'write the UPN as name@domain',
-    });
+    c.add(`${path}.upn`, `"${upn}" is not of the form name@domain`, 'write the UPN as name@domain');
   }
   const alternateIdsInput = input['alternateIds'] ?? [];
   const alternateIds: string[] = [];
@@ -378,29 +346,25 @@ function parseUser(input: unknown, path: string, issues: Issue[]): MfaUserDefini
     !Array.isArray(alternateIdsInput) ||
     alternateIdsInput.some((id) => typeof id !== 'string' || id.trim() === '')
   ) {
-    issues.push({
-      path: `${path}.alternateIds`,
-      message: 'expected a list of non-empty strings',
-      fix: 'write alternateIds: [alice.a@corp.test]',
-    });
+    c.add(
+      `${path}.alternateIds`,
+      'expected a list of non-empty strings',
+      'write alternateIds: [alice.a@corp.test]',
+    );
   } else {
     for (const id of alternateIdsInput as string[]) alternateIds.push(id.trim());
   }
-  const methods = parseMethods(input['methods'], `${path}.methods`, issues);
-  const enrolled = bool(input, 'enrolled', methods.length > 0, path, issues);
+  const methods = parseMethods(input['methods'], `${path}.methods`, c);
+  const enrolled = bool(input, 'enrolled', methods.length > 0, path, c);
   if (enrolled && methods.length === 0) {
-    issues.push({
-      path: `${path}.methods`,
-      message: 'an enrolled user needs at least one method',
-      fix: 'add methods: [push], or set enrolled: false',
-    });
+    c.add(
+      `${path}.methods`,
+      'an enrolled user needs at least one method',
+      'add methods: [push], or set enrolled: false',
+    );
   }
   if (!enrolled && methods.length > 0) {
-    issues.push({
-      path: `${path}.enrolled`,
-      message: 'false, yet methods are registered',
-      fix: 'remove methods, or drop enrolled: false',
-    });
+    c.add(`${path}.enrolled`, 'false, yet methods are registered', 'remove methods, or drop enrolled: false');
   }
   let defaultMethod: MfaMethod | undefined;
   const defaultInput = input['defaultMethod'];
@@ -409,44 +373,33 @@ function parseUser(input: unknown, path: string, issues: Issue[]): MfaUserDefini
   } else {
     defaultMethod = methods.find((m) => m === defaultInput);
     if (defaultMethod === undefined) {
-      issues.push({
-        path: `${path}.defaultMethod`,
-        message: `${JSON.stringify(defaultInput)} is not among the user's methods`,
-        fix: `use one of: ${methods.join(', ') || '(register a method first)'}`,
-      });
+      c.add(
+        `${path}.defaultMethod`,
+        `${JSON.stringify(defaultInput)} is not among the user's methods`,
+        `use one of: ${methods.join(', ') || '(register a method first)'}`,
+      );
     }
   }
-  const phone = optionalStr(input, 'phone', path, issues);
+  const phone = optionalStr(input, 'phone', path, c);
   // A badly formatted number is allowed on purpose: it is how InvalidFormat is reproduced.
   if ((methods.includes('sms') || methods.includes('phone_call')) && phone === undefined) {
-    issues.push({
-      path: `${path}.phone`,
-      message: 'sms and phone_call need a phone number',
-      fix: 'add phone: "+15550100001"',
-    });
+    c.add(`${path}.phone`, 'sms and phone_call need a phone number', 'add phone: "+15550100001"');
   }
-  const totp =
-    input['totp'] === undefined ? undefined : parseOtp(input['totp'], `${path}.totp`, issues, false);
+  const totp = input['totp'] === undefined ? undefined : parseOtp(input['totp'], `${path}.totp`, c, false);
   if (methods.includes('app_code') && input['totp'] === undefined) {
-    issues.push({
-      path: `${path}.totp`,
-      message: 'app_code needs the TOTP secret',
-      fix: 'add totp: { secret: JBSWY3DPEHPK3PXP }',
-    });
+    c.add(`${path}.totp`, 'app_code needs the TOTP secret', 'add totp: { secret: JBSWY3DPEHPK3PXP }');
   }
   const token =
-    input['oathToken'] === undefined
-      ? undefined
-      : parseOtp(input['oathToken'], `${path}.oathToken`, issues, true);
+    input['oathToken'] === undefined ? undefined : parseOtp(input['oathToken'], `${path}.oathToken`, c, true);
   const oathToken = token === undefined ? undefined : { ...token, serial: token.serial ?? '' };
   if (methods.includes('oath_token') && input['oathToken'] === undefined) {
-    issues.push({
-      path: `${path}.oathToken`,
-      message: 'oath_token needs the token definition',
-      fix: 'add oathToken: { serial: "T-1", secret: <base32> }',
-    });
+    c.add(
+      `${path}.oathToken`,
+      'oath_token needs the token definition',
+      'add oathToken: { serial: "T-1", secret: <base32> }',
+    );
   }
-  const behaviour = parseUserBehaviour(input['behaviour'], `${path}.behaviour`, issues);
+  const behaviour = parseUserBehaviour(input['behaviour'], `${path}.behaviour`, c.issues);
   if (upn === undefined) return undefined;
   return {
     upn,
@@ -467,20 +420,16 @@ export type TenantParseResult =
 
 /** Validates a parsed YAML/JSON document, returning every issue at once. */
 export function parseTenant(input: unknown): TenantParseResult {
-  const issues: Issue[] = [];
+  const c = new IssueCollector();
   if (!isPlainObject(input)) {
-    return {
-      ok: false,
-      issues: [
-        {
-          path: '(root)',
-          message: 'expected a mapping with tenant, settings, users',
-          fix: 'start the file with tenant: { id: ..., certificates: [...] }',
-        },
-      ],
-    };
+    c.add(
+      '',
+      `must be a mapping with tenant, settings, users, got ${describeValue(input)}`,
+      'start the file with tenant: { id: ..., certificates: [...] }',
+    );
+    return { ok: false, issues: c.issues };
   }
-  issues.push(...unknownKeyIssues(Object.keys(input), '', ['tenant', 'settings', 'users']));
+  c.knownKeys(input, '', ['tenant', 'settings', 'users']);
   const tenantInput = input['tenant'];
   let id: string | undefined;
   let name = '';
@@ -488,69 +437,53 @@ export function parseTenant(input: unknown): TenantParseResult {
   let blocked = false;
   let certificates: CertificateDefinition[] = [];
   if (!isPlainObject(tenantInput)) {
-    issues.push({
-      path: 'tenant',
-      message: 'missing or not a mapping',
-      fix: 'add tenant: { id: <tenant id>, domains: [...], certificates: [...] }',
-    });
-  } else {
-    issues.push(
-      ...unknownKeyIssues(Object.keys(tenantInput), 'tenant', [
-        'id',
-        'name',
-        'domains',
-        'blocked',
-        'certificates',
-      ]),
+    c.add(
+      'tenant',
+      'missing or not a mapping',
+      'add tenant: { id: <tenant id>, domains: [...], certificates: [...] }',
     );
+  } else {
+    c.knownKeys(tenantInput, 'tenant', ['id', 'name', 'domains', 'blocked', 'certificates']);
     id = str(
       tenantInput,
       'id',
       'tenant',
-      issues,
+      c,
       'give the tenant id (a GUID, as the NPS extension setup script asks for)',
     );
-    name = optionalStr(tenantInput, 'name', 'tenant', issues) ?? id ?? '';
-    blocked = bool(tenantInput, 'blocked', false, 'tenant', issues);
+    name = optionalStr(tenantInput, 'name', 'tenant', c) ?? id ?? '';
+    blocked = bool(tenantInput, 'blocked', false, 'tenant', c);
     const domainsInput = tenantInput['domains'];
     if (
       !Array.isArray(domainsInput) ||
       domainsInput.length === 0 ||
       domainsInput.some((d) => typeof d !== 'string' || d.trim() === '')
     ) {
-      issues.push({
-        path: 'tenant.domains',
-        message: 'expected a non-empty list of domain names',
-        fix: 'write domains: [radmfa.test]',
-      });
+      c.add('tenant.domains', 'expected a non-empty list of domain names', 'write domains: [radmfa.test]');
     } else {
       domains = (domainsInput as string[]).map((d) => d.trim().toLowerCase());
     }
-    certificates = parseCertificates(tenantInput['certificates'], issues);
+    certificates = parseCertificates(tenantInput['certificates'], c);
   }
-  const settings = parseSettings(input['settings'], issues);
+  const settings = parseSettings(input['settings'], c);
   const usersInput = input['users'] ?? [];
   const users: MfaUserDefinition[] = [];
   if (!Array.isArray(usersInput)) {
-    issues.push({
-      path: 'users',
-      message: 'expected a list',
-      fix: 'write users: [ { upn: alice@radmfa.test, methods: [push] } ]',
-    });
+    c.add('users', 'expected a list', 'write users: [ { upn: alice@radmfa.test, methods: [push] } ]');
   } else {
     const seen = new Map<string, string>();
     usersInput.forEach((entry: unknown, i) => {
-      const user = parseUser(entry, `users[${i}]`, issues);
+      const user = parseUser(entry, `users[${i}]`, c);
       if (user === undefined) return;
       for (const identifier of [user.upn, ...user.alternateIds]) {
         const key = identifier.toLowerCase();
         const earlier = seen.get(key);
         if (earlier !== undefined) {
-          issues.push({
-            path: `users[${i}]`,
-            message: `identifier "${identifier}" is already used by ${earlier}`,
-            fix: 'give every user distinct UPNs and alternate ids',
-          });
+          c.add(
+            `users[${i}]`,
+            `identifier "${identifier}" is already used by ${earlier}`,
+            'give every user distinct UPNs and alternate ids',
+          );
         } else {
           seen.set(key, `users[${i}]`);
         }
@@ -558,7 +491,7 @@ export function parseTenant(input: unknown): TenantParseResult {
       users.push(user);
     });
   }
-  if (issues.length > 0 || id === undefined) return { ok: false, issues };
+  if (!c.ok || id === undefined) return { ok: false, issues: c.issues };
   return { ok: true, tenant: { id, name, domains, blocked, certificates, settings, users } };
 }
 
@@ -571,7 +504,13 @@ export function parseTenantYaml(text: string): TenantParseResult {
     const message = error instanceof Error ? error.message : String(error);
     return {
       ok: false,
-      issues: [{ path: '(yaml)', message, fix: 'fix the YAML syntax at the position given' }],
+      issues: [
+        {
+          path: '',
+          message: `is not valid YAML: ${message}`,
+          fix: 'fix the YAML syntax at the position given',
+        },
+      ],
     };
   }
   return parseTenant(document);
