@@ -47,7 +47,7 @@ describe('runSuite', () => {
     expect(result.schemaVersion).toBe(1);
     expect(result.summary).toEqual({ total: 2, passed: 1, failed: 1 });
     expect(result.cases[0]).toMatchObject({ id: 'bad-settings', passed: false });
-    expect(result.cases[0]?.failures[0]).toMatch(/could not run: .*timeoutMs/);
+    expect(result.cases[0]?.failures[0]).toMatch(/could not run: .*timeoutMs/s);
     expect(result.cases[1]).toMatchObject({
       id: 'silent-server',
       passed: true,
