@@ -7,6 +7,7 @@ import {
   type PlainObject,
 } from '../../runtime/validation/index.ts';
 import { parseCidr } from './cidr.ts';
+import { checkInputFile } from './paths.ts';
 
 /**
  * Second-factor settings. The upper-case names are the NPS extension's registry values
@@ -114,6 +115,9 @@ function registryValue(value: boolean | string | undefined, fallback: boolean): 
 function checkMfa(c: IssueCollector, input: PlainObject, present: boolean): void {
   const enabled = typeof input.enabled === 'boolean' ? input.enabled : present;
   const embedded = isPlainObject(input.embedded) ? input.embedded.tenant !== undefined : false;
+  if (isPlainObject(input.embedded)) {
+    checkInputFile(c, 'embedded.tenant', input.embedded.tenant, 'an MFA tenant file');
+  }
   if (enabled && !embedded && input.serviceUrl === undefined) {
     c.add(
       'serviceUrl',

@@ -16,6 +16,7 @@ import {
   type Issue,
   type PlainObject,
 } from '../../runtime/validation/index.ts';
+import { checkInputFile, checkOutputFile } from './paths.ts';
 import { normalisePolicy, policySchema, type PolicyConfig } from './policy-config.ts';
 import { mfaSchema, normaliseMfa, type MfaSettings } from './mfa-config.ts';
 
@@ -285,6 +286,7 @@ const checkClients: Check = (c, raw) => {
 
 const checkDirectory: Check = (c, raw) => {
   const input = fields(raw);
+  checkInputFile(c, 'embedded.fixture', fields(input.embedded).fixture, 'a directory fixture file');
   const url = input.url !== undefined;
   const embedded = input.embedded !== undefined && input.embedded !== null;
   if (url && embedded) {
@@ -354,7 +356,9 @@ function normaliseSections(c: IssueCollector, input: PlainObject): Sections | un
   const clients = section(c, 'clients', clientsSchema, input.clients, checkClients);
   const directory = section(c, 'directory', directorySchema, input.directory, checkDirectory);
   const duplicates = normaliseDuplicates(c, input.duplicates);
-  const accounting = section(c, 'accounting', accountingSchema, input.accounting ?? {});
+  const accounting = section(c, 'accounting', accountingSchema, input.accounting ?? {}, (semantic, raw) =>
+    checkOutputFile(semantic, 'path', fields(raw).path),
+  );
   const admin = section(c, 'admin', serverConfigSchema.shape.admin, input.admin);
   const rejectDelayMs = section(
     c,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { embeddedDefaultConfig } from '../../../cli/embedded.ts';
+import { demoTenantFixture, embeddedDefaultConfig } from '../../../cli/embedded.ts';
 import {
   normaliseServerConfig,
   serverConfigJsonSchema,
@@ -61,7 +61,11 @@ describe('server config JSON Schema', () => {
 
   it('a wrong type nested in the example is refused by both, at the same path', () => {
     const broken = example();
-    broken.mfa = { ...(broken.mfa as Record<string, unknown>), approvalTimeoutMs: 'slow' };
+    broken.mfa = {
+      ...(broken.mfa as Record<string, unknown>),
+      embedded: { tenant: demoTenantFixture },
+      approvalTimeoutMs: 'slow',
+    };
     expect(serverConfigSchema.safeParse(broken).error?.issues[0]?.path).toEqual(['mfa', 'approvalTimeoutMs']);
     const result = normaliseServerConfig({ ...embeddedDefaultConfig(), mfa: broken.mfa });
     expect(result.ok ? [] : result.issues.map((issue) => issue.path)).toEqual(['mfa.approvalTimeoutMs']);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatIssues, type Issue } from '../../../runtime/validation/index.ts';
 import { normaliseServerConfig } from '../../../reference/config/server-config.ts';
+import { demoDirectoryFixture, demoTenantFixture } from '../../../cli/embedded.ts';
 
 const minimal = {
   clients: [{ name: 'vpn', address: '127.0.0.1', secret: 'testing123' }],
@@ -158,7 +159,7 @@ describe('normaliseServerConfig', () => {
         { address: '127.0.0.1', secret: 'a' },
         { name: '127.0.0.1', address: '::1', secret: 'b', extra: 1 },
       ],
-      directory: { url: 'ldap://127.0.0.1', embedded: { fixture: 'demo.yaml' } },
+      directory: { url: 'ldap://127.0.0.1', embedded: { fixture: demoDirectoryFixture } },
       mfa: { IP_WHITELIST: '10.0.0.1, not-an-ip' },
     });
     expect(issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([
@@ -170,5 +171,27 @@ describe('normaliseServerConfig', () => {
       'mfa.clientCertificate: is missing while mfa.enabled is true',
       'mfa.IP_WHITELIST[1]: "not-an-ip" is not an IP address',
     ]);
+  });
+
+  it('checks the files it names: fixture and tenant exist, the accounting directory exists', () => {
+    const missing = '/nonexistent-radmfa-dir/file.yaml';
+    const issues = issuesOf({
+      ...minimal,
+      directory: { embedded: { fixture: missing } },
+      accounting: { path: '/nonexistent-radmfa-dir/accounting.sqlite' },
+      mfa: { embedded: { tenant: import.meta.dirname } },
+    });
+    expect(issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([
+      `directory.embedded.fixture: "${missing}" does not exist`,
+      'accounting.path: the directory "/nonexistent-radmfa-dir" does not exist',
+      `mfa.embedded.tenant: "${import.meta.dirname}" is not a file`,
+    ]);
+    const ok = normaliseServerConfig({
+      ...minimal,
+      directory: { embedded: { fixture: demoDirectoryFixture } },
+      accounting: { path: ':memory:' },
+      mfa: { embedded: { tenant: demoTenantFixture } },
+    });
+    expect(ok.ok ? [] : ok.issues).toEqual([]);
   });
 });
