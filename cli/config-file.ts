@@ -1,10 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { isPlainObject, type ConfigIssue } from '../reference/config/issues.ts';
+import { isPlainObject, type Issue } from '../runtime/validation/index.ts';
+
+/**
+ * The accounting database's file name when the configuration names none: next to the config file,
+ * or, without a config file (the embedded default), in the directory radmfa is started from.
+ */
+export const DEFAULT_ACCOUNTING_FILE = 'radmfa-accounting.sqlite';
 
 export type LoadedFile =
-  { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly issues: ConfigIssue[] };
+  { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly issues: Issue[] };
 
 /** Reads a JSON or YAML file (by extension; YAML accepts JSON too). Errors become config issues. */
 export function readConfigFile(path: string): LoadedFile {
@@ -16,7 +22,7 @@ export function readConfigFile(path: string): LoadedFile {
       ok: false,
       issues: [
         {
-          field: '--config',
+          path: '--config',
           message: `cannot read ${path}: ${(error as Error).message}`,
           fix: 'give the path of an existing JSON or YAML file',
         },
@@ -31,7 +37,7 @@ export function readConfigFile(path: string): LoadedFile {
       ok: false,
       issues: [
         {
-          field: '--config',
+          path: '--config',
           message: `${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message}`,
           fix: 'correct the syntax at the line shown',
         },
@@ -53,9 +59,33 @@ function resolvePaths(value: unknown, base: string): unknown {
       embedded: { ...out.directory.embedded, fixture: at(out.directory.embedded.fixture) },
     };
   }
-  if (isPlainObject(out.accounting)) out.accounting = { ...out.accounting, path: at(out.accounting.path) };
+  // The default database follows the same rule as an explicit path: next to the config file.
+  if (out.accounting === undefined || out.accounting === null) out.accounting = {};
+  if (isPlainObject(out.accounting)) {
+    const path = out.accounting.path === undefined ? DEFAULT_ACCOUNTING_FILE : out.accounting.path;
+    out.accounting = { ...out.accounting, path: at(path) };
+  }
   if (isPlainObject(out.mfa) && isPlainObject(out.mfa.embedded)) {
     out.mfa = { ...out.mfa, embedded: { ...out.mfa.embedded, tenant: at(out.mfa.embedded.tenant) } };
   }
   return out;
+}
+
+/**
+ * The server config validator's issues in the toolkit's form, whichever name its issue type gives
+ * the path (`field` before its move to runtime/validation, `path` after).
+ */
+export function toIssues(
+  issues: readonly {
+    readonly field?: string;
+    readonly path?: string;
+    readonly message: string;
+    readonly fix: string;
+  }[],
+): Issue[] {
+  return issues.map((issue) => ({
+    path: issue.path ?? issue.field ?? '',
+    message: issue.message,
+    fix: issue.fix,
+  }));
 }

@@ -30,6 +30,6 @@ describe('documented configurations', () => {
     );
     const file = readConfigFile(path);
     expect(file.ok).toBe(false);
-    if (!file.ok) expect(file.issues[0]?.field).toBe('--config');
+    if (!file.ok) expect(file.issues[0]?.path).toBe('--config');
   });
 });
