@@ -219,13 +219,24 @@ export function noAnswerHints(servers: NasArgs['servers']): string[] {
   ];
 }
 
+/** Why a code prompt went unanswered without a terminal, and the two ways to answer one. */
 export function challengeHints(result: LoginResult): string[] {
+  const prompt = result.replyMessages[0] !== undefined ? ` ("${result.replyMessages[0]}")` : '';
   return [
-    `The server asked for a code${result.replyMessages?.[0] !== undefined ? ` ("${result.replyMessages[0]}")` : ''} and there is no terminal to type it at.`,
-    '  Pass it with --otp CODE. For the demo tenant: app-code users (bob) take',
-    '  --otp "$(oathtool --totp -b JBSWY3DPEHPK3PXP)"; SMS users (erin) find the code in the MFA mock\'s',
-    '  outbox: GET /_admin/sms?user=erin@radmfa.test on the mock (the "mfa" URL in radmfa serve\'s started line).',
+    `The server asked for a code${prompt} and there is no terminal to type it at (stdin is not a TTY).`,
+    '  - A code known beforehand (app code, OATH token): pass it with --otp CODE; for the demo',
+    '    tenant\'s bob: --otp "$(oathtool --totp -b JBSWY3DPEHPK3PXP)".',
+    "  - An SMS code (the demo tenant's erin) exists only once the server has sent it: run radmfa nas",
+    "    at a terminal and, at the prompt, read the code from the MFA mock's SMS outbox:",
+    '    GET /_admin/sms?user=erin@radmfa.test on the mock (the "mfa" URL in radmfa serve\'s started line).',
   ];
+}
+
+/** A prompt was shown to nobody: no --otp and no terminal (an empty answer at a terminal is a choice). */
+function unansweredWithoutTerminal(result: LoginResult, args: NasArgs): boolean {
+  return (
+    result.error?.code === 'challenge-unanswered' && args.otp === undefined && process.stdin.isTTY !== true
+  );
 }
 
 function printLogin(result: LoginResult, args: NasArgs, io: CommandIo): void {
@@ -247,8 +258,7 @@ function printLogin(result: LoginResult, args: NasArgs, io: CommandIo): void {
   if (args.trace) lines.push(formatTrace(result.trace));
   io.out(`${lines.join('\n')}\n`);
   if (result.outcome === 'timeout') io.err(`${noAnswerHints(args.servers).join('\n')}\n`);
-  if (result.error?.code === 'challenge-unanswered' && args.otp === undefined)
-    io.err(`${challengeHints(result).join('\n')}\n`);
+  if (unansweredWithoutTerminal(result, args)) io.err(`${challengeHints(result).join('\n')}\n`);
 }
 
 function printStatus(result: StatusServerResult, args: NasArgs, io: CommandIo): void {
@@ -313,8 +323,7 @@ export async function runNasWith(
     if (args.json) {
       io.out(`${toJson({ ...result, trace: args.trace ? result.trace : undefined })}\n`);
       if (result.outcome === 'timeout') io.err(`${noAnswerHints(args.servers).join('\n')}\n`);
-      if (result.error?.code === 'challenge-unanswered' && args.otp === undefined)
-        io.err(`${challengeHints(result).join('\n')}\n`);
+      if (unansweredWithoutTerminal(result, args)) io.err(`${challengeHints(result).join('\n')}\n`);
     } else printLogin(result, args, io);
     return exitCodeOf(result);
   } finally {

@@ -225,7 +225,8 @@ describe('radmfa nas against the reference server', () => {
     expect(code).not.toBe(0);
     expect(io.stdout()).toMatch(/challenge-unanswered/);
     expect(io.stderr()).toMatch(/there is no terminal to type it at/);
-    expect(io.stderr()).toMatch(/Pass it with --otp CODE/);
+    expect(io.stderr()).toMatch(/pass it with --otp CODE/);
+    expect(io.stderr()).toMatch(/An SMS code .* exists only once the server has sent it/);
     expect(io.stderr()).toMatch(/GET \/_admin\/sms\?user=erin@radmfa\.test/);
   });
 });
