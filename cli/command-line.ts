@@ -252,11 +252,7 @@ function convert(flag: string, spec: FlagSpec, text: string, issues: IssueCollec
       return text;
     case 'choice':
       if (spec.choices.includes(text)) return text;
-      issues.add(
-        flag,
-        `"${text}" is not one of ${spec.choices.join(', ')}`,
-        `use one of ${spec.choices.join(', ')}`,
-      );
+      issues.add(flag, `"${text}" is not a value it takes`, `use one of ${spec.choices.join(', ')}`);
       return undefined;
     case 'integer':
     case 'number': {

@@ -76,7 +76,7 @@ describe('parseCommandLine', () => {
     ]);
     expect(byPath('--ratio')).toEqual([expect.stringMatching(/"half" is not a number from 0 to 1/)]);
     expect(byPath('--mode')).toEqual([
-      expect.stringMatching(/"medium" is not one of fast, slow \| use one of/),
+      expect.stringMatching(/"medium" is not a value it takes \| use one of fast, slow/),
     ]);
     expect(byPath('--verbose')).toEqual([expect.stringMatching(/takes no value/)]);
     expect(byPath('--colour')).toEqual([expect.stringMatching(/is not an option of radmfa demo/)]);
