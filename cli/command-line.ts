@@ -296,6 +296,10 @@ export function parseCommandLine<S extends FlagSpecs>(
   const seen = new Set<string>();
   const positionals: string[] = [];
   let help = false;
+  // Where each stray argument stood: it is named by the flag before it, never echoed, because a
+  // forgotten `--password` leaves the password itself as the stray.
+  const strays: (string | undefined)[] = [];
+  let lastFlag: string | undefined;
   const helpFix = `see radmfa ${command} --help`;
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i] ?? '';
@@ -309,11 +313,13 @@ export function parseCommandLine<S extends FlagSpecs>(
     }
     if (!token.startsWith('-') || token === '-') {
       positionals.push(token);
+      strays.push(lastFlag);
       continue;
     }
     const eq = token.indexOf('=');
     const flag = token.startsWith('--') && eq > 0 ? token.slice(0, eq) : token;
     const inline = token.startsWith('--') && eq > 0 ? token.slice(eq + 1) : undefined;
+    lastFlag = flag;
     const known = byFlag.get(flag);
     if (known === undefined) {
       const suggestion = closest(flag, [...byFlag.keys()]);
@@ -365,12 +371,17 @@ export function parseCommandLine<S extends FlagSpecs>(
       issues.add(flag, 'is required', `give ${flag} ${placeholderOf(spec)}`);
     }
   }
-  if (positionalSpec === undefined && positionals.length > 0) {
-    issues.add(
-      'arguments',
-      `radmfa ${command} takes no arguments, got ${positionals.map((p) => `"${p}"`).join(' ')}`,
-      `remove them, or write them as --flag VALUE (${helpFix})`,
-    );
+  if (positionalSpec === undefined) {
+    const switches = [...byFlag].filter(([, f]) => f.spec.type === 'boolean').map(([name]) => name);
+    const note =
+      switches.length > 0 ? `; ${switches.join(', ')} take no value and do not consume the next word` : '';
+    for (const after of strays) {
+      issues.add(
+        'arguments',
+        `radmfa ${command} takes no arguments, but one follows ${after === undefined ? 'the command' : after}`,
+        `remove it, or write it as --flag VALUE${note} (${helpFix})`,
+      );
+    }
   } else if (positionalSpec !== undefined && positionalSpec.repeatable !== true && positionals.length > 1) {
     issues.add(
       'arguments',

@@ -172,8 +172,8 @@ missing fixture or tenant file and a port in use (1812 clashes with a packaged F
       placeholder: 'ADDR',
       help: 'listen on this address only (overrides listen.hosts)',
     },
-    authPort: { type: 'integer', min: 0, max: 65535, help: 'authentication port (0: any free port)' },
-    acctPort: { type: 'integer', min: 0, max: 65535, help: 'accounting port (0: any free port)' },
+    authPort: { type: 'integer', min: 0, max: 65535, help: 'authentication port; 0 for any free one' },
+    acctPort: { type: 'integer', min: 0, max: 65535, help: 'accounting port; 0 for any free one' },
     adminPort: { type: 'integer', min: 0, max: 65535, help: 'admin HTTP port for /metrics and /health' },
     logLevel: {
       type: 'choice',

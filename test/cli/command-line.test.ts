@@ -82,9 +82,20 @@ describe('parseCommandLine', () => {
     expect(byPath('--colour')).toEqual([expect.stringMatching(/is not an option of radmfa demo/)]);
     expect(byPath('--tag')).toEqual([expect.stringMatching(/needs a value \| write --tag STRING/)]);
     expect(byPath('--target')).toEqual([expect.stringMatching(/is required \| give --target HOST/)]);
-    expect(byPath('arguments')).toEqual([expect.stringMatching(/takes no arguments, got "stray"/)]);
+    expect(byPath('arguments')).toEqual([
+      expect.stringMatching(/takes no arguments, but one follows --count \|/),
+    ]);
     expect(parsed.issues).toHaveLength(9);
     for (const issue of parsed.issues) expect(issue.fix).not.toBe('');
+  });
+
+  it('never echoes a stray argument: after a forgotten --password it is the password', () => {
+    const parsed = parseCommandLine('demo', flags, ['--target', 'x', '--verbose', 'Passw0rd!', 'S3cret']);
+    expect(parsed.issues.map((i) => i.message)).toEqual([
+      'radmfa demo takes no arguments, but one follows --verbose',
+      'radmfa demo takes no arguments, but one follows --verbose',
+    ]);
+    expect(JSON.stringify(parsed.issues)).not.toMatch(/Passw0rd|S3cret/);
   });
 
   it('suggests the flag a typo probably meant', () => {
@@ -161,6 +172,31 @@ describe('declared commands', () => {
     const io = capture();
     expect(await demo.execute(['--target', 'h', '--mode', 'slow'], io)).toBe(ExitCode.Ok);
     expect(ran).toMatchObject({ target: 'h', mode: 'slow', count: 3, verbose: false, tag: [] });
+  });
+});
+
+describe('a command with arguments (as `radmfa run [SUITE...]` will be)', () => {
+  const run = defineCommand({
+    name: 'run',
+    summary: 'run suites',
+    description: 'Runs each SUITE.',
+    positionals: { name: 'SUITE', help: 'suite names (default: all)', repeatable: true },
+    flags: { grep: { type: 'string', repeatable: true, help: 'only matching cases' } },
+    exits: [[ExitCode.Ok, 'passed']],
+    prepare: ({ values, positionals }) => ({ suites: positionals, grep: values.grep ?? [] }),
+    run: () => Promise.resolve(ExitCode.Ok),
+  });
+
+  it('passes the arguments to prepare and lists them in --help', async () => {
+    expect(await run.parse(['protocol', '--grep', 'x', 'dedupe'])).toEqual({
+      help: false,
+      ok: true,
+      args: { suites: ['protocol', 'dedupe'], grep: ['x'] },
+    });
+    const io = capture();
+    await run.execute(['-h'], io);
+    expect(io.stdout()).toMatch(/^radmfa run \[options\] \[SUITE\.\.\.\]\n/);
+    expect(io.stdout()).toMatch(/\n {2}SUITE\s+suite names \(default: all\)\n/);
   });
 });
 
