@@ -5,9 +5,11 @@
  * Issues (path = the flag, e.g. `--timeout`; message; fix) with exit 104, and renders `--help` from
  * the same declaration, so the help text and the parser cannot drift apart.
  *
- * Adding a command (`run`, `schema`, `load`, `validate-nas`) is one entry in the table in
- * cli/main.ts:
+ * Adding a command (`run`, `schema`, `load`, `validate-nas`) is a module that declares it and one
+ * entry in the table in cli/main.ts, `{ name, summary, load: async () => (await import('./run.ts')).runCommand }`
+ * (loaded only when it runs, so `radmfa serve` does not pay for the suite runner's imports):
  *
+ *   // cli/run.ts
  *   export const runCommand = defineCommand({
  *     name: 'run',
  *     summary: 'run conformance suites and write reports',
@@ -19,7 +21,8 @@
  *       seed: { type: 'integer', min: 0, max: 2 ** 31 - 1, help: 'replay a property run' },
  *       grep: { type: 'string', repeatable: true, help: 'only cases whose title contains TEXT' },
  *     },
- *     exits: [[ExitCode.Ok, 'every case passed'], [ExitCode.Failure, 'a case failed'], [ExitCode.InvalidConfig, '...']],
+ *     // Each code the command exits with and what it means here ('' for the table's own words).
+ *     exits: [[ExitCode.Ok, 'every case passed'], [ExitCode.Failure, 'a case failed'], [ExitCode.InvalidConfig, '']],
  *     // Optional: cross-flag checks and work whose failure is a usage error (reading a file).
  *     prepare: ({ values, positionals, issues }) => {
  *       if (values.target?.includes(':') && values.secret === undefined)
@@ -41,7 +44,10 @@
  * - Every issue (flags, prepare) ends the command before `run` with exit 104 and one line per issue
  *   in the validation toolkit's format: `  - --flag: problem. Fix: what to do`.
  * - `-h`/`--help` prints the generated help and exits 0; an unknown command exits 104 with usage.
- * - Output goes through `CommandIo`, so tests run commands in process and read what they print.
+ * - Output goes through `CommandIo`, so tests run commands in process and read what they print;
+ *   `command.parse(argv)` gives a test the handler's arguments without running it.
+ * - A stray argument is named by the flag before it, never echoed: it may be a password whose
+ *   `--password` was forgotten.
  */
 import { IssueCollector, formatIssues, type Issue } from '../runtime/validation/index.ts';
 import { ExitCode, exitCodeMeanings, type ExitCodeValue } from './exit-codes.ts';
@@ -137,7 +143,7 @@ export interface CommandSpec<S extends FlagSpecs, A> {
   readonly description: string;
   readonly flags: S;
   readonly positionals?: PositionalSpec;
-  /** The codes this command exits with and what each means for it. */
+  /** The codes this command exits with and what each means for it ('' for exitCodeMeanings' words). */
   readonly exits: readonly (readonly [ExitCodeValue, string])[];
   readonly prepare?: (input: PrepareInput<S>) => A | Promise<A>;
   readonly run: (args: A, io: CommandIo) => Promise<number>;

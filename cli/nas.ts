@@ -139,6 +139,31 @@ export function parseAttribute(pair: string, issues: IssueCollector): AttributeI
   return input;
 }
 
+/** Attributes a request carries once; given twice with --attr, which one was meant is unclear. */
+const singleValued = ['NAS-Identifier', 'NAS-Port-Type', 'NAS-IP-Address'];
+
+/** --attr pairs and --nas-ip as request attributes, each mistake an issue. */
+export function requestAttributes(
+  pairs: readonly string[],
+  nasIp: string | undefined,
+  issues: IssueCollector,
+): AttributeInput[] {
+  const attributes = pairs.flatMap((pair) => parseAttribute(pair, issues) ?? []);
+  for (const name of singleValued) {
+    if (attributes.filter((a) => a.name === name).length > 1)
+      issues.add('--attr', `${name} is given more than once`, `give --attr ${name}=... once`);
+  }
+  if (nasIp === undefined) return attributes;
+  if (isIP(nasIp) !== 4) {
+    issues.add('--nas-ip', `"${nasIp}" is not an IPv4 address`, 'give e.g. --nas-ip 10.0.0.1');
+  } else if (attributes.some((a) => a.name === 'NAS-IP-Address')) {
+    issues.add('--nas-ip', 'and --attr NAS-IP-Address both set NAS-IP-Address', 'give one of them');
+  } else {
+    attributes.push({ name: 'NAS-IP-Address', value: nasIp });
+  }
+  return attributes;
+}
+
 /**
  * The NAS's profile and policy options: no --profile and no timing flags means the documented
  * default, rfc5080; --timeout/--retries alone mean a fixed policy (`custom`).
@@ -409,23 +434,7 @@ NAS-Port-Type = ${nasDefaults.nasPortType}; --attr with either name replaces it.
       issues.add('--password', 'is required', 'give --password SECRET');
     const primary = values.server !== undefined ? parseServer(values.server, '--server', issues) : undefined;
     const secondaries = (values.secondary ?? []).map((s) => parseServer(s, '--secondary', issues));
-    const attributes = (values.attr ?? []).flatMap((pair) => parseAttribute(pair, issues) ?? []);
-    const duplicate = attributes.find(
-      (a, index) => attributes.findIndex((b) => b.name === a.name) !== index && a.name.startsWith('NAS-'),
-    );
-    if (duplicate !== undefined)
-      issues.add(
-        '--attr',
-        `${duplicate.name} is given more than once`,
-        `give --attr ${duplicate.name}=... once`,
-      );
-    if (values.nasIp !== undefined) {
-      if (isIP(values.nasIp) !== 4)
-        issues.add('--nas-ip', `"${values.nasIp}" is not an IPv4 address`, 'give e.g. --nas-ip 10.0.0.1');
-      else if (attributes.some((a) => a.name === 'NAS-IP-Address'))
-        issues.add('--nas-ip', 'and --attr NAS-IP-Address both set it', 'give one of them');
-      else attributes.push({ name: 'NAS-IP-Address', value: values.nasIp });
-    }
+    const attributes = requestAttributes(values.attr ?? [], values.nasIp, issues);
     return {
       servers: [primary, ...secondaries].filter((s) => s !== undefined),
       secret: values.secret ?? '',

@@ -86,6 +86,19 @@ describe('radmfa nas: --attr', () => {
     expect(issues[0]?.fix).toMatch(/use --user/);
   });
 
+  it('a single-valued attribute given twice, or by both --attr and --nas-ip, is refused', async () => {
+    const parsed = await nasCommand.parse([
+      ...login,
+      ...['--attr', 'NAS-Port-Type=Virtual', '--attr', 'NAS-Port-Type=Ethernet'],
+      ...['--attr', 'NAS-IP-Address=10.0.0.1', '--nas-ip', '10.0.0.2'],
+    ]);
+    const issues = parsed.help === false && !parsed.ok ? parsed.issues : [];
+    expect(issues.map((i) => [i.path, i.message])).toEqual([
+      ['--attr', 'NAS-Port-Type is given more than once'],
+      ['--nas-ip', 'and --attr NAS-IP-Address both set NAS-IP-Address'],
+    ]);
+  });
+
   describe('against a socket that records and never answers', () => {
     let listener: Socket;
     const received: Buffer[] = [];
