@@ -3,6 +3,12 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { isPlainObject, type Issue } from '../runtime/validation/index.ts';
 
+/**
+ * The accounting database's file name when the configuration names none: next to the config file,
+ * or, without a config file (the embedded default), in the directory radmfa is started from.
+ */
+export const DEFAULT_ACCOUNTING_FILE = 'radmfa-accounting.sqlite';
+
 export type LoadedFile =
   { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly issues: Issue[] };
 
@@ -53,7 +59,12 @@ function resolvePaths(value: unknown, base: string): unknown {
       embedded: { ...out.directory.embedded, fixture: at(out.directory.embedded.fixture) },
     };
   }
-  if (isPlainObject(out.accounting)) out.accounting = { ...out.accounting, path: at(out.accounting.path) };
+  // The default database follows the same rule as an explicit path: next to the config file.
+  if (out.accounting === undefined || out.accounting === null) out.accounting = {};
+  if (isPlainObject(out.accounting)) {
+    const path = out.accounting.path === undefined ? DEFAULT_ACCOUNTING_FILE : out.accounting.path;
+    out.accounting = { ...out.accounting, path: at(path) };
+  }
   if (isPlainObject(out.mfa) && isPlainObject(out.mfa.embedded)) {
     out.mfa = { ...out.mfa, embedded: { ...out.mfa.embedded, tenant: at(out.mfa.embedded.tenant) } };
   }

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { DEFAULT_ACCOUNTING_FILE } from './config-file.ts';
 
 const root = resolve(import.meta.dirname, '..');
 
@@ -19,7 +20,9 @@ export function embeddedDefaultConfig(overrides: { accountingPath?: string } = {
     ],
     directory: { embedded: { fixture: demoDirectoryFixture } },
     duplicates: { profile: 'nps' },
-    accounting: { path: overrides.accountingPath ?? 'radmfa-accounting.sqlite' },
+    // Without a config file there is nothing to be relative to but the working directory; the
+    // path is made absolute so the started line says exactly where the database is.
+    accounting: { path: overrides.accountingPath ?? resolve(DEFAULT_ACCOUNTING_FILE) },
     policy: {
       rules: [
         {

@@ -1,39 +1,31 @@
 import { pathToFileURL } from 'node:url';
-import { ExitCode } from './exit-codes.ts';
-import { runServe } from './serve.ts';
+import { dispatch, processIo, type CommandEntry, type CommandIo } from './command-line.ts';
 
-const usage = `radmfa: conformance and load-testing harness for RADIUS servers with cloud MFA
+/**
+ * Every radmfa command, in the order `radmfa --help` lists them. A new command (run, schema, load,
+ * validate-nas) is a module exporting `defineCommand({ name, summary, description, flags, exits,
+ * prepare?, run })` (cli/command-line.ts documents the declaration) and one entry here.
+ */
+export const commands: readonly CommandEntry[] = [
+  {
+    name: 'serve',
+    summary: 'run the reference RADIUS + MFA server',
+    load: async () => (await import('./serve.ts')).serveCommand,
+  },
+  {
+    name: 'nas',
+    summary: 'log in once as a simulated VPN server (like radtest)',
+    load: async () => (await import('./nas.ts')).nasCommand,
+  },
+  {
+    name: 'start',
+    summary: 'the main job: embedded default + conformance suite + report',
+    load: async () => (await import('./start.ts')).startCommand,
+  },
+];
 
-Commands:
-  radmfa serve [--config FILE] ...      run the reference RADIUS + MFA server
-  radmfa nas --server HOST[:PORT] ...   log in once as a simulated VPN server (like radtest)
-  radmfa start                          the main job: embedded default + conformance suite + report
-
-radmfa COMMAND --help for the options of each command.`;
-
-export async function main(argv: readonly string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case 'serve':
-      return runServe(rest);
-    case 'nas': {
-      const { runNas } = await import('./nas.ts');
-      return runNas(rest);
-    }
-    case 'start': {
-      const { runStart } = await import('./start.ts');
-      return runStart(rest);
-    }
-    case undefined:
-    case '--help':
-    case '-h':
-    case 'help':
-      process.stdout.write(`${usage}\n`);
-      return command === undefined ? ExitCode.NasUsage : ExitCode.Ok;
-    default:
-      process.stderr.write(`radmfa: unknown command "${command}"\n\n${usage}\n`);
-      return ExitCode.NasUsage;
-  }
+export function main(argv: readonly string[], io: CommandIo = processIo): Promise<number> {
+  return dispatch(commands, argv, io);
 }
 
 // Run directly (tsx cli/main.ts ...) rather than imported by bin/radmfa.js or a test.

@@ -1,49 +1,34 @@
 import { isIP } from 'node:net';
 import { createInterface } from 'node:readline/promises';
-import { parseArgs } from 'node:util';
-import { formatAttribute, type AttributeInput } from '../protocol/index.ts';
-import { SystemClock } from '../runtime/clock.ts';
+import {
+  defaultDictionary,
+  encodeAttributes,
+  formatAttribute,
+  type AttributeInput,
+} from '../protocol/index.ts';
+import { SystemClock, type Clock } from '../runtime/clock.ts';
+import type { Transport } from '../runtime/transport.ts';
 import { UdpTransport } from '../runtime/udp-transport.ts';
+import { formatIssues, type IssueCollector } from '../runtime/validation/index.ts';
 import {
   createNas,
   formatTrace,
-  isNasProfileName,
   loginMethods,
+  nasDefaults,
   nasProfileNames,
   NasConfigError,
   type ChallengeResponder,
   type LoginMethod,
   type LoginResult,
   type Nas,
+  type RetryPolicyInput,
+  type StatusServerResult,
 } from '../simulators/nas/index.ts';
-import { ExitCode, UsageError } from './exit-codes.ts';
+import { defineCommand, processIo, type CommandIo } from './command-line.ts';
+import { ExitCode } from './exit-codes.ts';
 
-export const nasUsage = `radmfa nas --server HOST[:PORT] --secret S --user U --password P [options]
-
-Logs in once as a simulated VPN server (radmfa's radtest / rad_eap_test) and prints the outcome,
-the reply attributes and the timing.
-
-  --server HOST[:PORT]     RADIUS server (IPv6 as [::1]:1812); default port 1812
-  --secondary HOST[:PORT]  server to fail over to (repeatable)
-  --secret S               shared secret
-  --user U, --password P   credentials
-  --method M               ${loginMethods.join(' | ')} (default pap)
-  --otp CODE               answer an Access-Challenge (MFA code prompt) with CODE;
-                           without it, a terminal prompts for the code
-  --timeout S              seconds per try (default: the profile's)
-  --retries N              retransmissions after the first try (default: the profile's)
-  --profile NAME           NAS vendor profile: ${nasProfileNames.join(', ')}
-  --naive                  build a new request per retry (new Identifier) instead of RFC 5080 retransmission
-  --nas-ip ADDR            send NAS-IP-Address (for IP_WHITELIST checks)
-  --attr NAME=VALUE        extra attribute on the Access-Request (repeatable)
-  --status                 send Status-Server instead of logging in
-  --trace                  print the packet trace
-  --json                   print the result as JSON
-
-Exit: 0 Access-Accept, 1 Access-Reject, 2 no answer, 3 usage or configuration error.`;
-
-interface NasArgs {
-  readonly servers: { host: string; port: number }[];
+export interface NasArgs {
+  readonly servers: readonly { host: string; port: number }[];
   readonly secret: string;
   readonly user: string;
   readonly password: string;
@@ -53,13 +38,40 @@ interface NasArgs {
   readonly retries?: number;
   readonly profile?: string;
   readonly naive: boolean;
-  readonly attributes: AttributeInput[];
+  readonly attributes: readonly AttributeInput[];
   readonly status: boolean;
   readonly trace: boolean;
   readonly json: boolean;
 }
 
-export function parseServer(text: string, field: string): { host: string; port: number } {
+/**
+ * Attributes every Access-Request carries unless `--attr` replaces them (the README lists them).
+ * NAS-Identifier also goes on Status-Server.
+ */
+export const defaultRequestAttributes: readonly AttributeInput[] = [
+  { name: 'NAS-Identifier', value: nasDefaults.nasIdentifier },
+  { name: 'NAS-Port-Type', value: nasDefaults.nasPortType },
+];
+
+/** Set by the login itself from --user, --password, --method and the server's State. */
+const loginOwnedAttributes: Readonly<Record<string, string>> = {
+  'user-name': '--user',
+  'user-password': '--password',
+  'chap-password': '--password with --method chap',
+  'chap-challenge': '--method chap',
+  'ms-chap-challenge': '--method mschapv2',
+  'ms-chap2-response': '--method mschapv2',
+  'eap-message': '--method eap-md5 or eap-mschapv2',
+  'message-authenticator': 'the NAS (it is always sent first)',
+  state: 'the server (it is echoed from an Access-Challenge)',
+};
+
+/** `HOST[:PORT]`, IPv6 as `[::1]:1812`; a problem is an issue on `field`. */
+export function parseServer(
+  text: string,
+  field: string,
+  issues: IssueCollector,
+): { host: string; port: number } | undefined {
   const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
   const [host, portText] =
     bracketed !== null
@@ -69,115 +81,125 @@ export function parseServer(text: string, field: string): { host: string; port: 
         : text.split(':');
   const resolvedHost = host === 'localhost' ? '127.0.0.1' : (host ?? '');
   if (isIP(resolvedHost) === 0) {
-    throw new UsageError(
+    issues.add(
       field,
       `"${text}" is not an IP address`,
       'give an address such as 127.0.0.1:1812 or [::1]:1812',
     );
+    return undefined;
   }
   const port = portText === undefined ? 1812 : Number(portText);
-  if (!Number.isInteger(port) || port < 1 || port > 65535)
-    throw new UsageError(field, `port "${portText}" is not valid`, 'use 1..65535');
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    issues.add(field, `port "${portText}" is not valid`, 'use 1..65535');
+    return undefined;
+  }
   return { host: resolvedHost, port };
 }
 
-function parseNasArgs(argv: readonly string[]): NasArgs {
-  let values;
-  try {
-    values = parseArgs({
-      args: [...argv],
-      options: {
-        server: { type: 'string' },
-        secondary: { type: 'string', multiple: true },
-        secret: { type: 'string' },
-        user: { type: 'string' },
-        password: { type: 'string' },
-        method: { type: 'string', default: 'pap' },
-        otp: { type: 'string' },
-        timeout: { type: 'string' },
-        retries: { type: 'string' },
-        profile: { type: 'string' },
-        naive: { type: 'boolean', default: false },
-        'nas-ip': { type: 'string' },
-        attr: { type: 'string', multiple: true },
-        status: { type: 'boolean', default: false },
-        trace: { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-      },
-      strict: true,
-    }).values;
-  } catch (error) {
-    throw new UsageError('arguments', (error as Error).message, 'see radmfa nas --help');
+/** `NAME=VALUE` checked against the dictionary, so a typo is a usage error rather than a failed send. */
+export function parseAttribute(pair: string, issues: IssueCollector): AttributeInput | undefined {
+  const eq = pair.indexOf('=');
+  if (eq <= 0) {
+    issues.add('--attr', `"${pair}" is not NAME=VALUE`, 'write e.g. --attr Calling-Station-Id=10.1.2.3');
+    return undefined;
   }
-  if (values.server === undefined)
-    throw new UsageError('--server', 'is required', 'give --server 127.0.0.1:1812');
-  if (values.secret === undefined)
-    throw new UsageError('--secret', 'is required', 'give the shared secret, e.g. --secret testing123');
-  const status = values.status === true;
-  if (!status && values.user === undefined) throw new UsageError('--user', 'is required', 'give --user NAME');
-  if (!status && values.password === undefined)
-    throw new UsageError('--password', 'is required', 'give --password SECRET');
-  const method = values.method ?? 'pap';
-  if (!(loginMethods as readonly string[]).includes(method)) {
-    throw new UsageError('--method', `"${method}" is not a method`, `use one of ${loginMethods.join(', ')}`);
-  }
-  if (values.profile !== undefined && !isNasProfileName(values.profile)) {
-    throw new UsageError(
-      '--profile',
-      `"${values.profile}" is not a profile`,
-      `use one of ${nasProfileNames.join(', ')}`,
+  const name = pair.slice(0, eq).trim();
+  const raw = pair.slice(eq + 1);
+  const spec = defaultDictionary.byNameOrUndefined(name);
+  if (spec === undefined) {
+    issues.add(
+      '--attr',
+      `"${name}" is not an attribute radmfa's dictionary knows`,
+      'use a dictionary name such as Calling-Station-Id, Called-Station-Id, NAS-Port or Framed-IP-Address (names as in FreeRADIUS, case-insensitive)',
     );
+    return undefined;
   }
-  const number = (text: string | undefined, field: string, min: number, max: number): number | undefined => {
-    if (text === undefined) return undefined;
-    const n = Number(text);
-    if (!Number.isFinite(n) || n < min || n > max)
-      throw new UsageError(field, `"${text}" is out of range`, `give a number from ${min} to ${max}`);
-    return n;
+  const owner = loginOwnedAttributes[spec.name.toLowerCase()];
+  if (owner !== undefined) {
+    issues.add('--attr', `${spec.name} is set by ${owner}`, `remove --attr ${spec.name}=...; use ${owner}`);
+    return undefined;
+  }
+  const numeric =
+    (spec.dataType === 'integer' || spec.dataType === 'integer64' || spec.dataType === 'date') &&
+    /^\d+$/.test(raw);
+  const input: AttributeInput = { name: spec.name, value: numeric ? Number(raw) : raw };
+  try {
+    // Encoding now is the only complete check of a value (ranges, named values, addresses).
+    encodeAttributes([input], { secret: 'check', requestAuthenticator: Buffer.alloc(16) });
+  } catch (error) {
+    const named =
+      spec.values !== undefined ? ` or one of ${Object.keys(spec.values).slice(0, 8).join(', ')}` : '';
+    issues.add(
+      '--attr',
+      `"${raw}" is not a valid ${spec.dataType} value for ${spec.name}: ${(error as Error).message}`,
+      `give a value of type ${spec.dataType}${named}`,
+    );
+    return undefined;
+  }
+  return input;
+}
+
+/** Attributes a request carries once; given twice with --attr, which one was meant is unclear. */
+const singleValued = ['NAS-Identifier', 'NAS-Port-Type', 'NAS-IP-Address'];
+
+/** --attr pairs and --nas-ip as request attributes, each mistake an issue. */
+export function requestAttributes(
+  pairs: readonly string[],
+  nasIp: string | undefined,
+  issues: IssueCollector,
+): AttributeInput[] {
+  const attributes = pairs.flatMap((pair) => parseAttribute(pair, issues) ?? []);
+  for (const name of singleValued) {
+    if (attributes.filter((a) => a.name === name).length > 1)
+      issues.add('--attr', `${name} is given more than once`, `give --attr ${name}=... once`);
+  }
+  if (nasIp === undefined) return attributes;
+  if (isIP(nasIp) !== 4) {
+    issues.add('--nas-ip', `"${nasIp}" is not an IPv4 address`, 'give e.g. --nas-ip 10.0.0.1');
+  } else if (attributes.some((a) => a.name === 'NAS-IP-Address')) {
+    issues.add('--nas-ip', 'and --attr NAS-IP-Address both set NAS-IP-Address', 'give one of them');
+  } else {
+    attributes.push({ name: 'NAS-IP-Address', value: nasIp });
+  }
+  return attributes;
+}
+
+/**
+ * The NAS's profile and policy options: no --profile and no timing flags means the documented
+ * default, rfc5080; --timeout/--retries alone mean a fixed policy (`custom`).
+ */
+export function nasPolicyOptions(args: Pick<NasArgs, 'profile' | 'timeoutMs' | 'retries' | 'naive'>): {
+  profile?: string;
+  policy?: RetryPolicyInput;
+} {
+  const timing = args.timeoutMs !== undefined || args.retries !== undefined;
+  const overrides: RetryPolicyInput = {
+    ...(args.timeoutMs !== undefined ? { timeoutMs: args.timeoutMs } : {}),
+    ...(args.retries !== undefined ? { retries: args.retries } : {}),
+    ...(timing && args.profile === undefined ? { kind: 'fixed' as const } : {}),
+    ...(args.naive ? { retransmission: 'naive' as const } : {}),
   };
-  const timeout = number(values.timeout, '--timeout', 0.001, 3600);
-  const retries = number(values.retries, '--retries', 0, 100);
-  if (retries !== undefined && !Number.isInteger(retries))
-    throw new UsageError('--retries', 'must be a whole number', 'give e.g. --retries 3');
-  const attributes: AttributeInput[] = (values.attr ?? []).map((pair) => {
-    const eq = pair.indexOf('=');
-    if (eq <= 0)
-      throw new UsageError(
-        '--attr',
-        `"${pair}" is not NAME=VALUE`,
-        'write e.g. --attr Calling-Station-Id=10.1.2.3',
-      );
-    const raw = pair.slice(eq + 1);
-    return { name: pair.slice(0, eq).trim(), value: /^\d+$/.test(raw) ? Number(raw) : raw };
-  });
-  if (values['nas-ip'] !== undefined) {
-    if (isIP(values['nas-ip']) !== 4)
-      throw new UsageError(
-        '--nas-ip',
-        `"${values['nas-ip']}" is not an IPv4 address`,
-        'give e.g. --nas-ip 10.0.0.1',
-      );
-    attributes.push({ name: 'NAS-IP-Address', value: values['nas-ip'] });
-  }
+  const hasOverrides = Object.keys(overrides).length > 0;
+  // createNas reads "policy without profile" as custom: name rfc5080 when only --naive changes it.
+  const profile = args.profile ?? (hasOverrides && !timing ? 'rfc5080' : undefined);
   return {
-    servers: [
-      parseServer(values.server, '--server'),
-      ...(values.secondary ?? []).map((s) => parseServer(s, '--secondary')),
-    ],
-    secret: values.secret,
-    user: values.user ?? '',
-    password: values.password ?? '',
-    method: method as LoginMethod,
-    ...(values.otp !== undefined ? { otp: values.otp } : {}),
-    ...(timeout !== undefined ? { timeoutMs: Math.round(timeout * 1000) } : {}),
-    ...(retries !== undefined ? { retries } : {}),
-    ...(values.profile !== undefined ? { profile: values.profile } : {}),
-    naive: values.naive === true,
-    attributes,
-    status,
-    trace: values.trace === true,
-    json: values.json === true,
+    ...(profile !== undefined ? { profile } : {}),
+    ...(hasOverrides ? { policy: overrides } : {}),
   };
+}
+
+export function createCliNas(args: NasArgs, transport: Transport, clock: Clock): Nas {
+  const replaced = new Set(args.attributes.map((a) => a.name.toLowerCase()));
+  return createNas({
+    transport,
+    clock,
+    servers: args.servers.map((s) => ({ ...s, secret: args.secret })),
+    ...nasPolicyOptions(args),
+    // --attr NAS-Identifier=... / NAS-Port-Type=... replaces the NAS's own instead of adding a second.
+    ...(replaced.has('nas-identifier') ? { nasIdentifier: null } : {}),
+    ...(replaced.has('nas-port-type') ? { nasPortType: null } : {}),
+    accessAttributes: args.attributes,
+  });
 }
 
 /** The user at the prompt: --otp when given, else a terminal question, else give up. */
@@ -202,13 +224,47 @@ function exitCodeOf(result: Pick<LoginResult, 'outcome'>): number {
     case 'reject':
       return ExitCode.Rejected;
     case 'timeout':
-      return ExitCode.NoAnswer;
     case 'error':
       return ExitCode.NoAnswer;
   }
 }
 
-function printLogin(result: LoginResult, args: NasArgs): void {
+/**
+ * A client cannot tell a stopped server, a wrong secret and a NAS the server does not know apart:
+ * all three are silence (RFC 2865 3: a request with a bad secret is silently discarded).
+ */
+export function noAnswerHints(servers: NasArgs['servers']): string[] {
+  const where = servers.map((s) => (isIP(s.host) === 6 ? `[${s.host}]:${s.port}` : `${s.host}:${s.port}`));
+  return [
+    'No answer. Check, in this order:',
+    `  1. the server is up and listening at ${where.join(', ')} (UDP; radmfa serve prints its ports when it starts)`,
+    '  2. the shared secret (--secret) is the one the server has for this client: a RADIUS server drops a',
+    '     request with a wrong secret without answering (radmfa serve logs it as a dropped packet)',
+    "  3. this address is a client of the server (its clients table; FreeRADIUS's clients.conf)",
+  ];
+}
+
+/** Why a code prompt went unanswered without a terminal, and the two ways to answer one. */
+export function challengeHints(result: LoginResult): string[] {
+  const prompt = result.replyMessages[0] !== undefined ? ` ("${result.replyMessages[0]}")` : '';
+  return [
+    `The server asked for a code${prompt} and there is no terminal to type it at (stdin is not a TTY).`,
+    '  - A code known beforehand (app code, OATH token): pass it with --otp CODE; for the demo',
+    '    tenant\'s bob: --otp "$(oathtool --totp -b JBSWY3DPEHPK3PXP)".',
+    "  - An SMS code (the demo tenant's erin) exists only once the server has sent it: run radmfa nas",
+    "    at a terminal and, at the prompt, read the code from the MFA mock's SMS outbox:",
+    '    GET /_admin/sms?user=erin@radmfa.test on the mock (the "mfa" URL in radmfa serve\'s started line).',
+  ];
+}
+
+/** A prompt was shown to nobody: no --otp and no terminal (an empty answer at a terminal is a choice). */
+function unansweredWithoutTerminal(result: LoginResult, args: NasArgs): boolean {
+  return (
+    result.error?.code === 'challenge-unanswered' && args.otp === undefined && process.stdin.isTTY !== true
+  );
+}
+
+function printLogin(result: LoginResult, args: NasArgs, io: CommandIo): void {
   const from = result.server !== undefined ? ` from ${result.server.host}:${result.server.port}` : '';
   const label = result.replyCodeLabel ?? (result.outcome === 'timeout' ? 'no answer' : result.outcome);
   const lines = [
@@ -225,7 +281,18 @@ function printLogin(result: LoginResult, args: NasArgs): void {
     );
   if (result.error !== undefined) lines.push(`  error: ${result.error.code}: ${result.error.message}`);
   if (args.trace) lines.push(formatTrace(result.trace));
-  process.stdout.write(`${lines.join('\n')}\n`);
+  io.out(`${lines.join('\n')}\n`);
+  if (result.outcome === 'timeout') io.err(`${noAnswerHints(args.servers).join('\n')}\n`);
+  if (unansweredWithoutTerminal(result, args)) io.err(`${challengeHints(result).join('\n')}\n`);
+}
+
+function printStatus(result: StatusServerResult, args: NasArgs, io: CommandIo): void {
+  const answer = result.replyCodeLabel !== undefined ? ` (${result.replyCodeLabel})` : '';
+  const lines = [`Status-Server: ${result.outcome}${answer} in ${result.totalTimeMs} ms`];
+  if (result.error !== undefined) lines.push(`  error: ${result.error.code}: ${result.error.message}`);
+  if (args.trace) lines.push(formatTrace(result.trace));
+  io.out(`${lines.join('\n')}\n`);
+  if (result.outcome === 'timeout') io.err(`${noAnswerHints(args.servers).join('\n')}\n`);
 }
 
 function toJson(value: unknown): string {
@@ -247,42 +314,27 @@ function toJson(value: unknown): string {
   );
 }
 
-export async function runNas(argv: readonly string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(`${nasUsage}\n`);
-    return ExitCode.Ok;
-  }
-  let args: NasArgs;
+/** Runs the parsed command over a transport and clock (UDP and the system clock from the CLI). */
+export async function runNasWith(
+  args: NasArgs,
+  io: CommandIo,
+  transport: Transport = new UdpTransport(),
+  clock: Clock = new SystemClock(),
+): Promise<number> {
   let nas: Nas;
   try {
-    args = parseNasArgs(argv);
-    nas = createNas({
-      transport: new UdpTransport(),
-      clock: new SystemClock(),
-      servers: args.servers.map((s) => ({ ...s, secret: args.secret })),
-      ...(args.profile !== undefined ? { profile: args.profile } : {}),
-      policy: {
-        ...(args.timeoutMs !== undefined ? { timeoutMs: args.timeoutMs } : {}),
-        ...(args.retries !== undefined ? { retries: args.retries } : {}),
-        ...((args.timeoutMs !== undefined || args.retries !== undefined) && args.profile === undefined
-          ? { kind: 'fixed' }
-          : {}),
-        ...(args.naive ? { retransmission: 'naive' } : {}),
-      },
-      accessAttributes: args.attributes,
-    });
+    nas = createCliNas(args, transport, clock);
   } catch (error) {
-    if (error instanceof UsageError || error instanceof NasConfigError) {
-      process.stderr.write(`radmfa nas: ${error.message}\n`);
-      return ExitCode.NasUsage;
-    }
-    throw error;
+    if (!(error instanceof NasConfigError)) throw error;
+    io.err(`radmfa nas: invalid settings\n${formatIssues(error.issues)}\n`);
+    return ExitCode.Usage;
   }
   try {
     if (args.status) {
-      const result = await nas.statusServer();
-      if (args.json) process.stdout.write(`${toJson(result)}\n`);
-      else process.stdout.write(`Status-Server: ${result.outcome} in ${result.totalTimeMs} ms\n`);
+      // The user may name an accounting port: an Accounting-Response answers there (RFC 5997 3).
+      const result = await nas.statusServer({ answers: 'either' });
+      if (args.json) io.out(`${toJson({ ...result, trace: args.trace ? result.trace : undefined })}\n`);
+      else printStatus(result, args, io);
       return result.outcome === 'ok' ? ExitCode.Ok : ExitCode.NoAnswer;
     }
     const result = await nas.login({
@@ -291,11 +343,117 @@ export async function runNas(argv: readonly string[]): Promise<number> {
       password: args.password,
       challengeResponder: responder(args),
     });
-    if (args.json)
-      process.stdout.write(`${toJson({ ...result, trace: args.trace ? result.trace : undefined })}\n`);
-    else printLogin(result, args);
+    if (args.json) {
+      io.out(`${toJson({ ...result, trace: args.trace ? result.trace : undefined })}\n`);
+      if (result.outcome === 'timeout') io.err(`${noAnswerHints(args.servers).join('\n')}\n`);
+      if (unansweredWithoutTerminal(result, args)) io.err(`${challengeHints(result).join('\n')}\n`);
+    } else printLogin(result, args, io);
     return exitCodeOf(result);
   } finally {
     await nas.close();
   }
+}
+
+export const nasCommand = defineCommand({
+  name: 'nas',
+  summary: 'log in once as a simulated VPN server (like radtest)',
+  description: `Logs in once as a simulated VPN server (radmfa's radtest / rad_eap_test) and prints the outcome,
+the reply attributes and the timing. Every Access-Request carries NAS-Identifier = "${nasDefaults.nasIdentifier}" and
+NAS-Port-Type = ${nasDefaults.nasPortType}; --attr with either name replaces it.`,
+  flags: {
+    server: {
+      type: 'string',
+      required: true,
+      placeholder: 'HOST[:PORT]',
+      help: 'RADIUS server (IPv6 as [::1]:1812); default port 1812',
+    },
+    secondary: {
+      type: 'string',
+      repeatable: true,
+      placeholder: 'HOST[:PORT]',
+      help: 'server to fail over to',
+    },
+    secret: { type: 'string', required: true, placeholder: 'S', help: 'shared secret' },
+    user: { type: 'string', placeholder: 'U', help: 'user name (required unless --status)' },
+    password: { type: 'string', placeholder: 'P', help: 'password (required unless --status)' },
+    method: { type: 'choice', choices: loginMethods, default: 'pap', help: 'authentication method' },
+    otp: {
+      type: 'string',
+      placeholder: 'CODE',
+      help: 'answer an Access-Challenge (MFA code prompt) with CODE; without it, a terminal prompts',
+    },
+    timeout: {
+      type: 'number',
+      min: 0.001,
+      max: 3600,
+      placeholder: 'S',
+      help: "seconds per try (default: the profile's)",
+    },
+    retries: {
+      type: 'integer',
+      min: 0,
+      max: 100,
+      help: "retransmissions after the first try (default: the profile's)",
+    },
+    profile: {
+      type: 'choice',
+      choices: nasProfileNames,
+      placeholder: 'NAME',
+      help: 'NAS vendor profile (default rfc5080; custom when only --timeout/--retries are given)',
+    },
+    naive: {
+      type: 'boolean',
+      help: 'build a new request per retry (new Identifier) instead of RFC 5080 retransmission',
+    },
+    nasIp: { type: 'string', placeholder: 'ADDR', help: 'send NAS-IP-Address (for IP_WHITELIST checks)' },
+    attr: {
+      type: 'string',
+      repeatable: true,
+      placeholder: 'NAME=VALUE',
+      help: 'attribute on the Access-Request; replaces NAS-Identifier or NAS-Port-Type',
+    },
+    status: {
+      type: 'boolean',
+      help: 'send Status-Server instead of logging in (an authentication or accounting port)',
+    },
+    trace: { type: 'boolean', help: 'print the packet trace' },
+    json: { type: 'boolean', help: 'print the result as JSON' },
+  },
+  exits: [
+    [ExitCode.Ok, 'Access-Accept (with --status: the server answered)'],
+    [ExitCode.Rejected, 'Access-Reject'],
+    [ExitCode.NoAnswer, 'no answer after every retransmission (or a protocol error)'],
+    [ExitCode.Usage, 'usage or configuration error; each problem is printed with its field and the fix'],
+  ],
+  prepare: ({ values, issues }): NasArgs => {
+    const status = values.status === true;
+    if (!status && values.user === undefined) issues.add('--user', 'is required', 'give --user NAME');
+    if (!status && values.password === undefined)
+      issues.add('--password', 'is required', 'give --password SECRET');
+    const primary = values.server !== undefined ? parseServer(values.server, '--server', issues) : undefined;
+    const secondaries = (values.secondary ?? []).map((s) => parseServer(s, '--secondary', issues));
+    const attributes = requestAttributes(values.attr ?? [], values.nasIp, issues);
+    return {
+      servers: [primary, ...secondaries].filter((s) => s !== undefined),
+      secret: values.secret ?? '',
+      user: values.user ?? '',
+      password: values.password ?? '',
+      method: values.method ?? 'pap',
+      ...(values.otp !== undefined ? { otp: values.otp } : {}),
+      ...(values.timeout !== undefined ? { timeoutMs: Math.round(values.timeout * 1000) } : {}),
+      ...(values.retries !== undefined ? { retries: values.retries } : {}),
+      ...(values.profile !== undefined ? { profile: values.profile } : {}),
+      naive: values.naive === true,
+      attributes,
+      status,
+      trace: values.trace === true,
+      json: values.json === true,
+    };
+  },
+  run: (args, io) => runNasWith(args, io),
+});
+
+/** `radmfa nas ARGS` (kept for callers that run one command directly). */
+export function runNas(argv: readonly string[], io: CommandIo = processIo): Promise<number> {
+  return nasCommand.execute(argv, io);
 }

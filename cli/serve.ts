@@ -1,96 +1,24 @@
-import { parseArgs } from 'node:util';
 import pino from 'pino';
-import { formatIssues, isPlainObject, type Issue } from '../runtime/validation/index.ts';
 import { normaliseServerConfig, type ServerConfig } from '../reference/config/server-config.ts';
 import { ServerEvents } from '../reference/events.ts';
-import { readConfigFile } from './config-file.ts';
+import { formatIssues, isPlainObject, type Issue, type IssueCollector } from '../runtime/validation/index.ts';
+import { defineCommand, processIo, type CommandIo } from './command-line.ts';
+import { DEFAULT_ACCOUNTING_FILE, readConfigFile } from './config-file.ts';
 import { startStack, type Stack } from './compose.ts';
 import { embeddedDefaultConfig } from './embedded.ts';
 import { ExitCode } from './exit-codes.ts';
 import { attachLogging, attachMetrics, startAdminServer } from './observability.ts';
+import { preflight, startFailureIssue } from './preflight.ts';
 
-export const serveUsage = `radmfa serve [--config FILE] [--host ADDR] [--auth-port N] [--acct-port N] [--admin-port N] [--log-level LEVEL]
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+type LogLevel = (typeof logLevels)[number];
 
-Starts the reference RADIUS + MFA server. Without --config: the embedded default (LDAP stub with the
-demo directory, MFA mock with the demo tenant, client 127.0.0.1 secret testing123, ports 1812/1813).
-Prints one JSON line with the bound addresses on stdout; JSON logs go to stderr.
-Exit 104 on an invalid configuration, with every error, each naming the field and the fix.`;
-
-interface ServeArgs {
+export interface ServeArgs {
   readonly config?: string;
   readonly host?: string;
   readonly authPort?: number;
   readonly acctPort?: number;
   readonly adminPort?: number;
-  readonly logLevel: string;
-}
-
-const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-
-/**
- * The arguments that parsed, and an issue for each that did not. `args` is absent only when the
- * command line cannot be read at all (an unknown option); otherwise the config file is still
- * checked, so one run reports the mistakes of both.
- */
-function parseServeArgs(argv: readonly string[]): { args?: ServeArgs; issues: Issue[] } {
-  const issues: Issue[] = [];
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    values = parseArgs({
-      args: [...argv],
-      options: {
-        config: { type: 'string' },
-        host: { type: 'string' },
-        'auth-port': { type: 'string' },
-        'acct-port': { type: 'string' },
-        'admin-port': { type: 'string' },
-        'log-level': { type: 'string', default: 'info' },
-      },
-      strict: true,
-    }).values;
-  } catch (error) {
-    return {
-      issues: [
-        { path: 'arguments', message: (error as Error).message, fix: serveUsage.split('\n')[0] ?? '' },
-      ],
-    };
-  }
-  const port = (name: string): number | undefined => {
-    const text = values[name];
-    if (typeof text !== 'string') return undefined;
-    const n = Number(text);
-    if (!Number.isInteger(n) || n < 0 || n > 65535) {
-      issues.push({
-        path: `--${name}`,
-        message: `"${text}" is not a port number`,
-        fix: 'give a number from 0 (ephemeral) to 65535',
-      });
-      return undefined;
-    }
-    return n;
-  };
-  const authPort = port('auth-port');
-  const acctPort = port('acct-port');
-  const adminPort = port('admin-port');
-  let logLevel = typeof values['log-level'] === 'string' ? values['log-level'] : 'info';
-  // pino throws on a level it does not know; that is a usage mistake, not a crash.
-  if (!logLevels.includes(logLevel)) {
-    issues.push({
-      path: '--log-level',
-      message: `"${logLevel}" is not a log level`,
-      fix: `use one of ${logLevels.join(', ')}`,
-    });
-    logLevel = 'info';
-  }
-  const args: ServeArgs = {
-    ...(typeof values.config === 'string' ? { config: values.config } : {}),
-    ...(typeof values.host === 'string' ? { host: values.host } : {}),
-    ...(authPort !== undefined ? { authPort } : {}),
-    ...(acctPort !== undefined ? { acctPort } : {}),
-    ...(adminPort !== undefined ? { adminPort } : {}),
-    logLevel,
-  };
-  return { args, issues };
 }
 
 /** Config from the file (or the embedded default) with command-line overrides applied. */
@@ -119,23 +47,39 @@ export function resolveServeConfig(
     };
   }
   const result = normaliseServerConfig(raw);
-  return result.ok ? { ok: true, config: result.config } : result;
+  return result.ok ? { ok: true, config: result.config } : { ok: false, issues: result.issues };
 }
 
-export async function runServe(argv: readonly string[], signal?: AbortSignal): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(`${serveUsage}\n`);
-    return ExitCode.Ok;
+interface PreparedServe {
+  readonly config: ServerConfig;
+  readonly logLevel: LogLevel;
+}
+
+/** Undefined when the configuration is invalid (its issues are then collected and `run` is not called). */
+function prepareServe(
+  args: ServeArgs,
+  logLevel: LogLevel | undefined,
+  issues: IssueCollector,
+): PreparedServe | undefined {
+  const resolved = resolveServeConfig(args);
+  if (!resolved.ok) {
+    issues.addAll(resolved.issues);
+    return undefined;
   }
-  const parsed = parseServeArgs(argv);
-  const resolved = parsed.args !== undefined ? resolveServeConfig(parsed.args) : undefined;
-  const issues = [...parsed.issues, ...(resolved !== undefined && !resolved.ok ? resolved.issues : [])];
-  if (parsed.args === undefined || resolved === undefined || !resolved.ok || issues.length > 0) {
-    process.stderr.write(`radmfa serve: invalid configuration\n${formatIssues(issues)}\n`);
-    return ExitCode.InvalidConfig;
-  }
-  const { config } = resolved;
-  const log = pino({ level: parsed.args.logLevel, base: { service: 'radmfa' } }, pino.destination(2));
+  return { config: resolved.config, logLevel: logLevel ?? 'info' };
+}
+
+function reportStartIssues(io: CommandIo, issues: readonly Issue[]): number {
+  io.err(`radmfa serve: could not start\n${formatIssues(issues)}\n`);
+  return ExitCode.InvalidConfig;
+}
+
+async function serve(prepared: PreparedServe | undefined, io: CommandIo): Promise<number> {
+  if (prepared === undefined) return ExitCode.InvalidConfig;
+  const { config, logLevel } = prepared;
+  const blocked = await preflight(config);
+  if (blocked.length > 0) return reportStartIssues(io, blocked);
+  const log = pino({ level: logLevel, base: { service: 'radmfa' } }, pino.destination(2));
   const events = new ServerEvents();
   attachLogging(events, log);
   let stack: Stack | undefined;
@@ -143,8 +87,11 @@ export async function runServe(argv: readonly string[], signal?: AbortSignal): P
   try {
     stack = await startStack(config, { events });
   } catch (error) {
+    const issue = startFailureIssue(error, config);
     log.error({ event: 'start-failed', error: (error as Error).message }, 'could not start');
-    process.stderr.write(`radmfa serve: could not start: ${(error as Error).message}\n`);
+    log.flush();
+    if (issue !== undefined) return reportStartIssues(io, [issue]);
+    io.err(`radmfa serve: could not start: ${(error as Error).message}\n`);
     return ExitCode.Failure;
   }
   if (config.mfa.failMode === 'fail-open') {
@@ -166,13 +113,15 @@ export async function runServe(argv: readonly string[], signal?: AbortSignal): P
   } catch (error) {
     // A busy admin port is a start failure like a busy RADIUS port: say so and release the sockets.
     log.error({ event: 'start-failed', error: (error as Error).message }, 'could not start the admin port');
-    process.stderr.write(`radmfa serve: could not start the admin port: ${(error as Error).message}\n`);
     await stack.close();
     log.flush();
+    const issue = startFailureIssue(error, config);
+    if (issue !== undefined) return reportStartIssues(io, [issue]);
+    io.err(`radmfa serve: could not start the admin port: ${(error as Error).message}\n`);
     return ExitCode.Failure;
   }
   const adminAddress = admin?.address();
-  process.stdout.write(
+  io.out(
     `${JSON.stringify({
       event: 'started',
       auth: stack.server.endpoints('auth'),
@@ -190,15 +139,79 @@ export async function runServe(argv: readonly string[], signal?: AbortSignal): P
     const stop = (): void => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      signal?.removeEventListener('abort', stop);
+      io.signal?.removeEventListener('abort', stop);
       resolve();
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
-    signal?.addEventListener('abort', stop, { once: true });
+    io.signal?.addEventListener('abort', stop, { once: true });
   });
   await stack.close();
   await new Promise<void>((resolve) => (admin ? admin.close(() => resolve()) : resolve()));
   log.flush();
   return ExitCode.Ok;
+}
+
+export const serveCommand = defineCommand({
+  name: 'serve',
+  summary: 'run the reference RADIUS + MFA server',
+  description: `Starts the reference RADIUS + MFA server. Without --config: the embedded default (LDAP stub with the
+demo directory, MFA mock with the demo tenant, client 127.0.0.1 secret testing123, ports 1812/1813,
+admin port 9812, accounting in ./${DEFAULT_ACCOUNTING_FILE}). Paths in a config file are relative to it.
+Prints one JSON line with the bound addresses on stdout; JSON logs go to stderr. Every mistake in the
+command line or the config file is reported at once, each with its field and the fix; so are a
+missing fixture or tenant file and a port in use (1812 clashes with a packaged FreeRADIUS).`,
+  flags: {
+    config: {
+      type: 'string',
+      placeholder: 'FILE',
+      help: 'YAML or JSON configuration (default: the embedded default)',
+    },
+    host: {
+      type: 'string',
+      placeholder: 'ADDR',
+      help: 'listen on this address only (overrides listen.hosts)',
+    },
+    authPort: { type: 'integer', min: 0, max: 65535, help: 'authentication port; 0 for any free one' },
+    acctPort: { type: 'integer', min: 0, max: 65535, help: 'accounting port; 0 for any free one' },
+    adminPort: { type: 'integer', min: 0, max: 65535, help: 'admin HTTP port for /metrics and /health' },
+    logLevel: {
+      type: 'choice',
+      choices: logLevels,
+      default: 'info',
+      placeholder: 'LEVEL',
+      help: 'log level',
+    },
+  },
+  exits: [
+    [ExitCode.Ok, 'stopped by SIGINT or SIGTERM'],
+    [ExitCode.Failure, 'an unexpected failure at start-up'],
+    [
+      ExitCode.InvalidConfig,
+      'invalid command line or configuration, a missing fixture or tenant file, or a port in use',
+    ],
+  ],
+  // The config file is read even when a flag was wrong, so one run reports the mistakes of both.
+  prepare: ({ values, issues }) =>
+    prepareServe(
+      {
+        ...(values.config !== undefined ? { config: values.config } : {}),
+        ...(values.host !== undefined ? { host: values.host } : {}),
+        ...(values.authPort !== undefined ? { authPort: values.authPort } : {}),
+        ...(values.acctPort !== undefined ? { acctPort: values.acctPort } : {}),
+        ...(values.adminPort !== undefined ? { adminPort: values.adminPort } : {}),
+      },
+      values.logLevel,
+      issues,
+    ),
+  run: serve,
+});
+
+/** `radmfa serve ARGS`; `signal` stops the server as SIGTERM does. */
+export function runServe(
+  argv: readonly string[],
+  signal?: AbortSignal,
+  io: CommandIo = processIo,
+): Promise<number> {
+  return serveCommand.execute(argv, signal !== undefined ? { ...io, signal } : io);
 }

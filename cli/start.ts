@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { normaliseServerConfig } from '../reference/config/server-config.ts';
 import { formatIssues } from '../runtime/validation/index.ts';
 import { writeResultJson } from '../reports/json.ts';
@@ -10,16 +9,10 @@ import { SystemClock } from '../runtime/clock.ts';
 import { UdpTransport } from '../runtime/udp-transport.ts';
 import { demoSuite } from '../scenarios/conformance/demo-suite.ts';
 import { runSuite, type MfaObserver } from '../scenarios/runner.ts';
+import { defineCommand, processIo, type CommandIo } from './command-line.ts';
 import { startStack, type Stack } from './compose.ts';
 import { embeddedDefaultConfig } from './embedded.ts';
 import { ExitCode } from './exit-codes.ts';
-
-export const startUsage = `radmfa start [--out DIR]
-
-The main job: starts the embedded default (reference server, LDAP stub with the demo directory, MFA
-mock with the demo tenant) on ephemeral loopback ports, runs the conformance suite against it with
-the simulated NAS, prints a Markdown report and writes DIR/conformance.json and conformance.md
-(default reports/out). Exit 0 when every case passed, 1 otherwise.`;
 
 const DEMO_DOMAIN = 'radmfa.test';
 
@@ -36,16 +29,7 @@ function observe(stack: Stack): MfaObserver | undefined {
   };
 }
 
-export async function runStart(argv: readonly string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(`${startUsage}\n`);
-    return ExitCode.Ok;
-  }
-  const { values } = parseArgs({
-    args: [...argv],
-    options: { out: { type: 'string', default: 'reports/out' } },
-  });
-  const outDir = resolve(values.out ?? 'reports/out');
+async function start(outDir: string, io: CommandIo): Promise<number> {
   const dataDir = mkdtempSync(join(tmpdir(), 'radmfa-start-'));
   const raw = embeddedDefaultConfig({ accountingPath: join(dataDir, 'accounting.sqlite') });
   const config = normaliseServerConfig({
@@ -54,9 +38,7 @@ export async function runStart(argv: readonly string[]): Promise<number> {
     admin: null,
   });
   if (!config.ok) {
-    process.stderr.write(
-      `radmfa start: the embedded configuration is invalid\n${formatIssues(config.issues)}\n`,
-    );
+    io.err(`radmfa start: the embedded configuration is invalid\n${formatIssues(config.issues)}\n`);
     return ExitCode.InvalidConfig;
   }
   const clock = new SystemClock();
@@ -70,7 +52,7 @@ export async function runStart(argv: readonly string[]): Promise<number> {
   try {
     const auth = stack.server.endpoints('auth')[0];
     if (auth === undefined) throw new Error('the reference server opened no authentication socket');
-    process.stderr.write(
+    io.err(
       `radmfa: reference server on ${auth.address}:${auth.port}, LDAP stub ${stack.directoryUrl}, MFA mock ${stack.mfaUrl ?? '-'}\n` +
         `radmfa: running ${demoSuite.cases.length} cases of suite "${demoSuite.name}" (the slowest wait out NAS timeouts, ~20 s)\n`,
     );
@@ -83,7 +65,7 @@ export async function runStart(argv: readonly string[]): Promise<number> {
         clock,
         ...(mfa !== undefined ? { mfa } : {}),
         onCase: (c) =>
-          process.stderr.write(
+          io.err(
             `  ${c.passed ? 'pass' : 'FAIL'}  ${c.title}${c.passed ? '' : `: ${c.failures.join('; ')}`}\n`,
           ),
       },
@@ -91,8 +73,8 @@ export async function runStart(argv: readonly string[]): Promise<number> {
     const markdown = renderMarkdown(result);
     writeResultJson(join(outDir, 'conformance.json'), result);
     writeFileSync(join(outDir, 'conformance.md'), markdown);
-    process.stdout.write(markdown);
-    process.stdout.write(
+    io.out(markdown);
+    io.out(
       `\nResults: ${join(outDir, 'conformance.json')} (schemaVersion ${result.schemaVersion}), ${join(outDir, 'conformance.md')}\n`,
     );
     return result.summary.failed === 0 ? ExitCode.Ok : ExitCode.Failure;
@@ -100,4 +82,27 @@ export async function runStart(argv: readonly string[]): Promise<number> {
     await stack.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+export const startCommand = defineCommand({
+  name: 'start',
+  summary: 'the main job: embedded default + conformance suite + report',
+  description: `The main job (npm start): starts the embedded default (reference server, LDAP stub with the demo
+directory, MFA mock with the demo tenant) on ephemeral loopback ports, runs the conformance suite
+against it with the simulated NAS, prints a Markdown report and writes DIR/conformance.json and
+DIR/conformance.md.`,
+  flags: {
+    out: { type: 'string', placeholder: 'DIR', default: 'reports/out', help: 'directory for the reports' },
+  },
+  exits: [
+    [ExitCode.Ok, 'every case passed'],
+    [ExitCode.Failure, 'a case failed'],
+    [ExitCode.Usage, 'invalid command line; each problem is printed with its field and the fix'],
+  ],
+  run: ({ out }, io) => start(resolve(out), io),
+});
+
+/** `radmfa start ARGS` (kept for callers that run one command directly). */
+export function runStart(argv: readonly string[], io: CommandIo = processIo): Promise<number> {
+  return startCommand.execute(argv, io);
 }

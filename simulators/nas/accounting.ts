@@ -46,6 +46,12 @@ export type StatusServerResult = RequestResult;
 export interface StatusServerOptions {
   /** Ask the authentication port (answered with Access-Accept) or the accounting port (RFC 5997 3). */
   readonly port?: 'auth' | 'acct';
+  /**
+   * Which answer counts: `by-port` (default) the one RFC 5997 3 prescribes for `port`; `either`
+   * Access-Accept or Accounting-Response, for a caller that cannot know which kind of port a user
+   * named (`radmfa nas --status --server HOST:1813`). `replyCode` says which came.
+   */
+  readonly answers?: 'by-port' | 'either';
   readonly extraAttributes?: readonly AttributeInput[];
 }
 
@@ -126,7 +132,10 @@ export function runStatusServer(
       code: PacketCode.StatusServer,
       port,
       // RFC 5997 3: Access-Accept from an authentication port, Accounting-Response from an accounting one.
-      expects: [port === 'auth' ? PacketCode.AccessAccept : PacketCode.AccountingResponse],
+      expects:
+        options.answers === 'either'
+          ? [PacketCode.AccessAccept, PacketCode.AccountingResponse]
+          : [port === 'auth' ? PacketCode.AccessAccept : PacketCode.AccountingResponse],
       build: ({ identifier, server, authenticator }) =>
         buildRequest({
           code: PacketCode.StatusServer,

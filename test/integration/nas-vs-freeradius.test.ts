@@ -96,7 +96,7 @@ describe.skipIf(!tools.available)('radmfa nas against FreeRADIUS 3.2', () => {
     expect(exitCode).toBe(2);
   });
 
-  it('a usage error names the field and the fix (exit 3)', async () => {
+  it('a usage error names the field and the fix (exit 104)', async () => {
     const result = await runRadmfa([
       'nas',
       '--server',
@@ -108,7 +108,7 @@ describe.skipIf(!tools.available)('radmfa nas against FreeRADIUS 3.2', () => {
       '--password',
       'p',
     ]);
-    expect(result.exitCode).toBe(3);
+    expect(result.exitCode).toBe(104);
     expect(result.stderr).toMatch(/--server: .*Fix:/);
   });
 });

@@ -1,7 +1,7 @@
 // `radmfa serve --config FILE` as an operator meets it: a file with several mistakes is refused
 // with exit 104 and every mistake listed with its field and fix (k6's convention); YAML and JSON
 // files both start a working server; --host, --auth-port and --acct-port override the file, IPv6
-// included; a port already taken is a clean start failure (exit 1), not a crash.
+// included; a port already taken is a clean start failure (exit 104, field and fix), not a crash.
 import { createSocket } from 'node:dgram';
 import { rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -121,7 +121,7 @@ describe('radmfa serve configuration', () => {
       expect(line, `no issue for ${field} in:\n${result.stderr}`).toBeDefined();
       expect(line).toMatch(/\. Fix: \S/);
     }
-    expect(result.stderr).toMatch(/^radmfa serve: invalid configuration$/m);
+    expect(result.stderr).toMatch(/^radmfa serve: invalid command line or configuration$/m);
   });
 
   it('refuses a file that is not valid YAML, and one that does not exist, with exit 104', async () => {
@@ -138,7 +138,7 @@ describe('radmfa serve configuration', () => {
     expect(missing.stderr).toMatch(/--config: cannot read .*absent\.yaml.*Fix: /);
   });
 
-  it('exits 1 with a message, and prints no started line, when the RADIUS or admin port is taken', async () => {
+  it('exits 104 naming the field and the fix, and prints no started line, when the RADIUS or admin port is taken', async () => {
     const dir = workDir();
     const udp = createSocket('udp4');
     await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', () => resolve()));
@@ -154,9 +154,12 @@ describe('radmfa serve configuration', () => {
         runRadmfa(['serve', '--config', file, '--admin-port', String(tcpAddress.port)]),
       ]);
       for (const run of [authBusy, adminBusy]) {
-        expect(run.exitCode, run.stderr).toBe(1);
+        expect(run.exitCode, run.stderr).toBe(INVALID_CONFIG_EXIT);
         expect(run.stdout).toBe('');
-        expect(run.stderr).toMatch(/^radmfa serve: could not start.*EADDRINUSE/m);
+        expect(run.stderr).toMatch(/^radmfa serve: could not start$/m);
+        expect(run.stderr).toMatch(
+          /^ {2}- (listen\.authPort|admin\.port): 127\.0\.0\.1:\d+ is in use by another program\. Fix: \S/m,
+        );
         expect(run.stderr).not.toMatch(/^\s+at /m);
       }
     } finally {

@@ -1,0 +1,179 @@
+// What can stop a valid configuration from starting: a fixture or tenant file that is missing or
+// broken, a port another program holds. Checked before anything starts, and all of them at once,
+// so a first run reports every such problem in the config validator's "field: problem. Fix:" form
+// rather than the first exception's message.
+import { createSocket } from 'node:dgram';
+import { isIP } from 'node:net';
+import { createServer } from 'node:net';
+import type { ServerConfig } from '../reference/config/server-config.ts';
+import type { Issue } from '../runtime/validation/index.ts';
+import { DirectoryFixtureError, LdapStubError, loadDirectoryFixture } from '../simulators/ldap/index.ts';
+import { MfaMockError } from '../simulators/mfa/errors.ts';
+import { loadTenantFile } from '../simulators/mfa/tenant.ts';
+
+const FREERADIUS_NOTE = 'on 1812/1813 it is often a packaged FreeRADIUS (sudo systemctl stop freeradius)';
+
+function errnoOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function hostPort(host: string, port: number): string {
+  return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** The issue for a socket that could not be bound: in use, not allowed, or an address not here. */
+export function bindIssue(path: string, host: string, port: number, error: unknown, flag: string): Issue {
+  switch (errnoOf(error)) {
+    case 'EADDRINUSE':
+      return {
+        path,
+        message: `${hostPort(host, port)} is in use by another program`,
+        fix: `stop that program or choose another port (${flag} N, 0 for any free one); ${FREERADIUS_NOTE}`,
+      };
+    case 'EACCES':
+      return {
+        path,
+        message: `not allowed to bind ${hostPort(host, port)}`,
+        fix: `use a port above 1023 (${flag} N) or run with the privilege to bind it`,
+      };
+    case 'EADDRNOTAVAIL':
+      return {
+        path: 'listen.hosts',
+        message: `${host} is not an address of this machine`,
+        fix: 'listen on an address this machine has (127.0.0.1, ::1, or an interface address)',
+      };
+    default:
+      return {
+        path,
+        message: `cannot bind ${hostPort(host, port)}: ${(error as Error).message}`,
+        fix: `choose another address or port (${flag} N)`,
+      };
+  }
+}
+
+function probeUdp(host: string, port: number): Promise<unknown> {
+  return new Promise((resolve) => {
+    const socket = createSocket(isIP(host) === 6 ? 'udp6' : 'udp4');
+    socket.once('error', (error) => {
+      socket.close();
+      resolve(error);
+    });
+    socket.bind(port, host, () => socket.close(() => resolve(undefined)));
+  });
+}
+
+function probeTcp(host: string, port: number): Promise<unknown> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', resolve);
+    server.listen(port, host, () => server.close(() => resolve(undefined)));
+  });
+}
+
+async function portIssues(config: ServerConfig): Promise<Issue[]> {
+  const checks: Promise<Issue | undefined>[] = [];
+  for (const host of config.listen.hosts) {
+    for (const [path, port, flag] of [
+      ['listen.authPort', config.listen.authPort, '--auth-port'],
+      ['listen.acctPort', config.listen.acctPort, '--acct-port'],
+    ] as const) {
+      if (port === 0) continue;
+      checks.push(
+        probeUdp(host, port).then((e) =>
+          e === undefined ? undefined : bindIssue(path, host, port, e, flag),
+        ),
+      );
+    }
+  }
+  const admin = config.admin;
+  if (admin !== undefined && admin.port !== 0) {
+    checks.push(
+      probeTcp(admin.host, admin.port).then((e) =>
+        e === undefined ? undefined : bindIssue('admin.port', admin.host, admin.port, e, '--admin-port'),
+      ),
+    );
+  }
+  return (await Promise.all(checks)).filter((issue) => issue !== undefined);
+}
+
+async function fixtureIssues(path: string): Promise<Issue[]> {
+  const field = 'directory.embedded.fixture';
+  try {
+    await loadDirectoryFixture(path);
+    return [];
+  } catch (error) {
+    if (error instanceof DirectoryFixtureError) {
+      return error.issues.map((issue) => ({
+        path: field,
+        message: `${path}: ${issue.path}: ${issue.message}`,
+        fix: 'correct the directory fixture (docs: README, "The demo tenant"; example: fixtures/directory/demo.yaml)',
+      }));
+    }
+    if (error instanceof LdapStubError) {
+      return [
+        {
+          path: field,
+          message: `cannot read ${path}`,
+          fix: 'give the path of a directory fixture; in a config file it is relative to that file (the demo: fixtures/directory/demo.yaml)',
+        },
+      ];
+    }
+    throw error;
+  }
+}
+
+async function tenantIssues(path: string): Promise<Issue[]> {
+  const field = 'mfa.embedded.tenant';
+  try {
+    await loadTenantFile(path);
+    return [];
+  } catch (error) {
+    if (!(error instanceof MfaMockError)) throw error;
+    return [
+      error.code === 'MFA_TENANT_UNREADABLE'
+        ? {
+            path: field,
+            message: `cannot read ${path}`,
+            fix: 'give the path of a tenant file; in a config file it is relative to that file (the demo: fixtures/tenant/demo.yaml)',
+          }
+        : {
+            path: field,
+            message: error.message.replace(/^\[radmfa mfa-mock\] \S+: /, ''),
+            fix: 'correct the tenant file (format: docs/mfa-api.md, "Tenant file")',
+          },
+    ];
+  }
+}
+
+/** Every reason this configuration would fail to start, found without starting anything. */
+export async function preflight(config: ServerConfig): Promise<Issue[]> {
+  const [fixture, tenant, ports] = await Promise.all([
+    config.directory.embeddedFixture !== undefined ? fixtureIssues(config.directory.embeddedFixture) : [],
+    config.mfa.enabled && config.mfa.embeddedTenant !== undefined
+      ? tenantIssues(config.mfa.embeddedTenant)
+      : [],
+    portIssues(config),
+  ]);
+  return [...fixture, ...tenant, ...ports];
+}
+
+/**
+ * A start failure preflight could not foresee (a port taken in between) as an issue, when it is
+ * one a user can fix; undefined for anything else (a bug, reported as such).
+ */
+export function startFailureIssue(error: unknown, config: ServerConfig): Issue | undefined {
+  const errno = errnoOf(error);
+  if (errno !== 'EADDRINUSE' && errno !== 'EACCES' && errno !== 'EADDRNOTAVAIL') return undefined;
+  const { address, port } = error as { address?: unknown; port?: unknown };
+  const host = typeof address === 'string' ? address : (config.listen.hosts[0] ?? '');
+  const portNumber = typeof port === 'number' ? port : 0;
+  const isAdmin = config.admin !== undefined && portNumber === config.admin.port && portNumber !== 0;
+  const isAcct = portNumber === config.listen.acctPort && portNumber !== 0;
+  const [path, flag] = isAdmin
+    ? ['admin.port', '--admin-port']
+    : isAcct
+      ? ['listen.acctPort', '--acct-port']
+      : ['listen.authPort', '--auth-port'];
+  return bindIssue(path, host, portNumber, error, flag);
+}
