@@ -24,6 +24,7 @@ import {
 } from './duplicates/index.ts';
 import { ServerEvents, type DropReason } from './events.ts';
 import type { SecondFactor } from './mfa/second-factor.ts';
+import { startupWarnings } from './mfa/startup-warnings.ts';
 
 export interface ReferenceServerOptions {
   readonly config: ServerConfig;
@@ -120,6 +121,7 @@ export class ReferenceServer {
       }
     }
     this.events.emit('listening', { auth: this.endpoints('auth'), acct: this.endpoints('acct') });
+    for (const warning of startupWarnings(this.options.config.mfa)) this.events.emit('warning', warning);
   }
 
   endpoints(kind: PortKind): Endpoint[] {

@@ -16,6 +16,7 @@ import {
 } from '../../protocol/mfa-api.ts';
 import { parseCidr } from '../config/cidr.ts';
 import type { MfaSettings } from '../config/mfa-config.ts';
+import type { WarningCode } from '../events.ts';
 import { callMfa, type MfaCallResult, type MfaHttpOptions } from './mfa-http.ts';
 import type { MfaCodeSession, MfaContext, MfaDecision, SecondFactor } from './second-factor.ts';
 
@@ -26,8 +27,14 @@ export interface CloudMfaOptions {
   readonly clock: Clock;
   readonly fetch?: typeof fetch;
   /** Conditions an operator must hear about: fail-open used, whitelist without NAS-IP-Address. */
-  readonly onWarning?: (code: string, message: string, context: MfaContext) => void;
+  readonly onWarning?: (code: MfaWarningCode, message: string, context: MfaContext) => void;
 }
+
+/** The warnings a login can raise (the start-up ones are the server's). */
+export type MfaWarningCode = Extract<
+  WarningCode,
+  'mfa-fail-open' | 'user-identifier-missing' | 'ip-whitelist-no-nas-ip' | 'alternate-login-id-missing'
+>;
 
 /** MS-CHAPv2 and EAP cannot carry a typed code (no Access-Challenge round trip for it): only prompts. */
 const PROMPT_ONLY: readonly MfaMethod[] = ['push', 'phone_call'];
@@ -103,13 +110,7 @@ export class CloudMfa implements SecondFactor {
       }
     }
     const userId = this.userId(context);
-    if (userId === undefined)
-      return this.serviceFailure(
-        'UserNotFound',
-        'no UPN or alternate login id to identify the user',
-        context,
-        true,
-      );
+    if (userId === undefined) return this.noIdentifier(context);
     const request: BeginRequest = {
       user: userId,
       method: 'default',
@@ -210,7 +211,26 @@ export class CloudMfa implements SecondFactor {
         context,
       );
     }
-    return context.user.userPrincipalName;
+    const upn = context.user.userPrincipalName;
+    return upn !== undefined && upn !== '' ? upn : undefined;
+  }
+
+  /**
+   * A directory user with nothing to name them to the MFA service. This is a directory problem, not
+   * proof that the user is not enrolled: REQUIRE_USER_MATCH=FALSE only lets through users the
+   * service says are not enrolled, so this fails closed whatever that setting says, and nothing is
+   * sent to the service.
+   */
+  private noIdentifier(context: MfaContext): MfaDecision {
+    const alternate = this.options.settings.LDAP_ALTERNATE_LOGINID_ATTRIBUTE;
+    this.warn(
+      'user-identifier-missing',
+      `directory user ${context.user.accountName} has no userPrincipalName` +
+        (alternate !== undefined ? ` and no ${alternate}` : '') +
+        ': rejected without asking the MFA service (fix the directory entry)',
+      context,
+    );
+    return { kind: 'deny', reason: 'user-identifier-missing' };
   }
 
   /**
@@ -305,7 +325,7 @@ export class CloudMfa implements SecondFactor {
     return { kind: 'deny', reason: `mfa-unavailable: ${code}: ${message}`, ...method };
   }
 
-  private warn(code: string, message: string, context: MfaContext): void {
+  private warn(code: MfaWarningCode, message: string, context: MfaContext): void {
     this.options.onWarning?.(code, message, context);
   }
 }

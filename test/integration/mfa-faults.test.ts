@@ -161,9 +161,10 @@ describe('fail-open: accepted without a second factor, with a loud warning', () 
       const [prefix, code] = event.reason.split(': ');
       expect(prefix).toBe('fail-open');
       expect(code).toMatch(c.code);
-      expect(stack.events.warnings).toHaveLength(1);
-      expect(stack.events.warnings[0]).toMatchObject({ code: 'mfa-fail-open', userName: 'alice' });
-      expect(stack.events.warnings[0]?.message).toMatch(/FAIL-OPEN/);
+      // The start-up warning about the setting, then the one about this login.
+      expect(stack.events.warnings.map((w) => w.code)).toEqual(['fail-open-configured', 'mfa-fail-open']);
+      expect(stack.events.warnings[1]).toMatchObject({ code: 'mfa-fail-open', userName: 'alice' });
+      expect(stack.events.warnings[1]?.message).toMatch(/FAIL-OPEN/);
     });
   }
 
@@ -178,7 +179,7 @@ describe('fail-open: accepted without a second factor, with a loud warning', () 
     expect(access(stack, 'carol').reason).toBe('mfa-denied');
     expect(access(stack, 'dave').reason).toBe('UserNotEnrolled');
     expect(access(stack, 'frank').reason).toBe('mfa-timeout');
-    expect(stack.events.warnings).toEqual([]);
+    expect(stack.events.warnings.map((w) => w.code)).toEqual(['fail-open-configured']);
   });
 });
 
@@ -236,7 +237,10 @@ describe('over loopback HTTP: a refused connection and a dropped one are told ap
       } else {
         expect(result.outcome).toBe('accept');
         expect(event?.reason).toBe('fail-open: HTTP_CONNECT_ERROR');
-        expect(stack.events.warnings).toMatchObject([{ code: 'mfa-fail-open' }]);
+        expect(stack.events.warnings).toMatchObject([
+          { code: 'fail-open-configured' },
+          { code: 'mfa-fail-open' },
+        ]);
       }
     }
   });
