@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { DecodeFailureCode } from '../protocol/index.ts';
 import type { Endpoint } from '../runtime/transport.ts';
+import type { AccessOutcome as AccessResultKind, AccessReason, MfaDetail } from './access/reasons.ts';
 import type { AuthMethod } from './methods.ts';
 
 // The server never logs: it publishes these events and the command decides what becomes a log line,
@@ -15,7 +16,8 @@ export type DropReason =
   | 'mfa-unavailable'
   | 'internal-error';
 
-export type AccessOutcome = 'accept' | 'reject' | 'challenge';
+/** What an answered Access-Request came to; a discard is a `packet-dropped` event instead. */
+export type AccessOutcome = Exclude<AccessResultKind, 'discard'>;
 
 /** Why the operator is warned: a closed list, so a log query or an alert can match on the code. */
 export type WarningCode =
@@ -60,8 +62,10 @@ export interface ServerEventMap {
   };
   access: {
     readonly outcome: AccessOutcome;
-    /** Machine-readable why (e.g. `wrong-password`, `account-disabled`, `mfa-denied`, `REQUEST_MISSING_CODE`). */
-    readonly reason: string;
+    /** Why, from the closed list ACCESS_REASONS (reference/access/reasons.ts); safe as a metric label. */
+    readonly reason: AccessReason;
+    /** Human-readable context (an error message); never parsed. */
+    readonly detail?: string;
     readonly client: string;
     readonly from: Endpoint;
     readonly identifier: number;
@@ -69,7 +73,7 @@ export interface ServerEventMap {
     readonly method?: AuthMethod;
     readonly policy?: string;
     readonly durationMs: number;
-    readonly mfa?: { readonly method?: string; readonly result: string; readonly durationMs?: number };
+    readonly mfa?: MfaDetail & { readonly durationMs?: number };
   };
   accounting: {
     readonly client: string;

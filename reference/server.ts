@@ -11,6 +11,7 @@ import {
 import type { Clock } from '../runtime/clock.ts';
 import type { DatagramSocket, Endpoint, Transport } from '../runtime/transport.ts';
 import { AccessHandler, type AccessResult } from './access/access-handler.ts';
+import { ACCESS_REASONS, type DiscardReason } from './access/reasons.ts';
 import type { AccountingStore } from './accounting/index.ts';
 import { accountingRecordOf } from './accounting-request.ts';
 import { ClientTable, type RadiusClient } from './clients.ts';
@@ -54,6 +55,12 @@ export interface ServerStats {
 }
 
 type PortKind = 'auth' | 'acct';
+
+/** A request left unanswered is counted as a drop, under the reason its cause is counted with. */
+const DISCARD_DROP_REASONS: Readonly<Record<DiscardReason, DropReason>> = {
+  'directory-unavailable': 'directory-unavailable',
+  'mfa-client-closed': 'mfa-unavailable',
+};
 
 /**
  * The reference RADIUS + MFA server: the pipeline of ARCHITECTURE.md over an injected Transport
@@ -325,7 +332,7 @@ export class ReferenceServer {
       from,
       identifier: packet.identifier,
       durationMs,
-      reason: result.reason,
+      ...(result.detail !== undefined ? { detail: result.detail } : {}),
       ...(result.userName !== undefined ? { userName: result.userName } : {}),
       ...(result.method !== undefined ? { method: result.method } : {}),
       ...(result.policy !== undefined ? { policy: result.policy } : {}),
@@ -334,10 +341,7 @@ export class ReferenceServer {
     if (result.kind === 'discard') {
       this.counters.access.discard++;
       this.duplicates.complete(key, null);
-      const reason: DropReason = result.reason.startsWith('directory-unavailable')
-        ? 'directory-unavailable'
-        : 'mfa-unavailable';
-      this.drop(reason, from, result.reason, {
+      this.drop(DISCARD_DROP_REASONS[result.reason], from, result.detail ?? ACCESS_REASONS[result.reason], {
         client: client.name,
         code: packet.code,
         identifier: packet.identifier,
@@ -355,7 +359,7 @@ export class ReferenceServer {
       await this.options.clock.sleep(this.options.config.rejectDelayMs);
     this.counters.access[result.kind]++;
     this.duplicates.complete(key, bytes);
-    this.events.emit('access', { outcome: result.kind, ...detail });
+    this.events.emit('access', { outcome: result.kind, reason: result.reason, ...detail });
     await this.send(socket, from, bytes);
   }
 

@@ -10,7 +10,9 @@ import {
   type BeginRequest,
   type BeginResponse,
   type CodeResponse,
+  type MfaErrorCode,
   type MfaMethod,
+  type MfaServiceErrorCode,
   type SessionResponse,
   type TokenResponse,
 } from '../../protocol/mfa-api.ts';
@@ -129,7 +131,12 @@ export class CloudMfa implements SecondFactor {
     const begin = begun.body;
     if (begin.next === 'push_sent' || begin.next === 'call_placed') return this.awaitDecision(begin, context);
     if (context.method !== 'pap') {
-      return { kind: 'deny', reason: 'REQUEST_MISSING_CODE', mfaMethod: begin.method };
+      return {
+        kind: 'deny',
+        reason: 'REQUEST_MISSING_CODE',
+        code: 'REQUEST_MISSING_CODE',
+        mfaMethod: begin.method,
+      };
     }
     return {
       kind: 'challenge',
@@ -146,9 +153,16 @@ export class CloudMfa implements SecondFactor {
     const verdict = result.body;
     if (verdict.verdict === 'accepted')
       return { kind: 'allow', reason: 'mfa-code-accepted', mfaMethod: session.mfaMethod };
+    if (verdict.resultCode !== undefined)
+      return {
+        kind: 'deny',
+        reason: verdict.resultCode,
+        code: verdict.resultCode,
+        mfaMethod: session.mfaMethod,
+      };
     return {
       kind: 'deny',
-      reason: verdict.resultCode ?? `mfa-code-${verdict.verdict}`,
+      reason: verdict.verdict === 'locked_out' ? 'mfa-code-locked-out' : 'mfa-code-wrong',
       mfaMethod: session.mfaMethod,
     };
   }
@@ -193,8 +207,8 @@ export class CloudMfa implements SecondFactor {
           return { kind: 'deny', reason: 'mfa-fraud-reported', mfaMethod };
         case 'timed_out':
           return { kind: 'deny', reason: 'mfa-timeout', mfaMethod };
-        default:
-          return { kind: 'deny', reason: `mfa-${status}`, mfaMethod };
+        case 'locked_out':
+          return { kind: 'deny', reason: 'mfa-locked-out', mfaMethod };
       }
     }
     return { kind: 'deny', reason: 'mfa-timeout', mfaMethod };
@@ -293,7 +307,7 @@ export class CloudMfa implements SecondFactor {
   }
 
   private serviceFailure(
-    code: string,
+    code: MfaServiceErrorCode,
     message: string,
     context: MfaContext,
     notEnrolled: boolean,
@@ -303,16 +317,21 @@ export class CloudMfa implements SecondFactor {
     if (notEnrolled) {
       // REQUIRE_USER_MATCH=FALSE lets users without MFA through, as the extension documents.
       return this.options.settings.REQUIRE_USER_MATCH
-        ? { kind: 'deny', reason: code, ...method }
-        : { kind: 'allow', reason: `user-not-enrolled-allowed (${code})`, ...method };
+        ? { kind: 'deny', reason: code, code, ...method }
+        : { kind: 'allow', reason: 'user-not-enrolled-allowed', code, ...method };
     }
     if (code === 'ServiceUnavailable' || code === 'ESTS_TOKEN_ERROR')
       return this.unavailable(code, message, context, mfaMethod);
-    return { kind: 'deny', reason: code, ...method };
+    return { kind: 'deny', reason: code, code, detail: message, ...method };
   }
 
   /** The service could not decide: fail closed, or open when the administrator chose so, loudly. */
-  private unavailable(code: string, message: string, context: MfaContext, mfaMethod?: string): MfaDecision {
+  private unavailable(
+    code: MfaErrorCode,
+    message: string,
+    context: MfaContext,
+    mfaMethod?: string,
+  ): MfaDecision {
     const method = mfaMethod !== undefined ? { mfaMethod } : {};
     if (this.options.settings.failMode === 'fail-open') {
       this.warn(
@@ -320,9 +339,9 @@ export class CloudMfa implements SecondFactor {
         `MFA service failed (${code}: ${message}); FAIL-OPEN: login allowed without a second factor`,
         context,
       );
-      return { kind: 'allow', reason: `fail-open: ${code}`, ...method };
+      return { kind: 'allow', reason: 'fail-open', code, detail: message, ...method };
     }
-    return { kind: 'deny', reason: `mfa-unavailable: ${code}: ${message}`, ...method };
+    return { kind: 'deny', reason: 'mfa-unavailable', code, detail: message, ...method };
   }
 
   private warn(code: MfaWarningCode, message: string, context: MfaContext): void {

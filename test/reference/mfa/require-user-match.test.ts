@@ -69,7 +69,8 @@ describe.each([
       expect(outcome).toBe('accept');
       expect(event).toMatchObject({
         outcome: 'accept',
-        reason: expect.stringMatching(/^user-not-enrolled-allowed/) as string,
+        reason: 'user-not-enrolled-allowed',
+        mfa: { code: 'UserNotFound' },
       });
     }
   });
