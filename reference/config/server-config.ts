@@ -19,6 +19,8 @@ export interface ListenConfig {
   readonly authPort: number;
   readonly acctPort: number;
   readonly recvBufferSize: number;
+  /** Also listen on the legacy ports 1645 (auth) and 1646 (accounting), as NPS does. */
+  readonly legacyPorts: boolean;
 }
 
 export interface DirectoryConfig {
@@ -99,7 +101,7 @@ const topLevelKeys = [
 
 function normaliseListen(c: IssueCollector, raw: unknown): ListenConfig {
   const input = c.object(raw, 'listen');
-  c.knownKeys(input, 'listen', ['host', 'hosts', 'authPort', 'acctPort', 'recvBufferSize']);
+  c.knownKeys(input, 'listen', ['host', 'hosts', 'authPort', 'acctPort', 'recvBufferSize', 'legacyPorts']);
   let hosts: string[] = [...serverConfigDefaults.hosts];
   if (input.host !== undefined) hosts = [c.string(input.host, 'listen.host', '127.0.0.1')];
   if (input.hosts !== undefined)
@@ -134,7 +136,20 @@ function normaliseListen(c: IssueCollector, raw: unknown): ListenConfig {
       65536,
       1 << 30,
     ),
+    legacyPorts: legacyPorts(c, input.legacyPorts, authPort, acctPort),
   };
+}
+
+function legacyPorts(c: IssueCollector, raw: unknown, authPort: number, acctPort: number): boolean {
+  const legacy = c.boolean(raw, 'listen.legacyPorts', false);
+  if (legacy && [authPort, acctPort].some((port) => port === 1645 || port === 1646)) {
+    c.add(
+      'listen.legacyPorts',
+      `is true while listen.authPort/acctPort already use 1645/1646 (${authPort}/${acctPort})`,
+      'set authPort 1812 and acctPort 1813 with legacyPorts, or drop legacyPorts',
+    );
+  }
+  return legacy;
 }
 
 function normaliseClients(c: IssueCollector, raw: unknown): ClientConfig[] {
