@@ -56,6 +56,9 @@ export interface ServerStats {
 
 type PortKind = 'auth' | 'acct';
 
+/** The ports RADIUS used before RFC 2865 assigned 1812/1813; NPS still listens on both pairs. */
+const LEGACY_PORTS: Readonly<Record<PortKind, number>> = { auth: 1645, acct: 1646 };
+
 /** A request left unanswered is counted as a drop, under the reason its cause is counted with. */
 const DISCARD_DROP_REASONS: Readonly<Record<DiscardReason, DropReason>> = {
   'directory-unavailable': 'directory-unavailable',
@@ -116,15 +119,21 @@ export class ReferenceServer {
 
   private async listen(): Promise<void> {
     const { listen } = this.options.config;
+    const ports: Readonly<Record<PortKind, readonly number[]>> = {
+      auth: [listen.authPort, ...(listen.legacyPorts ? [LEGACY_PORTS.auth] : [])],
+      acct: [listen.acctPort, ...(listen.legacyPorts ? [LEGACY_PORTS.acct] : [])],
+    };
     for (const host of listen.hosts) {
       for (const kind of ['auth', 'acct'] as const) {
-        const socket = await this.options.transport.bind({
-          address: host,
-          port: kind === 'auth' ? listen.authPort : listen.acctPort,
-          recvBufferSize: listen.recvBufferSize,
-        });
-        socket.onMessage((data, from) => this.onDatagram(kind, socket, data, from));
-        this.sockets.push({ kind, socket });
+        for (const port of ports[kind]) {
+          const socket = await this.options.transport.bind({
+            address: host,
+            port,
+            recvBufferSize: listen.recvBufferSize,
+          });
+          socket.onMessage((data, from) => this.onDatagram(kind, socket, data, from));
+          this.sockets.push({ kind, socket });
+        }
       }
     }
     this.events.emit('listening', { auth: this.endpoints('auth'), acct: this.endpoints('acct') });
