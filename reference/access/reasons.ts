@@ -1,7 +1,7 @@
 // Why an Access-Request ended as it did: one closed list that the access handler returns, the
 // server publishes in its `access` events, logs print and metrics use as a label. Free text for a
 // human goes in a separate `detail`; nothing ever parses a reason.
-import { MFA_ERROR_CODES, type MfaErrorCode } from '../../protocol/mfa-api.ts';
+import type { MfaErrorCode } from '../../protocol/mfa-api.ts';
 
 export type AccessOutcome = 'accept' | 'reject' | 'challenge' | 'discard';
 
@@ -154,10 +154,6 @@ export const ACCESS_REASONS: Readonly<Record<AccessReason, string>> = {
 
 export function isAccessReason(value: string): value is AccessReason {
   return Object.hasOwn(ACCESS_REASONS, value);
-}
-
-export function isMfaErrorCode(value: string): value is MfaErrorCode {
-  return (MFA_ERROR_CODES as readonly string[]).includes(value);
 }
 
 /** What the second factor came to, for the logs (never a code the user typed). */
