@@ -94,12 +94,6 @@ async function serve(prepared: PreparedServe | undefined, io: CommandIo): Promis
     io.err(`radmfa serve: could not start: ${(error as Error).message}\n`);
     return ExitCode.Failure;
   }
-  if (config.mfa.failMode === 'fail-open') {
-    log.warn(
-      { event: 'fail-open' },
-      'MFA FAIL-OPEN MODE: logins are accepted without a second factor when the MFA service fails',
-    );
-  }
   let admin: Awaited<ReturnType<typeof startAdminServer>> | undefined;
   try {
     admin =

@@ -113,8 +113,9 @@ export interface BeginRequest {
   /** A registered method, or "default" (the user's default method). Absent means "default". */
   readonly method?: MfaMethod | 'default';
   /**
-   * With "default": use the app code (TOTP) when the user registered one, otherwise the default method.
-   * This is the NPS extension's OTP-instead-of-push behaviour.
+   * With "default": use a time-based code when the user registered one (the app's TOTP, another
+   * software token or a hardware OATH token), otherwise the default method. This is the NPS
+   * extension's OTP-instead-of-push behaviour ("TOTP ... other software tokens, and hardware FOBs").
    */
   readonly preferAppCode?: boolean;
   /**

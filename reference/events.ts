@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { DecodeFailureCode } from '../protocol/index.ts';
 import type { Endpoint } from '../runtime/transport.ts';
+import type { AccessOutcome as AccessResultKind, AccessReason, MfaDetail } from './access/reasons.ts';
 import type { AuthMethod } from './methods.ts';
 
 // The server never logs: it publishes these events and the command decides what becomes a log line,
@@ -15,7 +16,30 @@ export type DropReason =
   | 'mfa-unavailable'
   | 'internal-error';
 
-export type AccessOutcome = 'accept' | 'reject' | 'challenge';
+/** What an answered Access-Request came to; a discard is a `packet-dropped` event instead. */
+export type AccessOutcome = Exclude<AccessResultKind, 'discard'>;
+
+/** Why the operator is warned: a closed list, so a log query or an alert can match on the code. */
+export type WarningCode =
+  | 'require-user-match-false'
+  | 'fail-open-configured'
+  | 'mfa-fail-open'
+  | 'user-identifier-missing'
+  | 'ip-whitelist-no-nas-ip'
+  | 'alternate-login-id-missing';
+
+export const WARNING_CODES: Readonly<Record<WarningCode, string>> = {
+  'require-user-match-false':
+    'at start-up: REQUIRE_USER_MATCH is FALSE, users the MFA service reports as not enrolled log in without MFA; remove before production',
+  'fail-open-configured':
+    'at start-up: failMode is fail-open, logins are accepted without a second factor whenever the MFA service fails; remove before production',
+  'mfa-fail-open': 'a login was accepted without a second factor because the MFA service failed (fail-open)',
+  'user-identifier-missing':
+    'a directory user has no userPrincipalName (nor alternate login id): rejected without asking the MFA service',
+  'ip-whitelist-no-nas-ip': 'IP_WHITELIST is set but the request has no NAS-IP-Address: MFA is required',
+  'alternate-login-id-missing':
+    'LDAP_ALTERNATE_LOGINID_ATTRIBUTE is set but the user has no value for it: identified by UPN instead',
+};
 
 export interface ServerEventMap {
   listening: { readonly auth: readonly Endpoint[]; readonly acct: readonly Endpoint[] };
@@ -38,8 +62,10 @@ export interface ServerEventMap {
   };
   access: {
     readonly outcome: AccessOutcome;
-    /** Machine-readable why (e.g. `wrong-password`, `account-disabled`, `mfa-denied`, `REQUEST_MISSING_CODE`). */
-    readonly reason: string;
+    /** Why, from the closed list ACCESS_REASONS (reference/access/reasons.ts); safe as a metric label. */
+    readonly reason: AccessReason;
+    /** Human-readable context (an error message); never parsed. */
+    readonly detail?: string;
     readonly client: string;
     readonly from: Endpoint;
     readonly identifier: number;
@@ -47,7 +73,7 @@ export interface ServerEventMap {
     readonly method?: AuthMethod;
     readonly policy?: string;
     readonly durationMs: number;
-    readonly mfa?: { readonly method?: string; readonly result: string; readonly durationMs?: number };
+    readonly mfa?: MfaDetail & { readonly durationMs?: number };
   };
   accounting: {
     readonly client: string;
@@ -58,9 +84,12 @@ export interface ServerEventMap {
     readonly duplicate: boolean;
   };
   'status-server': { readonly client: string; readonly from: Endpoint; readonly port: 'auth' | 'acct' };
-  /** Conditions an operator must hear about (fail-open used, IP_WHITELIST without NAS-IP-Address). */
+  /**
+   * Conditions an operator must hear about: settings that weaken MFA (once, at start-up) and logins
+   * that met one (fail-open used, IP_WHITELIST without NAS-IP-Address, a user without a UPN).
+   */
   warning: {
-    readonly code: string;
+    readonly code: WarningCode;
     readonly message: string;
     readonly client?: string;
     readonly userName?: string;

@@ -11,6 +11,7 @@ import {
 import type { Clock } from '../runtime/clock.ts';
 import type { DatagramSocket, Endpoint, Transport } from '../runtime/transport.ts';
 import { AccessHandler, type AccessResult } from './access/access-handler.ts';
+import { ACCESS_REASONS, type DiscardReason } from './access/reasons.ts';
 import type { AccountingStore } from './accounting/index.ts';
 import { accountingRecordOf } from './accounting-request.ts';
 import { ClientTable, type RadiusClient } from './clients.ts';
@@ -24,6 +25,7 @@ import {
 } from './duplicates/index.ts';
 import { ServerEvents, type DropReason } from './events.ts';
 import type { SecondFactor } from './mfa/second-factor.ts';
+import { startupWarnings } from './mfa/startup-warnings.ts';
 
 export interface ReferenceServerOptions {
   readonly config: ServerConfig;
@@ -53,6 +55,15 @@ export interface ServerStats {
 }
 
 type PortKind = 'auth' | 'acct';
+
+/** The ports RADIUS used before RFC 2865 assigned 1812/1813; NPS still listens on both pairs. */
+const LEGACY_PORTS: Readonly<Record<PortKind, number>> = { auth: 1645, acct: 1646 };
+
+/** A request left unanswered is counted as a drop, under the reason its cause is counted with. */
+const DISCARD_DROP_REASONS: Readonly<Record<DiscardReason, DropReason>> = {
+  'directory-unavailable': 'directory-unavailable',
+  'mfa-client-closed': 'mfa-unavailable',
+};
 
 /**
  * The reference RADIUS + MFA server: the pipeline of ARCHITECTURE.md over an injected Transport
@@ -108,18 +119,25 @@ export class ReferenceServer {
 
   private async listen(): Promise<void> {
     const { listen } = this.options.config;
+    const ports: Readonly<Record<PortKind, readonly number[]>> = {
+      auth: [listen.authPort, ...(listen.legacyPorts ? [LEGACY_PORTS.auth] : [])],
+      acct: [listen.acctPort, ...(listen.legacyPorts ? [LEGACY_PORTS.acct] : [])],
+    };
     for (const host of listen.hosts) {
       for (const kind of ['auth', 'acct'] as const) {
-        const socket = await this.options.transport.bind({
-          address: host,
-          port: kind === 'auth' ? listen.authPort : listen.acctPort,
-          recvBufferSize: listen.recvBufferSize,
-        });
-        socket.onMessage((data, from) => this.onDatagram(kind, socket, data, from));
-        this.sockets.push({ kind, socket });
+        for (const port of ports[kind]) {
+          const socket = await this.options.transport.bind({
+            address: host,
+            port,
+            recvBufferSize: listen.recvBufferSize,
+          });
+          socket.onMessage((data, from) => this.onDatagram(kind, socket, data, from));
+          this.sockets.push({ kind, socket });
+        }
       }
     }
     this.events.emit('listening', { auth: this.endpoints('auth'), acct: this.endpoints('acct') });
+    for (const warning of startupWarnings(this.options.config.mfa)) this.events.emit('warning', warning);
   }
 
   endpoints(kind: PortKind): Endpoint[] {
@@ -323,7 +341,7 @@ export class ReferenceServer {
       from,
       identifier: packet.identifier,
       durationMs,
-      reason: result.reason,
+      ...(result.detail !== undefined ? { detail: result.detail } : {}),
       ...(result.userName !== undefined ? { userName: result.userName } : {}),
       ...(result.method !== undefined ? { method: result.method } : {}),
       ...(result.policy !== undefined ? { policy: result.policy } : {}),
@@ -332,10 +350,7 @@ export class ReferenceServer {
     if (result.kind === 'discard') {
       this.counters.access.discard++;
       this.duplicates.complete(key, null);
-      const reason: DropReason = result.reason.startsWith('directory-unavailable')
-        ? 'directory-unavailable'
-        : 'mfa-unavailable';
-      this.drop(reason, from, result.reason, {
+      this.drop(DISCARD_DROP_REASONS[result.reason], from, result.detail ?? ACCESS_REASONS[result.reason], {
         client: client.name,
         code: packet.code,
         identifier: packet.identifier,
@@ -353,7 +368,7 @@ export class ReferenceServer {
       await this.options.clock.sleep(this.options.config.rejectDelayMs);
     this.counters.access[result.kind]++;
     this.duplicates.complete(key, bytes);
-    this.events.emit('access', { outcome: result.kind, ...detail });
+    this.events.emit('access', { outcome: result.kind, reason: result.reason, ...detail });
     await this.send(socket, from, bytes);
   }
 

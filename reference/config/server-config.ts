@@ -34,6 +34,8 @@ export interface ListenConfig {
   readonly authPort: number;
   readonly acctPort: number;
   readonly recvBufferSize: number;
+  /** Also listen on the legacy ports 1645 (auth) and 1646 (accounting), as NPS does. */
+  readonly legacyPorts: boolean;
 }
 
 export interface DirectoryConfig {
@@ -115,6 +117,9 @@ const listenSchema = z
       .min(65536)
       .max(1 << 30)
       .default(serverConfigDefaults.recvBufferSize),
+    legacyPorts: z.boolean().default(false).meta({
+      description: 'also listen on 1645/1646, the ports NPS answers on besides 1812/1813',
+    }),
   })
   .strict();
 
@@ -256,6 +261,13 @@ const checkListen: Check = (c, raw) => {
       'use the pair 1812/1813 or 1645/1646, or 0 for ephemeral ports',
     );
   }
+  if (input.legacyPorts === true && [authPort, acctPort].some((p) => p === 1645 || p === 1646)) {
+    c.add(
+      'legacyPorts',
+      `is true while listen.authPort/acctPort already use 1645/1646 (${String(authPort)}/${String(acctPort)})`,
+      'set authPort 1812 and acctPort 1813 with legacyPorts, or drop legacyPorts',
+    );
+  }
 };
 
 const checkClients: Check = (c, raw) => {
@@ -332,7 +344,13 @@ type Sections = Omit<ServerConfig, 'policy' | 'mfa'>;
 
 function buildListen(input: z.output<typeof listenSchema>): ListenConfig {
   const hosts = input.hosts ?? (input.host !== undefined ? [input.host] : [...serverConfigDefaults.hosts]);
-  return { hosts, authPort: input.authPort, acctPort: input.acctPort, recvBufferSize: input.recvBufferSize };
+  return {
+    hosts,
+    authPort: input.authPort,
+    acctPort: input.acctPort,
+    recvBufferSize: input.recvBufferSize,
+    legacyPorts: input.legacyPorts,
+  };
 }
 
 function buildDirectory(input: z.output<typeof directorySchema>): DirectoryConfig {

@@ -1,6 +1,9 @@
 // What the server needs from a directory, whatever speaks LDAP behind it.
 
-export type AccountState = 'active' | 'disabled' | 'locked' | 'expired' | 'password-expired';
+import type { AdAccountState } from '../../protocol/ad-account.ts';
+
+/** protocol/ad-account.ts decides it, in AD's order (disabled, locked, expired, password). */
+export type AccountState = AdAccountState;
 
 export interface DirectoryUser {
   readonly dn: string;

@@ -19,6 +19,7 @@ import {
   type MppeKeys,
 } from '../../protocol/auth/index.ts';
 import type { AttributeInput } from '../../protocol/index.ts';
+import type { AccessReason, Decided, DiscardReason } from '../access/reasons.ts';
 import type { DirectoryUser } from '../directory/types.ts';
 import type { AuthMethod } from '../methods.ts';
 
@@ -45,20 +46,26 @@ export type EapSession =
       readonly keys: MppeKeys;
       readonly user: DirectoryUser;
       readonly reply: readonly AttributeInput[];
-      readonly reason: string;
+      readonly reason: AccessReason;
+      readonly decided: Decided;
     };
 
 /** Primary lookup for EAP: an active user, or why not (not found, disabled, directory down...). */
 export type EapUserLookup =
   | { readonly kind: 'found'; readonly user: DirectoryUser }
-  | { readonly kind: 'reject'; readonly reason: string }
-  | { readonly kind: 'discard'; readonly reason: string };
+  | { readonly kind: 'reject'; readonly reason: AccessReason; readonly detail?: string }
+  | { readonly kind: 'discard'; readonly reason: DiscardReason; readonly detail?: string };
 
 /** Policy and second factor, run once the EAP method proved the password. */
 export type EapCompletion =
-  | { readonly kind: 'accept'; readonly reply: readonly AttributeInput[]; readonly reason: string }
-  | { readonly kind: 'reject'; readonly reason: string }
-  | { readonly kind: 'discard'; readonly reason: string };
+  | {
+      readonly kind: 'accept';
+      readonly reply: readonly AttributeInput[];
+      readonly reason: AccessReason;
+      readonly decided: Decided;
+    }
+  | { readonly kind: 'reject'; readonly reason: AccessReason; readonly decided: Decided }
+  | { readonly kind: 'discard'; readonly reason: DiscardReason; readonly detail?: string };
 
 export interface EapDeps {
   lookupUser(identity: string): Promise<EapUserLookup>;
@@ -79,10 +86,18 @@ export type EapOutcome =
       readonly user: DirectoryUser;
       readonly reply: readonly AttributeInput[];
       readonly keys?: MppeKeys;
-      readonly reason: string;
+      readonly reason: AccessReason;
+      readonly decided: Decided;
     }
-  | { readonly kind: 'reject'; readonly eap: Buffer; readonly reason: string; readonly method?: AuthMethod }
-  | { readonly kind: 'discard'; readonly reason: string };
+  | {
+      readonly kind: 'reject';
+      readonly eap: Buffer;
+      readonly reason: AccessReason;
+      readonly method?: AuthMethod;
+      /** Policy and second factor, when the password was proven before the reject. */
+      readonly decided?: Decided;
+    }
+  | { readonly kind: 'discard'; readonly reason: DiscardReason; readonly detail?: string };
 
 export interface EapServerOptions {
   /** Method proposed first after EAP-Identity; a peer's Nak can switch to the other (FreeRADIUS default: md5). */
@@ -94,8 +109,14 @@ export interface EapServerOptions {
 const next = (id: number): number => (id + 1) & 0xff;
 
 /** Access-Reject with EAP-Failure answering the Response with Identifier `eapId` (RFC 3748 4.2). */
-function failure(eapId: number, method: AuthMethod, reason: string): EapOutcome {
-  return { kind: 'reject', eap: eapFailure(eapId), reason, method };
+function failure(eapId: number, method: AuthMethod, reason: AccessReason, decided?: Decided): EapOutcome {
+  return {
+    kind: 'reject',
+    eap: eapFailure(eapId),
+    reason,
+    method,
+    ...(decided !== undefined ? { decided } : {}),
+  };
 }
 // EAP-Success and EAP-Failure carry the Identifier of the Response they answer (RFC 3748 4.2);
 // only a new Request takes the next Identifier.
@@ -123,7 +144,12 @@ export class EapServer {
     }
     const decoded = decodeEap(eapMessage);
     if (!decoded.ok)
-      return { kind: 'reject', eap: eapFailure(0), reason: `eap-malformed: ${decoded.message}` };
+      return {
+        kind: 'reject',
+        eap: eapFailure(0),
+        reason: 'eap-malformed',
+        decided: { detail: decoded.message },
+      };
     const packet = decoded.value;
     if (packet.code !== EapCode.Response) {
       return { kind: 'reject', eap: eapFailure(packet.identifier), reason: 'eap-not-a-response' };
@@ -202,7 +228,13 @@ export class EapServer {
     if (type !== EapType.Md5Challenge) return failure(failId, method, 'eap-unexpected-type');
     const lookup = await deps.lookupUser(session.identity);
     if (lookup.kind === 'discard') return lookup;
-    if (lookup.kind === 'reject') return failure(failId, method, lookup.reason);
+    if (lookup.kind === 'reject')
+      return failure(
+        failId,
+        method,
+        lookup.reason,
+        lookup.detail !== undefined ? { detail: lookup.detail } : undefined,
+      );
     const password = lookup.user.cleartextPassword;
     if (password === undefined) {
       return failure(failId, method, 'no-cleartext-password-for-eap-md5');
@@ -212,7 +244,7 @@ export class EapServer {
     }
     const done = await deps.complete(lookup.user, method);
     if (done.kind === 'discard') return done;
-    if (done.kind === 'reject') return failure(failId, method, done.reason);
+    if (done.kind === 'reject') return failure(failId, method, done.reason, done.decided);
     return {
       kind: 'accept',
       eap: eapSuccess(failId),
@@ -220,6 +252,7 @@ export class EapServer {
       user: lookup.user,
       reply: done.reply,
       reason: done.reason,
+      decided: done.decided,
     };
   }
 
@@ -239,7 +272,13 @@ export class EapServer {
     const response = message.value;
     const lookup = await deps.lookupUser(session.identity);
     if (lookup.kind === 'discard') return lookup;
-    if (lookup.kind === 'reject') return failure(failId, method, lookup.reason);
+    if (lookup.kind === 'reject')
+      return failure(
+        failId,
+        method,
+        lookup.reason,
+        lookup.detail !== undefined ? { detail: lookup.detail } : undefined,
+      );
     const ntHash = lookup.user.ntHash;
     if (ntHash === undefined) return failure(failId, method, 'no-nt-hash-for-mschapv2');
     const userName = stripNtDomain(response.name);
@@ -253,7 +292,7 @@ export class EapServer {
     if (!verified) return failure(failId, method, 'wrong-password');
     const done = await deps.complete(lookup.user, method);
     if (done.kind === 'discard') return done;
-    if (done.kind === 'reject') return failure(failId, method, done.reason);
+    if (done.kind === 'reject') return failure(failId, method, done.reason, done.decided);
     const authenticatorResponse = generateAuthenticatorResponse(
       ntHash,
       response.ntResponse,
@@ -278,6 +317,7 @@ export class EapServer {
         user: lookup.user,
         reply: done.reply,
         reason: done.reason,
+        decided: done.decided,
       },
     };
   }
@@ -300,6 +340,7 @@ export class EapServer {
       reply: session.reply,
       keys: session.keys,
       reason: session.reason,
+      decided: session.decided,
     };
   }
 }

@@ -10,12 +10,15 @@ import {
   type BeginRequest,
   type BeginResponse,
   type CodeResponse,
+  type MfaErrorCode,
   type MfaMethod,
+  type MfaServiceErrorCode,
   type SessionResponse,
   type TokenResponse,
 } from '../../protocol/mfa-api.ts';
 import { parseCidr } from '../config/cidr.ts';
 import type { MfaSettings } from '../config/mfa-config.ts';
+import type { WarningCode } from '../events.ts';
 import { callMfa, type MfaCallResult, type MfaHttpOptions } from './mfa-http.ts';
 import type { MfaCodeSession, MfaContext, MfaDecision, SecondFactor } from './second-factor.ts';
 
@@ -26,8 +29,14 @@ export interface CloudMfaOptions {
   readonly clock: Clock;
   readonly fetch?: typeof fetch;
   /** Conditions an operator must hear about: fail-open used, whitelist without NAS-IP-Address. */
-  readonly onWarning?: (code: string, message: string, context: MfaContext) => void;
+  readonly onWarning?: (code: MfaWarningCode, message: string, context: MfaContext) => void;
 }
+
+/** The warnings a login can raise (the start-up ones are the server's). */
+export type MfaWarningCode = Extract<
+  WarningCode,
+  'mfa-fail-open' | 'user-identifier-missing' | 'ip-whitelist-no-nas-ip' | 'alternate-login-id-missing'
+>;
 
 /** MS-CHAPv2 and EAP cannot carry a typed code (no Access-Challenge round trip for it): only prompts. */
 const PROMPT_ONLY: readonly MfaMethod[] = ['push', 'phone_call'];
@@ -103,13 +112,7 @@ export class CloudMfa implements SecondFactor {
       }
     }
     const userId = this.userId(context);
-    if (userId === undefined)
-      return this.serviceFailure(
-        'UserNotFound',
-        'no UPN or alternate login id to identify the user',
-        context,
-        true,
-      );
+    if (userId === undefined) return this.noIdentifier(context);
     const request: BeginRequest = {
       user: userId,
       method: 'default',
@@ -128,7 +131,12 @@ export class CloudMfa implements SecondFactor {
     const begin = begun.body;
     if (begin.next === 'push_sent' || begin.next === 'call_placed') return this.awaitDecision(begin, context);
     if (context.method !== 'pap') {
-      return { kind: 'deny', reason: 'REQUEST_MISSING_CODE', mfaMethod: begin.method };
+      return {
+        kind: 'deny',
+        reason: 'REQUEST_MISSING_CODE',
+        code: 'REQUEST_MISSING_CODE',
+        mfaMethod: begin.method,
+      };
     }
     return {
       kind: 'challenge',
@@ -145,9 +153,16 @@ export class CloudMfa implements SecondFactor {
     const verdict = result.body;
     if (verdict.verdict === 'accepted')
       return { kind: 'allow', reason: 'mfa-code-accepted', mfaMethod: session.mfaMethod };
+    if (verdict.resultCode !== undefined)
+      return {
+        kind: 'deny',
+        reason: verdict.resultCode,
+        code: verdict.resultCode,
+        mfaMethod: session.mfaMethod,
+      };
     return {
       kind: 'deny',
-      reason: verdict.resultCode ?? `mfa-code-${verdict.verdict}`,
+      reason: verdict.verdict === 'locked_out' ? 'mfa-code-locked-out' : 'mfa-code-wrong',
       mfaMethod: session.mfaMethod,
     };
   }
@@ -192,8 +207,8 @@ export class CloudMfa implements SecondFactor {
           return { kind: 'deny', reason: 'mfa-fraud-reported', mfaMethod };
         case 'timed_out':
           return { kind: 'deny', reason: 'mfa-timeout', mfaMethod };
-        default:
-          return { kind: 'deny', reason: `mfa-${status}`, mfaMethod };
+        case 'locked_out':
+          return { kind: 'deny', reason: 'mfa-locked-out', mfaMethod };
       }
     }
     return { kind: 'deny', reason: 'mfa-timeout', mfaMethod };
@@ -210,7 +225,26 @@ export class CloudMfa implements SecondFactor {
         context,
       );
     }
-    return context.user.userPrincipalName;
+    const upn = context.user.userPrincipalName;
+    return upn !== undefined && upn !== '' ? upn : undefined;
+  }
+
+  /**
+   * A directory user with nothing to name them to the MFA service. This is a directory problem, not
+   * proof that the user is not enrolled: REQUIRE_USER_MATCH=FALSE only lets through users the
+   * service says are not enrolled, so this fails closed whatever that setting says, and nothing is
+   * sent to the service.
+   */
+  private noIdentifier(context: MfaContext): MfaDecision {
+    const alternate = this.options.settings.LDAP_ALTERNATE_LOGINID_ATTRIBUTE;
+    this.warn(
+      'user-identifier-missing',
+      `directory user ${context.user.accountName} has no userPrincipalName` +
+        (alternate !== undefined ? ` and no ${alternate}` : '') +
+        ': rejected without asking the MFA service (fix the directory entry)',
+      context,
+    );
+    return { kind: 'deny', reason: 'user-identifier-missing' };
   }
 
   /**
@@ -273,7 +307,7 @@ export class CloudMfa implements SecondFactor {
   }
 
   private serviceFailure(
-    code: string,
+    code: MfaServiceErrorCode,
     message: string,
     context: MfaContext,
     notEnrolled: boolean,
@@ -283,16 +317,21 @@ export class CloudMfa implements SecondFactor {
     if (notEnrolled) {
       // REQUIRE_USER_MATCH=FALSE lets users without MFA through, as the extension documents.
       return this.options.settings.REQUIRE_USER_MATCH
-        ? { kind: 'deny', reason: code, ...method }
-        : { kind: 'allow', reason: `user-not-enrolled-allowed (${code})`, ...method };
+        ? { kind: 'deny', reason: code, code, ...method }
+        : { kind: 'allow', reason: 'user-not-enrolled-allowed', code, ...method };
     }
     if (code === 'ServiceUnavailable' || code === 'ESTS_TOKEN_ERROR')
       return this.unavailable(code, message, context, mfaMethod);
-    return { kind: 'deny', reason: code, ...method };
+    return { kind: 'deny', reason: code, code, detail: message, ...method };
   }
 
   /** The service could not decide: fail closed, or open when the administrator chose so, loudly. */
-  private unavailable(code: string, message: string, context: MfaContext, mfaMethod?: string): MfaDecision {
+  private unavailable(
+    code: MfaErrorCode,
+    message: string,
+    context: MfaContext,
+    mfaMethod?: string,
+  ): MfaDecision {
     const method = mfaMethod !== undefined ? { mfaMethod } : {};
     if (this.options.settings.failMode === 'fail-open') {
       this.warn(
@@ -300,12 +339,12 @@ export class CloudMfa implements SecondFactor {
         `MFA service failed (${code}: ${message}); FAIL-OPEN: login allowed without a second factor`,
         context,
       );
-      return { kind: 'allow', reason: `fail-open: ${code}`, ...method };
+      return { kind: 'allow', reason: 'fail-open', code, detail: message, ...method };
     }
-    return { kind: 'deny', reason: `mfa-unavailable: ${code}: ${message}`, ...method };
+    return { kind: 'deny', reason: 'mfa-unavailable', code, detail: message, ...method };
   }
 
-  private warn(code: string, message: string, context: MfaContext): void {
+  private warn(code: MfaWarningCode, message: string, context: MfaContext): void {
     this.options.onWarning?.(code, message, context);
   }
 }

@@ -1,3 +1,5 @@
+import type { MfaErrorCode } from '../../protocol/mfa-api.ts';
+import type { AccessReason, DiscardReason } from '../access/reasons.ts';
 import type { DirectoryUser } from '../directory/types.ts';
 import type { AuthMethod } from '../methods.ts';
 
@@ -19,11 +21,19 @@ export interface MfaCodeSession {
   readonly userId: string;
 }
 
+/** Why, in the shared closed list; `code` is the MFA service's error behind it, `detail` its message. */
+interface Because {
+  readonly reason: AccessReason;
+  readonly mfaMethod?: string;
+  readonly code?: MfaErrorCode;
+  readonly detail?: string;
+}
+
 export type MfaDecision =
-  | { readonly kind: 'allow'; readonly reason: string; readonly mfaMethod?: string }
-  | { readonly kind: 'deny'; readonly reason: string; readonly mfaMethod?: string }
+  | (Because & { readonly kind: 'allow' })
+  | (Because & { readonly kind: 'deny' })
   | { readonly kind: 'challenge'; readonly prompt: string; readonly session: MfaCodeSession }
-  | { readonly kind: 'discard'; readonly reason: string };
+  | { readonly kind: 'discard'; readonly reason: Extract<DiscardReason, 'mfa-client-closed'> };
 
 export interface SecondFactor {
   verify(context: MfaContext): Promise<MfaDecision>;

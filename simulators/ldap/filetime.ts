@@ -2,26 +2,15 @@
 // FILETIME: a count of 100-nanosecond intervals since 1601-01-01T00:00:00Z, written in decimal.
 // The values exceed 2^53, so they travel as strings and are compared as bigint.
 
-/** 100 ns ticks per millisecond. */
-const TICKS_PER_MS = 10_000n;
-/** Milliseconds between 1601-01-01 and 1970-01-01 (369 years, 89 of them leap years). */
-const EPOCH_DIFFERENCE_MS = 11_644_473_600_000n;
+import { FILETIME_NEVER, filetimeFromUnixMs } from '../../protocol/ad-account.ts';
 
-/** accountExpires value AD writes for "never expires" (the largest signed 64-bit integer). */
-export const FILETIME_NEVER = '9223372036854775807';
-
-export function filetimeFromUnixMs(unixMs: number): bigint {
-  return (BigInt(Math.trunc(unixMs)) + EPOCH_DIFFERENCE_MS) * TICKS_PER_MS;
-}
-
-export function unixMsFromFiletime(filetime: bigint): number {
-  return Number(filetime / TICKS_PER_MS - EPOCH_DIFFERENCE_MS);
-}
-
-/** Zero and FILETIME_NEVER both mean "no expiry" for accountExpires. */
-export function isNoExpiry(filetime: bigint): boolean {
-  return filetime === 0n || filetime === BigInt(FILETIME_NEVER);
-}
+// The conversions are AD's rules, shared with the reference server (protocol/ad-account.ts).
+export {
+  FILETIME_NEVER,
+  filetimeFromUnixMs,
+  isNoExpiry,
+  unixMsFromFiletime,
+} from '../../protocol/ad-account.ts';
 
 /** How fixtures may spell a time: "never", 0, an ISO-8601 instant, or a FILETIME decimal string. */
 export type TimeValueInput = string | number;

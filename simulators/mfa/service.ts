@@ -63,6 +63,10 @@ export interface MfaServiceOptions {
   readonly historyLimit?: number;
 }
 
+/** The user's default first when it is a code method, then the app's TOTP, then an OATH token. */
+const OTP_PREFERENCE = (defaultMethod: MfaMethod | undefined): readonly ('app_code' | 'oath_token')[] =>
+  defaultMethod === 'oath_token' ? ['oath_token', 'app_code'] : ['app_code', 'oath_token'];
+
 export class MfaService {
   readonly tenant: TenantDefinition;
   readonly clock: Clock;
@@ -76,6 +80,8 @@ export class MfaService {
   private readonly sessions = new Map<string, MfaSession>();
   private readonly tokens = new Map<string, IssuedToken>();
   private tokenRandom: RandomSource;
+  /** The tenant-wide switch: methods nobody may use, from settings.disabledMethods or setMethodEnabled. */
+  private readonly disabledMethods: Set<MfaMethod>;
   private sessionCount = 0;
   private tokenCount = 0;
   private disposed = false;
@@ -87,6 +93,7 @@ export class MfaService {
     this.history = new CallHistory(options.historyLimit);
     this.faults = new FaultController(this.clock, streamFor(this.seed, 'faults'));
     this.tokenRandom = streamFor(this.seed, 'tokens');
+    this.disabledMethods = new Set(this.tenant.settings.disabledMethods);
     for (const definition of this.tenant.users) {
       const runtime = this.newRuntime(definition);
       this.users.set(definition.upn.toLowerCase(), runtime);
@@ -357,6 +364,12 @@ export class MfaService {
       : this.currentOtp(runtime.definition.upn, progress.method, now);
   }
 
+  /** Switches a method on or off for every user of the tenant (its authentication methods policy). */
+  setMethodEnabled(method: MfaMethod, enabled: boolean): void {
+    if (enabled) this.disabledMethods.delete(method);
+    else this.disabledMethods.add(method);
+  }
+
   /**
    * Back to the state after construction: sessions, tokens, history, outbox and faults cleared, every
    * random stream restarted and behaviours restored, so the next run replays the first.
@@ -371,6 +384,8 @@ export class MfaService {
     this.sessionCount = 0;
     this.tokenCount = 0;
     this.tokenRandom = streamFor(this.seed, 'tokens');
+    this.disabledMethods.clear();
+    for (const method of this.tenant.settings.disabledMethods) this.disabledMethods.add(method);
     for (const runtime of this.users.values()) {
       const fresh = this.newRuntime(runtime.definition);
       runtime.behaviour = fresh.behaviour;
@@ -401,19 +416,37 @@ export class MfaService {
   }
 
   private resolveMethod(user: MfaUserDefinition, request: BeginRequest): MfaResult<MfaMethod> {
+    const usable = user.methods.filter((m) => !this.disabledMethods.has(m));
     const requested = request.method ?? 'default';
     if (requested !== 'default') {
-      return user.methods.includes(requested)
-        ? { ok: true, value: requested }
-        : mfaFailure('AuthenticationMethodNotConfigured', `${user.upn} has not registered ${requested}`);
+      if (usable.includes(requested)) return { ok: true, value: requested };
+      return mfaFailure(
+        'AuthenticationMethodNotConfigured',
+        user.methods.includes(requested)
+          ? `${requested} is disabled for the tenant`
+          : `${user.upn} has not registered ${requested}`,
+      );
     }
-    const appCodeUsable =
-      user.methods.includes('app_code') &&
-      (request.acceptableMethods === undefined || request.acceptableMethods.includes('app_code'));
-    if (request.preferAppCode === true && appCodeUsable) return { ok: true, value: 'app_code' };
-    return user.defaultMethod === undefined
-      ? mfaFailure('NoDefaultAuthenticationMethodIsConfigured', user.upn)
-      : { ok: true, value: user.defaultMethod };
+    // Any time-based code counts for the OTP-instead-of-push override: the app's TOTP, other
+    // software tokens and hardware OATH tokens ("TOTP ... hardware FOBs" in the NPS extension docs).
+    if (request.preferAppCode === true) {
+      const otp = OTP_PREFERENCE(user.defaultMethod).find(
+        (m) =>
+          usable.includes(m) &&
+          (request.acceptableMethods === undefined || request.acceptableMethods.includes(m)),
+      );
+      if (otp !== undefined) return { ok: true, value: otp };
+    }
+    if (user.defaultMethod === undefined)
+      return mfaFailure('NoDefaultAuthenticationMethodIsConfigured', user.upn);
+    // A default switched off falls back to the next registered method; none left fails closed.
+    const chosen = usable.includes(user.defaultMethod) ? user.defaultMethod : usable[0];
+    return chosen === undefined
+      ? mfaFailure(
+          'NoDefaultAuthenticationMethodIsConfigured',
+          `every method of ${user.upn} is disabled for the tenant`,
+        )
+      : { ok: true, value: chosen };
   }
 
   private otpFor(user: MfaUserDefinition, method: 'app_code' | 'oath_token'): OtpDefinition | undefined {

@@ -32,10 +32,18 @@ export interface OathTokenDefinition extends OtpDefinition {
   readonly serial: string;
 }
 
+/**
+ * What the user registered their methods for. Entra keeps one list of strong authentication methods
+ * whichever registration put them there, so a user registered only for self-service password reset
+ * (SSPR) has methods, counts as enrolled and is asked for MFA like anyone else.
+ */
+export type Registration = 'mfa' | 'sspr';
+
 export interface MfaUserDefinition {
   readonly upn: string;
   readonly alternateIds: readonly string[];
   readonly enrolled: boolean;
+  readonly registeredFor: readonly Registration[];
   readonly methods: readonly MfaMethod[];
   readonly defaultMethod?: MfaMethod;
   readonly phone?: string;
@@ -64,6 +72,11 @@ export interface TenantSettings {
   readonly otpWindowSteps: number;
   /** Seed of every random stream (user decisions, SMS codes, faults), so runs replay. */
   readonly seed: number;
+  /**
+   * Methods switched off for everyone (the tenant's authentication methods policy): never chosen,
+   * and a user's default that is switched off falls back to their next registered method.
+   */
+  readonly disabledMethods: readonly MfaMethod[];
 }
 
 export interface TenantDefinition {
@@ -85,6 +98,7 @@ export const DEFAULT_TENANT_SETTINGS: TenantSettings = {
   smsCodeLength: 6,
   otpWindowSteps: 1,
   seed: 1,
+  disabledMethods: [],
 };
 
 /** Hex with the separators certificate tools print (spaces, colons) removed, upper case. */
@@ -183,6 +197,7 @@ function parseSettings(input: unknown, c: IssueCollector): TenantSettings {
     'smsCodeLength',
     'otpWindowSteps',
     'seed',
+    'disabledMethods',
   ];
   c.knownKeys(input, 'settings', known);
   const settings: TenantSettings = {
@@ -193,6 +208,7 @@ function parseSettings(input: unknown, c: IssueCollector): TenantSettings {
     smsCodeLength: integer(input, 'smsCodeLength', d.smsCodeLength, [4, 10], 'settings', c),
     otpWindowSteps: integer(input, 'otpWindowSteps', d.otpWindowSteps, [0, 10], 'settings', c),
     seed: integer(input, 'seed', d.seed, [0, 2 ** 32 - 1], 'settings', c),
+    disabledMethods: parseMethods(input['disabledMethods'], 'settings.disabledMethods', c),
   };
   if (settings.promptTimeoutMs > settings.sessionLifetimeMs) {
     c.add(
@@ -328,7 +344,18 @@ const USER_KEYS = [
   'totp',
   'oathToken',
   'behaviour',
+  'registeredFor',
 ];
+
+function parseRegistrations(input: unknown, path: string, c: IssueCollector): Registration[] {
+  if (input === undefined) return ['mfa'];
+  const valid = Array.isArray(input) && input.length > 0 && input.every((r) => r === 'mfa' || r === 'sspr');
+  if (!valid) {
+    c.add(path, 'expected [mfa], [sspr] or [mfa, sspr]', 'write registeredFor: [sspr]');
+    return ['mfa'];
+  }
+  return [...new Set(input as Registration[])];
+}
 
 function parseUser(input: unknown, path: string, c: IssueCollector): MfaUserDefinition | undefined {
   if (!isPlainObject(input)) {
@@ -400,11 +427,13 @@ function parseUser(input: unknown, path: string, c: IssueCollector): MfaUserDefi
     );
   }
   const behaviour = parseUserBehaviour(input['behaviour'], `${path}.behaviour`, c.issues);
+  const registeredFor = parseRegistrations(input['registeredFor'], `${path}.registeredFor`, c);
   if (upn === undefined) return undefined;
   return {
     upn,
     alternateIds,
     enrolled,
+    registeredFor,
     methods,
     ...(defaultMethod === undefined ? {} : { defaultMethod }),
     ...(phone === undefined ? {} : { phone }),

@@ -146,7 +146,8 @@ describe.concurrent('second factor with the demo tenant over real sockets', () =
       expect(grace.outcome).toBe('reject');
       expect(heidi.outcome).toBe('reject');
       expect(lastAccess(stack, 'grace').reason).toBe('account-disabled');
-      expect(lastAccess(stack, 'heidi').reason).toBe('password-expired');
+      // PASSWORD_EXPIRED and pwdLastSet 0: "must change" wins (protocol/ad-account.ts).
+      expect(lastAccess(stack, 'heidi').reason).toBe('password-must-change');
       expect(stack.mock.service.history.list()).toEqual([]);
     });
   });

@@ -57,9 +57,9 @@ function access(stack: VirtualMfaStack, user: string) {
 interface FaultCase {
   readonly name: string;
   readonly faults: FaultSettings;
-  /** The error code the reason names: `mfa-unavailable: CODE: message` or `fail-open: CODE`. */
+  /** The MFA service's error code behind the reason (`mfa.code` of the access event). */
   readonly code: RegExp;
-  /** The message part of the fail-closed reason, when it says something exact. */
+  /** The event's `detail`, when it says something exact. */
   readonly message?: string;
   /** When the server decides, ms after the request (virtual time). */
   readonly decidedAtMs: number;
@@ -112,10 +112,9 @@ describe('fail-closed (default): the login is rejected, the reason names the fai
       expect(result.outcome).toBe('reject');
       const event = access(stack, 'alice');
       expect(event.outcome).toBe('reject');
-      const [prefix, code, ...message] = event.reason.split(': ');
-      expect(prefix).toBe('mfa-unavailable');
-      expect(code).toMatch(c.code);
-      if (c.message !== undefined) expect(message.join(': ')).toBe(c.message);
+      expect(event.reason).toBe('mfa-unavailable');
+      expect(event.mfa?.code).toMatch(c.code);
+      if (c.message !== undefined) expect(event.detail).toBe(c.message);
       expect(event.durationMs).toBe(c.decidedAtMs);
       expect(stack.events.warnings).toEqual([]);
     });
@@ -136,7 +135,10 @@ describe('fail-closed (default): the login is rejected, the reason names the fai
     stack.mock.service.faults.set({ serverError: { endpoints: ['poll'] } });
     const result = await settle(stack.clock, login(stack, 'alice'), { stepMs: 100 });
     expect(result.outcome).toBe('reject');
-    expect(access(stack, 'alice').reason).toMatch(/^mfa-unavailable: ServiceUnavailable: /);
+    expect(access(stack, 'alice')).toMatchObject({
+      reason: 'mfa-unavailable',
+      mfa: { code: 'ServiceUnavailable' },
+    });
     expect(stack.begins(upn('alice'))).toBe(1);
   });
 
@@ -158,12 +160,12 @@ describe('fail-open: accepted without a second factor, with a loud warning', () 
       const result = await settle(stack.clock, login(stack, 'alice'), { stepMs: 100 });
       expect(result.outcome).toBe('accept');
       const event = access(stack, 'alice');
-      const [prefix, code] = event.reason.split(': ');
-      expect(prefix).toBe('fail-open');
-      expect(code).toMatch(c.code);
-      expect(stack.events.warnings).toHaveLength(1);
-      expect(stack.events.warnings[0]).toMatchObject({ code: 'mfa-fail-open', userName: 'alice' });
-      expect(stack.events.warnings[0]?.message).toMatch(/FAIL-OPEN/);
+      expect(event.reason).toBe('fail-open');
+      expect(event.mfa?.code).toMatch(c.code);
+      // The start-up warning about the setting, then the one about this login.
+      expect(stack.events.warnings.map((w) => w.code)).toEqual(['fail-open-configured', 'mfa-fail-open']);
+      expect(stack.events.warnings[1]).toMatchObject({ code: 'mfa-fail-open', userName: 'alice' });
+      expect(stack.events.warnings[1]?.message).toMatch(/FAIL-OPEN/);
     });
   }
 
@@ -178,7 +180,7 @@ describe('fail-open: accepted without a second factor, with a loud warning', () 
     expect(access(stack, 'carol').reason).toBe('mfa-denied');
     expect(access(stack, 'dave').reason).toBe('UserNotEnrolled');
     expect(access(stack, 'frank').reason).toBe('mfa-timeout');
-    expect(stack.events.warnings).toEqual([]);
+    expect(stack.events.warnings.map((w) => w.code)).toEqual(['fail-open-configured']);
   });
 });
 
@@ -232,11 +234,15 @@ describe('over loopback HTTP: a refused connection and a dropped one are told ap
       const event = stack.events.access.at(-1);
       if (failMode === 'fail-closed') {
         expect(result.outcome).toBe('reject');
-        expect(event?.reason).toMatch(/^mfa-unavailable: HTTP_CONNECT_ERROR: .*ECONNREFUSED/);
+        expect(event).toMatchObject({ reason: 'mfa-unavailable', mfa: { code: 'HTTP_CONNECT_ERROR' } });
+        expect(event?.detail).toMatch(/ECONNREFUSED/);
       } else {
         expect(result.outcome).toBe('accept');
-        expect(event?.reason).toBe('fail-open: HTTP_CONNECT_ERROR');
-        expect(stack.events.warnings).toMatchObject([{ code: 'mfa-fail-open' }]);
+        expect(event).toMatchObject({ reason: 'fail-open', mfa: { code: 'HTTP_CONNECT_ERROR' } });
+        expect(stack.events.warnings).toMatchObject([
+          { code: 'fail-open-configured' },
+          { code: 'mfa-fail-open' },
+        ]);
       }
     }
   });
@@ -246,7 +252,10 @@ describe('over loopback HTTP: a refused connection and a dropped one are told ap
     stack.mock.service.faults.set({ drop: { endpoints: ['token'] } });
     const result = await stack.login({ user: 'alice' });
     expect(result.outcome).toBe('reject');
-    expect(stack.events.access.at(-1)?.reason).toMatch(/^mfa-unavailable: HTTPS_COMMUNICATION_ERROR: /);
+    expect(stack.events.access.at(-1)).toMatchObject({
+      reason: 'mfa-unavailable',
+      mfa: { code: 'HTTPS_COMMUNICATION_ERROR' },
+    });
     expect(stack.begins(upn('alice'))).toBe(0);
   });
 
@@ -255,8 +264,10 @@ describe('over loopback HTTP: a refused connection and a dropped one are told ap
     stack.mock.service.faults.set({ latency: { ms: 2_000, endpoints: ['token'] } });
     const result = await stack.login({ user: 'alice' });
     expect(result.outcome).toBe('reject');
-    expect(stack.events.access.at(-1)?.reason).toBe(
-      'mfa-unavailable: HTTPS_COMMUNICATION_ERROR: no answer within 300 ms',
-    );
+    expect(stack.events.access.at(-1)).toMatchObject({
+      reason: 'mfa-unavailable',
+      detail: 'no answer within 300 ms',
+      mfa: { code: 'HTTPS_COMMUNICATION_ERROR' },
+    });
   });
 });

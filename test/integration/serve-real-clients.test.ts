@@ -343,7 +343,8 @@ describe.skipIf(!tools.available)('radmfa serve against radtest, radclient and e
       grace: 'account-disabled',
       oscar: 'account-expired',
       mallory: 'account-locked',
-      heidi: 'password-expired',
+      // PASSWORD_EXPIRED and pwdLastSet 0: "must change" wins (protocol/ad-account.ts).
+      heidi: 'password-must-change',
     };
     const runs = await Promise.all(
       Object.keys(users).map((user) =>

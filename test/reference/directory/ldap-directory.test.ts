@@ -61,11 +61,12 @@ describe('LdapDirectory against the LDAP stub', () => {
     expect((await directory.findUser('nobody')).kind).toBe('not-found');
   });
 
-  it('reads AD account states: disabled, password expired, locked, expired', async () => {
+  it('reads AD account states: disabled, password must change, locked, expired', async () => {
     expect((await found('grace')).state).toBe('disabled');
-    expect((await found('heidi')).state).toBe('password-expired');
+    // PASSWORD_EXPIRED and pwdLastSet 0 both hold: "must change" comes first (protocol/ad-account.ts).
+    expect((await found('heidi')).state).toBe('password-must-change');
     expect((await found('mallory')).state).toBe('locked');
-    expect((await found('oscar')).state).toBe('expired');
+    expect((await found('oscar')).state).toBe('account-expired');
   });
 
   it('escapes filter metacharacters instead of letting a User-Name widen the search', async () => {
@@ -143,9 +144,11 @@ describe('account state rules (MS-ADTS userAccountControl and FILETIME)', () => 
     expect(accountState({ useraccountcontrol: ['514'], lockouttime: ['1'] }, now)).toBe('disabled');
     expect(accountState({ useraccountcontrol: ['512'], lockouttime: ['1'] }, now)).toBe('locked');
     expect(accountState({ useraccountcontrol: ['512'], accountexpires: ['116444736000000000'] }, now)).toBe(
-      'expired',
+      'account-expired',
     );
-    expect(accountState({ useraccountcontrol: ['512'], pwdlastset: ['0'] }, now)).toBe('password-expired');
+    expect(accountState({ useraccountcontrol: ['512'], pwdlastset: ['0'] }, now)).toBe(
+      'password-must-change',
+    );
     expect(accountState({ useraccountcontrol: ['512'] }, now)).toBe('active');
   });
 });

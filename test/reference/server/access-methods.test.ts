@@ -30,7 +30,7 @@ const USERS: readonly MemoryUser[] = [
   { name: 'dave', password: 'dave-pw' },
   { name: 'dis', password: 'pw', state: 'disabled' },
   { name: 'lock', password: 'pw', state: 'locked' },
-  { name: 'exp', password: 'pw', state: 'expired' },
+  { name: 'exp', password: 'pw', state: 'account-expired' },
   { name: 'pwexp', password: 'pw', state: 'password-expired' },
   { name: 'nohash', password: 'pw', storeNtHash: false, storeCleartext: false },
 ];

@@ -222,7 +222,7 @@ class CodePrompt implements SecondFactor {
     });
   }
   submitCode(): Promise<MfaDecision> {
-    return Promise.resolve({ kind: 'deny', reason: 'not-used' });
+    return Promise.resolve({ kind: 'deny', reason: 'mfa-denied' });
   }
 }
 

@@ -19,7 +19,7 @@ class CountingPush implements SecondFactor {
     return { kind: 'allow', reason: 'mfa-approved', mfaMethod: 'push' };
   }
   submitCode(): Promise<MfaDecision> {
-    return Promise.resolve({ kind: 'deny', reason: 'no-code-expected' });
+    return Promise.resolve({ kind: 'deny', reason: 'mfa-code-wrong' });
   }
 }
 

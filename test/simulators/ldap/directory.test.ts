@@ -110,7 +110,8 @@ describe('Directory', () => {
     expect(accountState(active, now)).toBe('active');
     expect(accountState({ ...active, lockoutTime: '0' }, now)).toBe('active');
     expect(accountState({ ...active, accountExpires: '133485408000000000' }, now)).toBe('account-expired');
-    expect(accountState({ ...active, userAccountControl: 514, lockoutTime: '1' }, now)).toBe('locked');
+    // Disabled wins over locked (protocol/ad-account.ts: Windows' order).
+    expect(accountState({ ...active, userAccountControl: 514, lockoutTime: '1' }, now)).toBe('disabled');
   });
 });
 

@@ -88,7 +88,8 @@ describe('LDAP stub over TCP (ldapts client)', () => {
 
   it.each([
     ['Grace Green', '533', 'disabled'],
-    ['Heidi Hughes', '532', 'password-expired'],
+    // PASSWORD_EXPIRED and pwdLastSet 0: "must change" wins (protocol/ad-account.ts), data 773.
+    ['Heidi Hughes', '773', 'password-must-change'],
     ['Mallory Moore', '775', 'locked'],
     ['Oscar Owens', '701', 'account-expired'],
   ])('refuses %s with the right password: 49, data %s (%s)', async (cn, data, reason) => {
