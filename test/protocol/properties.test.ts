@@ -3,12 +3,17 @@ import radius from 'radius';
 import { describe, expect, it } from 'vitest';
 import {
   PacketCode,
+  RADIUS_HEADER_LENGTH,
+  RADIUS_MAX_PACKET_LENGTH,
   buildRequest,
   buildResponse,
   decodeAndVerifyRequest,
   decodeAttributes,
+  decodeFailureReasons,
   decodePacket,
   defaultDictionary,
+  encodePacket,
+  isRequestCode,
   packetCodeLabel,
   verifyResponse,
   type AttributeInput,
@@ -18,17 +23,22 @@ import {
   applyMutations,
 } from '../../protocol/index.ts';
 import { bufferToIpv6 } from '../../protocol/ip.ts';
+import { expectClosedFailure } from '../support/decode-results.ts';
+
+// fast-check 4 draws lengths up to about 10 unless an arbitrary sets `size`: maxLength alone only
+// caps them. Every length range below that matters to a property says `size: 'max'`, so the whole
+// range is drawn; the distribution test at the end checks that it is.
 
 // Values that survive a round trip unchanged, per dictionary data type.
 function valueArbitrary(attr: ResolvedAttribute): fc.Arbitrary<AttributeValue> {
   switch (attr.dataType) {
     case 'string':
       return fc
-        .string({ maxLength: 60 })
+        .string({ maxLength: 60, size: 'max' })
         .filter((s) => !(attr.tagged === true && s.length > 0 && s.charCodeAt(0) <= 0x1f));
     case 'octets':
     case 'vsa':
-      return fc.uint8Array({ maxLength: 60 }).map((a) => Buffer.from(a));
+      return fc.uint8Array({ maxLength: 60, size: 'max' }).map((a) => Buffer.from(a));
     case 'integer':
       return attr.tagged === true
         ? fc.integer({ min: 0, max: 0xffffff })
@@ -72,11 +82,13 @@ const attributeInput: fc.Arbitrary<AttributeInput> = fc
       name: fc.constant(attr.name),
       value:
         attr.encryption === 'user-password'
-          ? fc.uint8Array({ minLength: 1, maxLength: 64 }).map((a) => Buffer.from(a.map((b) => b || 1)))
+          ? fc
+              .uint8Array({ minLength: 1, maxLength: 64, size: 'max' })
+              .map((a) => Buffer.from(a.map((b) => b || 1)))
           : attr.encryption === 'salted'
             ? attr.dataType === 'string'
-              ? fc.string({ minLength: 1, maxLength: 40 })
-              : fc.uint8Array({ minLength: 1, maxLength: 64 }).map((a) => Buffer.from(a))
+              ? fc.string({ minLength: 1, maxLength: 40, size: 'max' })
+              : fc.uint8Array({ minLength: 1, maxLength: 64, size: 'max' }).map((a) => Buffer.from(a))
             : valueArbitrary(attr),
       tag: fc.constant(attr.tagged === true ? 1 : 0),
     }),
@@ -90,12 +102,111 @@ function normalise(value: AttributeValue): unknown {
   return value;
 }
 
+/** An attribute as framed on the wire: any Type, any value, and now and then a Length that lies. */
+const rawAttribute = fc.record({
+  type: fc.integer({ min: 0, max: 255 }),
+  value: fc.uint8Array({ maxLength: 120, size: 'max' }),
+  length: fc.oneof(
+    { weight: 49, arbitrary: fc.constant(undefined) },
+    // Below 2 is its own failure (RFC 2865 5); the rest mostly run past the packet.
+    { weight: 1, arbitrary: fc.oneof(fc.constantFrom(0, 1), fc.integer({ min: 0, max: 255 })) },
+  ),
+});
+
+/**
+ * Datagrams that get past the header: a known (or any) code, attributes framed by their Length, a
+ * Length field that is usually right, and trailing padding. Uniform random bytes almost never do:
+ * their Length field is above 4096 or past the datagram in nearly every draw.
+ */
+const framedDatagram = fc
+  .record({
+    code: fc.oneof(fc.constantFrom(...Object.values(PacketCode)), fc.integer({ min: 0, max: 255 })),
+    identifier: fc.integer({ min: 0, max: 255 }),
+    authenticator: fc.uint8Array({ minLength: 16, maxLength: 16 }),
+    attributes: fc.array(rawAttribute, { maxLength: 40, size: 'max' }),
+    lengthDelta: fc.oneof(
+      { weight: 4, arbitrary: fc.constant(0) },
+      { weight: 1, arbitrary: fc.integer({ min: -30, max: 30 }) },
+    ),
+    padding: fc.uint8Array({ maxLength: 30, size: 'max' }),
+  })
+  .map(({ code, identifier, authenticator, attributes, lengthDelta, padding }) => {
+    const framed = attributes.map(({ type, value, length }) =>
+      Buffer.concat([Buffer.from([type, length ?? value.length + 2]), value]),
+    );
+    const length = RADIUS_HEADER_LENGTH + framed.reduce((sum, attr) => sum + attr.length, 0);
+    const header = Buffer.alloc(4);
+    header.writeUInt8(code, 0);
+    header.writeUInt8(identifier, 1);
+    header.writeUInt16BE(Math.min(0xffff, Math.max(0, length + lengthDelta)), 2);
+    return Buffer.concat([header, authenticator, ...framed, padding]);
+  });
+
+/** Any bytes, up to the 4096-octet maximum and past it. */
+const datagram = fc.oneof(
+  fc.uint8Array({ maxLength: 4200, size: 'max' }).map((a) => Buffer.from(a)),
+  framedDatagram,
+);
+
+const mutation: fc.Arbitrary<Mutation> = fc.oneof(
+  fc.record({ kind: fc.constant('truncate' as const), length: fc.integer({ min: 0, max: 120 }) }),
+  fc.record({
+    kind: fc.constant('set-length-field' as const),
+    length: fc.integer({ min: 0, max: 5000 }),
+  }),
+  fc.record({ kind: fc.constant('append-garbage' as const), octets: fc.integer({ min: 0, max: 30 }) }),
+  fc.record({ kind: fc.constant('set-code' as const), code: fc.integer({ min: 0, max: 255 }) }),
+  fc.record({
+    kind: fc.constant('set-attribute-length' as const),
+    index: fc.integer({ min: 0, max: 5 }),
+    length: fc.integer({ min: 0, max: 255 }),
+  }),
+  fc.constant({ kind: 'flip-authenticator-bit' as const }),
+  fc.constant({ kind: 'flip-message-authenticator-bit' as const }),
+  fc.constant({ kind: 'strip-message-authenticator' as const }),
+  fc.record({
+    kind: fc.constant('raw-attribute' as const),
+    type: fc.integer({ min: 0, max: 255 }),
+    value: fc.uint8Array({ maxLength: 300, size: 'max' }).map((a) => Buffer.from(a)),
+  }),
+);
+
+const DAMAGE_SECRET = 's';
+
+/** A signed Access-Request (Message-Authenticator first) and the same packet after `mutations`. */
+const damagedRequest = fc
+  .tuple(
+    fc.array(attributeInput, { maxLength: 6, size: 'max' }),
+    fc.array(mutation, { minLength: 1, maxLength: 4, size: 'max' }),
+  )
+  .map(([inputs, mutations]) => {
+    const built = buildRequest({
+      code: PacketCode.AccessRequest,
+      identifier: 5,
+      secret: DAMAGE_SECRET,
+      attributes: inputs,
+    });
+    return { original: built.bytes, damaged: applyMutations(built.bytes, mutations), mutations };
+  });
+
+/**
+ * Message-Authenticator and Length cover octets 0..Length of the packet; anything after is padding
+ * (RFC 2865 3). The damage left nothing to detect when those octets are still the original packet.
+ */
+function authenticatedRegionIntact(original: Buffer, damaged: Buffer): boolean {
+  return damaged.length >= original.length && damaged.subarray(0, original.length).equals(original);
+}
+
+const codecRoundTripRuns = 300;
+const decodeFuzzRuns = 2000;
+const damageRuns = 1000;
+
 describe('codec properties', () => {
   it('encode then decode gives back every attribute of every dictionary type', () => {
     fc.assert(
       fc.property(
-        fc.array(attributeInput, { maxLength: 12 }),
-        fc.string({ minLength: 1, maxLength: 20 }),
+        fc.array(attributeInput, { maxLength: 12, size: 'max' }),
+        fc.string({ minLength: 1, maxLength: 20, size: 'max' }),
         (inputs, secret) => {
           const built = buildRequest({
             code: PacketCode.AccessRequest,
@@ -124,71 +235,51 @@ describe('codec properties', () => {
           );
         },
       ),
-      { numRuns: 300 },
+      { numRuns: codecRoundTripRuns },
     );
   });
 
-  it('decode never throws on arbitrary bytes', () => {
+  it('decode never throws on arbitrary bytes: a closed-list code, or a packet that encodes back', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 4200 }), (bytes) => {
-        const result = decodePacket(Buffer.from(bytes));
-        if (result.ok)
-          decodeAttributes(result.value.attributes, { secret: 'x', requestAuthenticator: Buffer.alloc(16) });
+      fc.property(datagram, (bytes) => {
+        const result = decodePacket(bytes);
+        if (!result.ok) {
+          expectClosedFailure(result, decodeFailureReasons);
+          return;
+        }
+        // What decoded is exactly the octets the Length field covers; the rest was padding.
+        expect(encodePacket(result.value).equals(bytes.subarray(0, bytes.readUInt16BE(2)))).toBe(true);
+        decodeAttributes(result.value.attributes, { secret: 'x', requestAuthenticator: Buffer.alloc(16) });
       }),
-      { numRuns: 2000 },
+      { numRuns: decodeFuzzRuns },
     );
   });
 
   it('decode never throws on damaged valid packets, and damage is reported as a code', () => {
-    const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-      fc.record({ kind: fc.constant('truncate' as const), length: fc.integer({ min: 0, max: 120 }) }),
-      fc.record({
-        kind: fc.constant('set-length-field' as const),
-        length: fc.integer({ min: 0, max: 5000 }),
-      }),
-      fc.record({ kind: fc.constant('append-garbage' as const), octets: fc.integer({ min: 0, max: 30 }) }),
-      fc.record({ kind: fc.constant('set-code' as const), code: fc.integer({ min: 0, max: 255 }) }),
-      fc.record({
-        kind: fc.constant('set-attribute-length' as const),
-        index: fc.integer({ min: 0, max: 5 }),
-        length: fc.integer({ min: 0, max: 255 }),
-      }),
-      fc.constant({ kind: 'flip-authenticator-bit' as const }),
-      fc.constant({ kind: 'flip-message-authenticator-bit' as const }),
-      fc.constant({ kind: 'strip-message-authenticator' as const }),
-      fc.record({
-        kind: fc.constant('raw-attribute' as const),
-        type: fc.integer({ min: 0, max: 255 }),
-        value: fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)),
-      }),
-    );
     fc.assert(
-      fc.property(
-        fc.array(attributeInput, { maxLength: 6 }),
-        fc.array(mutation, { minLength: 1, maxLength: 4 }),
-        (inputs, mutations) => {
-          const built = buildRequest({
-            code: PacketCode.AccessRequest,
-            identifier: 5,
-            secret: 's',
-            attributes: inputs,
-          });
-          const damaged = applyMutations(built.bytes, mutations);
-          const result = decodeAndVerifyRequest(damaged, 's', { requireMessageAuthenticator: true });
-          if (!result.ok) expect(typeof result.code).toBe('string');
-        },
-      ),
-      { numRuns: 1000 },
+      fc.property(damagedRequest, ({ original, damaged }) => {
+        const result = decodeAndVerifyRequest(damaged, DAMAGE_SECRET, { requireMessageAuthenticator: true });
+        if (!result.ok) expectClosedFailure(result, decodeFailureReasons);
+        if (authenticatedRegionIntact(original, damaged)) {
+          // Damage past Length is padding (RFC 2865 3): the packet must still be accepted.
+          expect(result.ok).toBe(true);
+        } else {
+          // Damage inside the authenticated region is always detected. A code changed to a reply code
+          // is not a request at all: the server drops it by code before verifying (reference/server.ts).
+          expect(result.ok && isRequestCode(result.value.code)).toBe(false);
+        }
+      }),
+      { numRuns: damageRuns },
     );
   });
 
   it('a Response Authenticator verifies with the right secret only', () => {
     fc.assert(
       fc.property(
-        fc.string({ minLength: 1, maxLength: 32 }),
-        fc.string({ minLength: 1, maxLength: 32 }),
+        fc.string({ minLength: 1, maxLength: 32, size: 'max' }),
+        fc.string({ minLength: 1, maxLength: 32, size: 'max' }),
         fc.constantFrom(PacketCode.AccessAccept, PacketCode.AccessReject, PacketCode.AccessChallenge),
-        fc.array(attributeInput, { maxLength: 5 }),
+        fc.array(attributeInput, { maxLength: 5, size: 'max' }),
         (secret, other, code, inputs) => {
           fc.pre(secret !== other);
           const request = buildRequest({
@@ -236,8 +327,8 @@ describe('differential: radmfa decode agrees with the npm radius package', () =>
       fc.property(
         fc.constantFrom(PacketCode.AccessRequest, PacketCode.AccountingRequest, PacketCode.StatusServer),
         fc.integer({ min: 0, max: 255 }),
-        fc.array(input, { maxLength: 10 }),
-        fc.string({ minLength: 1, maxLength: 16 }),
+        fc.array(input, { maxLength: 10, size: 'max' }),
+        fc.string({ minLength: 1, maxLength: 16, size: 'max' }),
         (code, identifier, inputs, secret) => {
           const built = buildRequest({
             code,
@@ -279,8 +370,8 @@ describe('differential: radmfa decode agrees with the npm radius package', () =>
   it('on replies: radius verifies the Response Authenticator and the first-placed Message-Authenticator', () => {
     fc.assert(
       fc.property(
-        fc.array(input, { maxLength: 6 }),
-        fc.string({ minLength: 1, maxLength: 16 }),
+        fc.array(input, { maxLength: 6, size: 'max' }),
+        fc.string({ minLength: 1, maxLength: 16, size: 'max' }),
         (inputs, secret) => {
           const request = buildRequest({
             code: PacketCode.AccessRequest,
@@ -301,5 +392,57 @@ describe('differential: radmfa decode agrees with the npm radius package', () =>
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+// The properties above are only as strong as their inputs: fast-check 4 keeps them at ~10 elements
+// unless `size` is set. This checks, on samples of the same arbitraries, that the inputs reach the
+// regions the titles name.
+describe('property inputs reach what the titles promise', () => {
+  it('decode fuzz: datagrams past 4096 octets, packets that decode, and most failure codes', () => {
+    const samples = fc.sample(datagram, decodeFuzzRuns);
+    const results = samples.map((bytes) => decodePacket(bytes));
+    const decoded = results.filter((r) => r.ok).length;
+    const codes = new Set(results.flatMap((r) => (r.ok ? [] : [r.code])));
+    expect(Math.max(...samples.map((bytes) => bytes.length))).toBeGreaterThan(RADIUS_MAX_PACKET_LENGTH);
+    expect(decoded).toBeGreaterThan(decodeFuzzRuns / 20);
+    expect(
+      samples.filter((bytes, i) => results[i]?.ok === true && bytes.length > 1000).length,
+    ).toBeGreaterThan(0);
+    for (const code of [
+      'too-short',
+      'too-long',
+      'length-mismatch',
+      'unknown-code',
+      'attribute-truncated',
+      'attribute-length-invalid',
+      'message-authenticator-length',
+    ]) {
+      expect(codes, code).toContain(code);
+    }
+  });
+
+  it('damage: undetectable padding and detected damage both occur, with several codes', () => {
+    const samples = fc.sample(damagedRequest, damageRuns);
+    const intact = samples.filter(({ original, damaged }) => authenticatedRegionIntact(original, damaged));
+    expect(intact.length).toBeGreaterThan(damageRuns / 50);
+    expect(samples.length - intact.length).toBeGreaterThan(damageRuns / 2);
+    const codes = new Set(
+      samples.flatMap(({ damaged }) => {
+        const r = decodeAndVerifyRequest(damaged, DAMAGE_SECRET, { requireMessageAuthenticator: true });
+        return r.ok ? [] : [r.code];
+      }),
+    );
+    expect(codes.size).toBeGreaterThanOrEqual(6);
+    expect(Math.max(...samples.map(({ mutations }) => mutations.length))).toBe(4);
+  });
+
+  it('round trip: packets with 12 attributes and long values', () => {
+    const samples = fc.sample(fc.array(attributeInput, { maxLength: 12, size: 'max' }), codecRoundTripRuns);
+    expect(samples.filter((inputs) => inputs.length > 10).length).toBeGreaterThan(0);
+    const valueLengths = samples
+      .flat()
+      .map(({ value }) => (typeof value === 'string' || Buffer.isBuffer(value) ? value.length : 0));
+    expect(Math.max(...valueLengths)).toBeGreaterThan(40);
   });
 });

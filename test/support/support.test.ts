@@ -13,9 +13,30 @@ import {
 } from './freeradius.ts';
 import { findFreeUdpPorts, findFreeUdpPort } from './ports.ts';
 import { attributeLines, formatAttributeValue, parseRadclientOutput, serverArgument } from './radclient.ts';
-import { MissingToolError, requireTool, requireTools } from './tools.ts';
+import { MissingToolError, isCi, requireTool, requireTools } from './tools.ts';
 
 describe('tools', () => {
+  it('counts CI=true and CI=1 as CI, and nothing else', () => {
+    expect(isCi({ CI: 'true' })).toBe(true);
+    expect(isCi({ CI: '1' })).toBe(true);
+    expect(isCi({ CI: 'TRUE' })).toBe(true);
+    expect(isCi({})).toBe(false);
+    expect(isCi({ CI: '' })).toBe(false);
+    expect(isCi({ CI: 'false' })).toBe(false);
+    expect(isCi({ CI: '0' })).toBe(false);
+  });
+
+  it('fails at once for a missing tool when CI=1', () => {
+    const previous = process.env.CI;
+    process.env.CI = '1';
+    try {
+      expect(() => requireTools(['oathtool'], { searchPath: [] })).toThrow(MissingToolError);
+    } finally {
+      if (previous === undefined) delete process.env.CI;
+      else process.env.CI = previous;
+    }
+  });
+
   it('fails with the apt package named when a tool is missing under CI', () => {
     const attempt = (): unknown => requireTools(['eapol_test', 'radclient'], { ci: true, searchPath: [] });
     expect(attempt).toThrow(MissingToolError);

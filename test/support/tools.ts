@@ -41,7 +41,7 @@ export interface ToolRequirement {
 }
 
 export interface RequireToolsOptions {
-  /** Treat a missing tool as a failure. Defaults to `process.env.CI === 'true'`. */
+  /** Treat a missing tool as a failure. Defaults to isCi(): `CI=true` or `CI=1`. */
   readonly ci?: boolean;
   /** Where the skip notice goes on a developer machine. Defaults to console.warn. */
   readonly report?: (message: string) => void;
@@ -58,6 +58,12 @@ export class MissingToolError extends Error {
     super(message);
     this.name = 'MissingToolError';
   }
+}
+
+/** CI services set CI=true (GitHub Actions, GitLab) or CI=1 (some runners, `CI=1 npm test` by hand). */
+export function isCi(env: NodeJS.ProcessEnv = process.env): boolean {
+  const value = (env.CI ?? '').trim().toLowerCase();
+  return value === 'true' || value === '1';
 }
 
 const SBIN_DIRECTORIES = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
@@ -101,14 +107,14 @@ function describeMissing(missing: readonly ToolLookup[]): string {
 
 /**
  * Checks that the tools an integration suite needs are installed. Use the result with
- * `describe.skipIf(!req.available)`. In CI (`CI=true`) a missing tool throws MissingToolError at
+ * `describe.skipIf(!req.available)`. In CI (`CI=true` or `CI=1`) a missing tool throws MissingToolError at
  * collection time, so the test file fails with the message instead of silently skipping.
  */
 export function requireTools(
   names: readonly KnownTool[],
   options: RequireToolsOptions = {},
 ): ToolRequirement {
-  const ci = options.ci ?? process.env.CI === 'true';
+  const ci = options.ci ?? isCi();
   const searchPath = options.searchPath ?? defaultSearchPath();
   const tools: Partial<Record<KnownTool, ToolLookup>> = {};
   const missing: ToolLookup[] = [];
@@ -119,7 +125,7 @@ export function requireTools(
   }
   if (missing.length === 0) return { available: true, tools, missing, message: '' };
   const message = describeMissing(missing);
-  if (ci) throw new MissingToolError(`CI=true and ${message}`, missing);
+  if (ci) throw new MissingToolError(`CI is set and ${message}`, missing);
   const report = options.report ?? ((text: string) => console.warn(text));
   report(`[radmfa] skipping integration tests: ${message}`);
   return { available: false, tools, missing, message };

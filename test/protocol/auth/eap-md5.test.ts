@@ -4,14 +4,48 @@ import { decodeEap } from '../../../protocol/auth/eap.ts';
 import {
   buildMd5Challenge,
   buildMd5Response,
+  encodeMd5TypeData,
   md5ChallengeResponse,
+  md5FailureReasons,
   parseMd5TypeData,
   verifyMd5Response,
 } from '../../../protocol/auth/eap-md5.ts';
+import { expectClosedFailure } from '../../support/decode-results.ts';
 import known from '../../vectors/eap-md5-known-answers.json' with { type: 'json' };
 
 const hex = (text: string) => Buffer.from(text, 'hex');
 const challenge = hex(known.challenge);
+const FUZZ_IDENTIFIER = 1;
+const FUZZ_PASSWORD = 'p';
+const rightResponse = md5ChallengeResponse(FUZZ_IDENTIFIER, FUZZ_PASSWORD, challenge);
+const fuzzRuns = 500;
+
+/**
+ * Type-Data a peer might send: any octets; a well-formed Value-Size, Value and Name; and the right
+ * response to `challenge` under another name. `size: 'max'`, since fast-check 4 otherwise stays near
+ * 10 octets, below the 16 of a real response.
+ */
+const md5TypeData = fc.oneof(
+  fc.uint8Array({ maxLength: 64, size: 'max' }).map((a) => Buffer.from(a)),
+  fc
+    .tuple(
+      fc.uint8Array({ minLength: 1, maxLength: 255, size: 'max' }),
+      fc.uint8Array({ maxLength: 40, size: 'max' }),
+    )
+    .map(([value, name]) => encodeMd5TypeData(Buffer.from(value), Buffer.from(name))),
+  fc
+    .uint8Array({ maxLength: 40, size: 'max' })
+    .map((name) => encodeMd5TypeData(rightResponse, Buffer.from(name))),
+);
+
+/** The failure Type-Data must get from its shape (RFC 3748 5.4, RFC 1994 4.1), if any. */
+function expectedMd5Failure(typeData: Buffer): string | undefined {
+  if (typeData.length === 0) return 'md5-empty';
+  const size = typeData[0] ?? 0;
+  if (size === 0) return 'md5-value-size-zero';
+  if (1 + size > typeData.length) return 'md5-value-truncated';
+  return undefined;
+}
 
 describe('EAP-MD5-Challenge (RFC 3748 5.4)', () => {
   it('matches the openssl-computed response value and the hand-built packets', () => {
@@ -47,10 +81,38 @@ describe('EAP-MD5-Challenge (RFC 3748 5.4)', () => {
     expect(code(hex('00'))).toBe('md5-value-size-zero');
     expect(code(hex('100102'))).toBe('md5-value-truncated');
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
-        expect(typeof parseMd5TypeData(Buffer.from(bytes)).ok).toBe('boolean');
-        expect(typeof verifyMd5Response(Buffer.from(bytes), 1, 'p', challenge)).toBe('boolean');
+      fc.property(md5TypeData, (bytes) => {
+        const parsed = parseMd5TypeData(bytes);
+        const verified = verifyMd5Response(bytes, FUZZ_IDENTIFIER, FUZZ_PASSWORD, challenge);
+        if (!parsed.ok) {
+          expectClosedFailure(parsed, md5FailureReasons);
+          expect(parsed.code).toBe(expectedMd5Failure(bytes));
+          expect(verified).toBe(false);
+          return;
+        }
+        expect(expectedMd5Failure(bytes)).toBeUndefined();
+        expect(encodeMd5TypeData(parsed.value.value, parsed.value.name)).toEqual(bytes);
+        // Accepted exactly when the Value is MD5(Identifier || password || challenge), whatever the Name.
+        expect(verified).toBe(parsed.value.value.equals(rightResponse));
+      }),
+      { numRuns: fuzzRuns },
+    );
+  });
+});
+
+describe('property inputs reach what the titles promise', () => {
+  it('the Type-Data fuzz parses, fails every way, and carries right responses', () => {
+    const samples = fc.sample(md5TypeData, fuzzRuns);
+    const outcomes = new Set(
+      samples.map((bytes) => {
+        const r = parseMd5TypeData(bytes);
+        return r.ok ? 'ok' : r.code;
       }),
     );
+    expect([...outcomes].sort()).toEqual(['ok', ...Object.keys(md5FailureReasons)].sort());
+    const accepted = samples.filter((bytes) =>
+      verifyMd5Response(bytes, FUZZ_IDENTIFIER, FUZZ_PASSWORD, challenge),
+    );
+    expect(accepted.length).toBeGreaterThan(fuzzRuns / 10);
   });
 });

@@ -8,7 +8,9 @@ import {
   decodeMsChapV2ServerMessage,
   encodeMsChapV2PeerMessage,
   encodeMsChapV2ServerMessage,
+  msChapV2DecodeFailureReasons,
 } from '../../../protocol/auth/eap-mschapv2.ts';
+import { messageFailureReasons } from '../../../protocol/auth/mschap-messages.ts';
 import {
   checkAuthenticatorResponse,
   generateAuthenticatorResponse,
@@ -17,10 +19,73 @@ import {
   verifyNtResponse,
 } from '../../../protocol/auth/mschap.ts';
 import rfc2759 from '../../vectors/rfc2759.json' with { type: 'json' };
+import { expectClosedFailure } from '../../support/decode-results.ts';
 
 const hex = (text: string) => Buffer.from(text, 'hex');
 const authChallenge = hex(rfc2759.authenticatorChallenge);
 const peerChallenge = hex(rfc2759.peerChallenge);
+
+const typeDataFuzzRuns = 2000;
+
+/** OpCode, MS-CHAPv2-ID and an MS-Length that is usually right, before `body`. */
+function framedTypeData(op: number, id: number, body: Uint8Array, lengthDelta: number): Buffer {
+  const length = Math.max(0, 4 + body.length + lengthDelta);
+  return Buffer.concat([Buffer.from([op, id, length >> 8, length & 0xff]), body]);
+}
+
+/**
+ * Type-Data a peer or server might send: any octets; framed bodies of any content; Challenge and
+ * Response bodies with a Value-Size of 16 or 49 and a name; and Success and Failure texts. Lengths
+ * use `size: 'max'`: fast-check 4 otherwise stays near 10 octets, short of a 49-octet Response value.
+ */
+const msChapV2TypeData = fc.oneof(
+  fc.uint8Array({ maxLength: 120, size: 'max' }).map((a) => Buffer.from(a)),
+  fc.constantFrom(Buffer.from([3]), Buffer.from([4])),
+  fc
+    .tuple(
+      fc.oneof(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 8 })),
+      fc.integer({ min: 0, max: 255 }),
+      fc.oneof(
+        fc.uint8Array({ maxLength: 120, size: 'max' }),
+        fc
+          .tuple(
+            fc.constantFrom(16, 49),
+            fc.boolean(),
+            fc.string({ unit: 'grapheme', maxLength: 40, size: 'max' }),
+          )
+          .chain(([valueSize, whole, name]) =>
+            fc
+              .uint8Array({ minLength: valueSize, maxLength: valueSize })
+              .map((value) =>
+                whole
+                  ? Buffer.concat([Buffer.from([valueSize]), value, Buffer.from(name, 'utf8')])
+                  : Buffer.concat([Buffer.from([valueSize]), value.subarray(0, valueSize - 1)]),
+              ),
+          ),
+        fc
+          .tuple(fc.stringMatching(/^[0-9A-F]{40}$/), fc.option(fc.string({ maxLength: 40, size: 'max' })))
+          .map(([digits, message]) =>
+            Buffer.from(`S=${digits}${message === null ? '' : ` M=${message}`}`, 'utf8'),
+          ),
+        fc
+          .tuple(
+            fc.integer({ min: 0, max: 9999 }),
+            fc.boolean(),
+            fc.option(fc.string({ maxLength: 40, size: 'max' })),
+          )
+          .map(([e, retry, message]) =>
+            Buffer.from(
+              `E=${e} R=${retry ? 1 : 0} C=00112233445566778899AABBCCDDEEFF V=3${message === null ? '' : ` M=${message}`}`,
+            ),
+          ),
+      ),
+      fc.oneof(
+        { weight: 4, arbitrary: fc.constant(0) },
+        { weight: 1, arbitrary: fc.integer({ min: -3, max: 3 }) },
+      ),
+    )
+    .map(([op, id, body, lengthDelta]) => framedTypeData(op, id, body, lengthDelta)),
+);
 
 function typeDataOf(eap: Buffer): Buffer {
   const decoded = decodeEap(eap);
@@ -187,29 +252,35 @@ describe('EAP-MSCHAPv2 (draft-kamath-pppext-eap-mschapv2-02)', () => {
     expect(peerCode(hex('07'))).toBe('mschapv2-unexpected-opcode');
   });
 
-  it('never throws on arbitrary Type-Data', () => {
-    const framed = fc
-      .tuple(
-        fc.integer({ min: 0, max: 8 }),
-        fc.integer({ min: 0, max: 255 }),
-        fc.uint8Array({ maxLength: 80 }),
-      )
-      .map(([op, id, rest]) => {
-        const length = 4 + rest.length;
-        return Buffer.concat([Buffer.from([op, id, length >> 8, length & 0xff]), rest]);
-      });
+  it('never throws on arbitrary Type-Data: a closed-list code, or a message that encodes back', () => {
     fc.assert(
-      fc.property(
-        fc.oneof(
-          fc.uint8Array({ maxLength: 80 }).map((a) => Buffer.from(a)),
-          framed,
-        ),
-        (bytes) => {
-          expect(typeof decodeMsChapV2ServerMessage(bytes).ok).toBe('boolean');
-          expect(typeof decodeMsChapV2PeerMessage(bytes).ok).toBe('boolean');
-        },
-      ),
-      { numRuns: 2000 },
+      fc.property(msChapV2TypeData, (bytes) => {
+        const server = decodeMsChapV2ServerMessage(bytes);
+        if (server.ok)
+          expect(decodeMsChapV2ServerMessage(encodeMsChapV2ServerMessage(server.value))).toEqual(server);
+        else expectClosedFailure(server, msChapV2DecodeFailureReasons, messageFailureReasons);
+        const peer = decodeMsChapV2PeerMessage(bytes);
+        if (peer.ok) expect(decodeMsChapV2PeerMessage(encodeMsChapV2PeerMessage(peer.value))).toEqual(peer);
+        else expectClosedFailure(peer, msChapV2DecodeFailureReasons, messageFailureReasons);
+      }),
+      { numRuns: typeDataFuzzRuns },
     );
+  });
+});
+
+describe('property inputs reach what the titles promise', () => {
+  it('the Type-Data fuzz decodes as every message kind, and fails every way', () => {
+    const samples = fc.sample(msChapV2TypeData, typeDataFuzzRuns);
+    const outcomes = new Set(
+      samples.flatMap((bytes) =>
+        [decodeMsChapV2ServerMessage(bytes), decodeMsChapV2PeerMessage(bytes)].map((r) =>
+          r.ok ? r.value.op : r.code,
+        ),
+      ),
+    );
+    for (const op of ['challenge', 'success', 'failure', 'response', 'success-ack', 'failure-ack']) {
+      expect(outcomes, op).toContain(op);
+    }
+    for (const code of Object.keys(msChapV2DecodeFailureReasons)) expect(outcomes, code).toContain(code);
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   decodeEap,
+  eapDecodeFailureReasons,
   eapFailure,
   eapIdentityRequest,
   eapIdentityResponse,
@@ -14,6 +15,39 @@ import {
   splitEapMessage,
   type EapPacket,
 } from '../../../protocol/auth/eap.ts';
+import { expectClosedFailure } from '../../support/decode-results.ts';
+
+// fast-check 4 draws about 10 elements unless `size` is set; these lengths matter (253-octet
+// EAP-Message chunks, Length fields that cover the data or not), so each range says `size: 'max'`.
+const fragmentationRuns = 100;
+const decodeFuzzRuns = 2000;
+
+/**
+ * Octets a peer might send as an EAP packet: anything, and a header whose code is often known and
+ * whose Length usually covers exactly the data, followed now and then by link-layer padding.
+ */
+const eapDatagram = fc.oneof(
+  fc.uint8Array({ maxLength: 300, size: 'max' }).map((a) => Buffer.from(a)),
+  fc
+    .record({
+      code: fc.oneof(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 255 })),
+      identifier: fc.integer({ min: 0, max: 255 }),
+      body: fc.uint8Array({ maxLength: 600, size: 'max' }),
+      lengthDelta: fc.oneof(
+        { weight: 3, arbitrary: fc.constant(0) },
+        { weight: 1, arbitrary: fc.integer({ min: -8, max: 8 }) },
+      ),
+      padding: fc.oneof(
+        { weight: 3, arbitrary: fc.constant(new Uint8Array(0)) },
+        { weight: 1, arbitrary: fc.uint8Array({ minLength: 1, maxLength: 8 }) },
+      ),
+    })
+    .map(({ code, identifier, body, lengthDelta, padding }) => {
+      const length = Math.max(0, 4 + body.length + lengthDelta);
+      return Buffer.concat([Buffer.from([code, identifier, length >> 8, length & 0xff]), body, padding]);
+    }),
+);
+const eapBytes = fc.uint8Array({ maxLength: 4000, size: 'max' }).map((a) => Buffer.from(a));
 
 const failureCode = (bytes: Buffer) => {
   const r = decodeEap(bytes);
@@ -35,7 +69,7 @@ describe('EAP packets (RFC 3748 4)', () => {
         code: fc.constantFrom(EapCode.Request, EapCode.Response),
         identifier: fc.integer({ min: 0, max: 255 }),
         type: fc.integer({ min: 1, max: 255 }),
-        typeData: fc.uint8Array({ maxLength: 600 }).map((a) => Buffer.from(a)),
+        typeData: fc.uint8Array({ maxLength: 600, size: 'max' }).map((a) => Buffer.from(a)),
       }),
       fc.record({
         code: fc.constantFrom(EapCode.Success, EapCode.Failure),
@@ -65,13 +99,24 @@ describe('EAP packets (RFC 3748 4)', () => {
     expect(failureCode(Buffer.from('0305000500', 'hex'))).toBe('eap-success-failure-length');
   });
 
-  it('never throws on arbitrary bytes', () => {
+  it('never throws on arbitrary bytes: a closed-list code, or a packet that encodes back', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
-        const r = decodeEap(Buffer.from(bytes));
-        expect(typeof r.ok).toBe('boolean');
+      fc.property(eapDatagram, (bytes) => {
+        const r = decodeEap(bytes);
+        if (!r.ok) {
+          expectClosedFailure(r, eapDecodeFailureReasons);
+          return;
+        }
+        // Exactly the octets the Length field covers were decoded; the rest was padding. (Compared field
+        // by field, not through encodeEap: the decoder passes on Type 0, which the encoder refuses.)
+        const length = bytes.readUInt16BE(2);
+        expect(r.value).toEqual(
+          length === 4
+            ? { code: bytes[0], identifier: bytes[1] }
+            : { code: bytes[0], identifier: bytes[1], type: bytes[4], typeData: bytes.subarray(5, length) },
+        );
       }),
-      { numRuns: 2000 },
+      { numRuns: decodeFuzzRuns },
     );
   });
 
@@ -86,14 +131,14 @@ describe('EAP packets (RFC 3748 4)', () => {
 describe('EAP-Message fragmentation (RFC 3579 3.1)', () => {
   it('splits into 253-octet values and joins back', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 4000 }), (bytes) => {
-        const eap = Buffer.from(bytes);
+      fc.property(eapBytes, (eap) => {
         const chunks = splitEapMessage(eap);
         expect(chunks.every((c) => c.length <= 253)).toBe(true);
         expect(chunks.slice(0, -1).every((c) => c.length === 253)).toBe(true);
         expect(chunks.length).toBe(Math.max(1, Math.ceil(eap.length / 253)));
         expect(joinEapMessage(chunks).equals(eap)).toBe(true);
       }),
+      { numRuns: fragmentationRuns },
     );
   });
 
@@ -101,5 +146,17 @@ describe('EAP-Message fragmentation (RFC 3579 3.1)', () => {
     expect(splitEapMessage(Buffer.alloc(0)).map((c) => c.length)).toEqual([0]);
     expect(splitEapMessage(Buffer.alloc(506)).map((c) => c.length)).toEqual([253, 253]);
     expect(splitEapMessage(Buffer.alloc(507)).map((c) => c.length)).toEqual([253, 253, 1]);
+  });
+});
+
+describe('property inputs reach what the titles promise', () => {
+  it('EAP packets long enough to split, and a fuzz that decodes and fails every way', () => {
+    const lengths = fc.sample(eapBytes, fragmentationRuns).map((eap) => eap.length);
+    expect(lengths.filter((n) => n > 2 * 253).length).toBeGreaterThan(fragmentationRuns / 2);
+    const results = fc.sample(eapDatagram, decodeFuzzRuns).map((bytes) => decodeEap(bytes));
+    const outcomes = new Set(results.map((r) => (r.ok ? 'ok' : r.code)));
+    expect([...outcomes].sort()).toEqual(['ok', ...Object.keys(eapDecodeFailureReasons)].sort());
+    const longDecoded = results.filter((r) => r.ok && 'typeData' in r.value && r.value.typeData.length > 253);
+    expect(longDecoded.length).toBeGreaterThan(decodeFuzzRuns / 20);
   });
 });

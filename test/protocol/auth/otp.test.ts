@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import {
   base32Decode,
   base32Encode,
+  base32FailureReasons,
   hotp,
   totp,
   totpCounter,
@@ -12,6 +13,60 @@ import {
 } from '../../../protocol/auth/otp.ts';
 import rfc4226 from '../../vectors/rfc4226.json' with { type: 'json' };
 import rfc6238 from '../../vectors/rfc6238.json' with { type: 'json' };
+import { expectClosedFailure } from '../../support/decode-results.ts';
+
+const BASE32_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+const base32RoundTripRuns = 100;
+const base32FuzzRuns = 500;
+
+// Secrets of authenticator apps are 10 to 64 octets; fast-check 4 stays near 10 without `size`.
+const secretBytes = fc.uint8Array({ maxLength: 64, size: 'max' }).map((a) => Buffer.from(a));
+
+/**
+ * Text a user might paste as a secret: anything, and base32 in either case with spaces, "=" padding
+ * and now and then one character from outside the alphabet ("0", "1", "8", "=" in the middle).
+ */
+const base32Text = fc.oneof(
+  fc.string({ maxLength: 60, size: 'max' }),
+  fc
+    .tuple(
+      fc.string({
+        unit: fc.constantFrom(...BASE32_ALPHABET, ...BASE32_ALPHABET.toLowerCase(), ' '),
+        maxLength: 60,
+        size: 'max',
+      }),
+      fc.string({ unit: fc.constant('='), maxLength: 6 }),
+      fc.oneof(
+        { weight: 2, arbitrary: fc.constant(null) },
+        { weight: 1, arbitrary: fc.tuple(fc.nat(), fc.constantFrom('0', '1', '8', '9', '=', '-', '_')) },
+      ),
+    )
+    .map(([body, padding, stray]) => {
+      const text = body + padding;
+      if (stray === null) return text;
+      const [at, char] = stray;
+      const i = at % (text.length + 1);
+      return text.slice(0, i) + char + text.slice(i);
+    }),
+);
+
+/** RFC 4648 6 decoding, written out: five bits a character, whole octets out, leftover bits dropped. */
+function referenceBase32(text: string): Buffer | undefined {
+  if (!/^[A-Za-z2-7 ]*=*$/.test(text)) return undefined;
+  const digits = text.replace(/[ =]/g, '').toUpperCase();
+  const octets: number[] = [];
+  let bits = 0;
+  let accumulated = 0;
+  for (const digit of digits) {
+    accumulated = ((accumulated << 5) | BASE32_ALPHABET.indexOf(digit)) & 0xfff;
+    bits += 5;
+    if (bits >= 8) {
+      bits -= 8;
+      octets.push((accumulated >> bits) & 0xff);
+    }
+  }
+  return Buffer.from(octets);
+}
 
 describe('HOTP (RFC 4226 Appendix D)', () => {
   const key = Buffer.from(rfc4226.secretAscii, 'ascii');
@@ -102,18 +157,42 @@ describe('base32 (RFC 4648)', () => {
 
   it('round-trips, ignores case and spaces, and rejects other characters', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
-        const text = base32Encode(Buffer.from(bytes));
+      fc.property(secretBytes, (bytes) => {
+        const text = base32Encode(bytes);
         const decoded = base32Decode(text.toLowerCase().replace(/(.{4})/g, '$1 '));
-        expect(decoded.ok && decoded.value.equals(Buffer.from(bytes))).toBe(true);
+        expect(decoded.ok && decoded.value.equals(bytes)).toBe(true);
       }),
+      { numRuns: base32RoundTripRuns },
     );
     const bad = base32Decode('MZXW1');
     expect(bad.ok ? 'ok' : bad.code).toBe('base32-invalid');
     fc.assert(
-      fc.property(fc.string(), (text) => {
-        expect(typeof base32Decode(text).ok).toBe('boolean');
+      fc.property(base32Text, (text) => {
+        const decoded = base32Decode(text);
+        const expected = referenceBase32(text);
+        if (!decoded.ok) {
+          expectClosedFailure(decoded, base32FailureReasons);
+          expect(expected, `"${text}" is base32`).toBeUndefined();
+          return;
+        }
+        expect(decoded.value).toEqual(expected);
       }),
+      { numRuns: base32FuzzRuns },
     );
+  });
+});
+
+describe('property inputs reach what the titles promise', () => {
+  it('secrets past 10 octets, and pasted text both accepted and rejected', () => {
+    const lengths = fc.sample(secretBytes, base32RoundTripRuns).map((bytes) => bytes.length);
+    expect(lengths.filter((n) => n > 20).length).toBeGreaterThan(base32RoundTripRuns / 2);
+    const texts = fc.sample(base32Text, base32FuzzRuns);
+    const accepted = texts.filter((text) => base32Decode(text).ok);
+    expect(accepted.length).toBeGreaterThan(base32FuzzRuns / 5);
+    expect(texts.length - accepted.length).toBeGreaterThan(base32FuzzRuns / 5);
+    expect(
+      accepted.filter((text) => /[a-z]/.test(text) && / /.test(text) && /=$/.test(text)).length,
+    ).toBeGreaterThan(0);
+    expect(Math.max(...accepted.map((text) => referenceBase32(text)?.length ?? 0))).toBeGreaterThan(30);
   });
 });

@@ -1,26 +1,52 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
+  MAX_SALT_ENCRYPTED_LENGTH,
+  MAX_SALT_PLAINTEXT_LENGTH,
   hideUserPassword,
   isValidSalt,
   revealUserPassword,
   saltDecrypt,
+  saltDecryptFailureReasons,
   saltEncrypt,
   saltFromRandom,
 } from '../../../protocol/auth/pap.ts';
 import { AuthInputError } from '../../../protocol/auth/errors.ts';
+import { expectClosedFailure } from '../../support/decode-results.ts';
 import known from '../../vectors/pap-known-answers.json' with { type: 'json' };
 
+// Lengths matter here (one 16-octet block or several, the 128- and 239-octet limits), and fast-check 4
+// draws about 10 elements unless `size` is set: every ranged arbitrary says `size: 'max'`.
 const hex = (text: string) => Buffer.from(text, 'hex');
 const authenticator = fc.uint8Array({ minLength: 16, maxLength: 16 }).map((a) => Buffer.from(a));
-const secret = fc.uint8Array({ minLength: 1, maxLength: 64 }).map((a) => Buffer.from(a));
+const secret = fc.uint8Array({ minLength: 1, maxLength: 64, size: 'max' }).map((a) => Buffer.from(a));
 /** Passwords whose last octet is not NUL: NUL padding cannot be told apart from trailing NULs. */
 const password = (min: number, max: number) =>
   fc
-    .uint8Array({ minLength: min, maxLength: max })
+    .uint8Array({ minLength: min, maxLength: max, size: 'max' })
     .map((a) => Buffer.from(a))
     .filter((p) => p.length === 0 || p[p.length - 1] !== 0);
 const salt = fc.uint8Array({ minLength: 2, maxLength: 2 }).map((r) => saltFromRandom(r));
+const saltPlaintext = fc
+  .uint8Array({ maxLength: MAX_SALT_PLAINTEXT_LENGTH, size: 'max' })
+  .map((a) => Buffer.from(a));
+/**
+ * Values a peer might send as salt-encrypted: any bytes, and Salt || whole blocks (the shape that
+ * gets past the length checks to the decryption), 1 to 16 blocks so the 240-octet limit is crossed.
+ */
+const saltedValue = fc.oneof(
+  fc.uint8Array({ maxLength: 300, size: 'max' }).map((a) => Buffer.from(a)),
+  fc
+    .tuple(fc.uint8Array({ minLength: 2, maxLength: 2 }), fc.integer({ min: 1, max: 16 }))
+    .chain(([s, blocks]) =>
+      fc
+        .uint8Array({ minLength: blocks * 16, maxLength: blocks * 16 })
+        .map((cipher) => Buffer.concat([Buffer.from(s), Buffer.from(cipher)])),
+    ),
+);
+const wrongPasswordRuns = 100;
+const saltRoundTripRuns = 100;
+const saltedFuzzRuns = 1000;
 
 describe('User-Password hiding (RFC 2865 5.2)', () => {
   const ra = hex(known.requestAuthenticator);
@@ -52,6 +78,7 @@ describe('User-Password hiding (RFC 2865 5.2)', () => {
         const revealed = revealUserPassword(hideUserPassword(p, right, a), wrong, a);
         expect(revealed.ok && revealed.value.equals(p)).toBe(false);
       }),
+      { numRuns: wrongPasswordRuns },
     );
   });
 
@@ -97,13 +124,15 @@ describe('salt encryption (RFC 2868 3.5, RFC 2548 2.4.2)', () => {
 
   it('round-trips any data up to 239 octets, trailing NULs included', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 239 }), secret, authenticator, salt, (plain, s, a, sa) => {
-        const value = saltEncrypt(Buffer.from(plain), s, a, sa);
+      fc.property(saltPlaintext, secret, authenticator, salt, (plain, s, a, sa) => {
+        const value = saltEncrypt(plain, s, a, sa);
         expect(value.subarray(0, 2).equals(sa)).toBe(true);
-        expect((value.length - 2) % 16).toBe(0);
+        // One length octet, the data, zero padding to the block (RFC 2868 3.5).
+        expect(value.length - 2).toBe(Math.ceil((plain.length + 1) / 16) * 16);
         const decrypted = saltDecrypt(value, s, a);
-        expect(decrypted.ok && decrypted.value.equals(Buffer.from(plain))).toBe(true);
+        expect(decrypted.ok && decrypted.value.equals(plain)).toBe(true);
       }),
+      { numRuns: saltRoundTripRuns },
     );
   });
 
@@ -144,10 +173,51 @@ describe('salt encryption (RFC 2868 3.5, RFC 2548 2.4.2)', () => {
     expect(code(Buffer.concat([hex('8001'), Buffer.alloc(256)]))).toBe('salted-too-long');
     expect(code(Buffer.concat([hex('0001'), Buffer.alloc(16)]))).toBe('salt-high-bit-clear');
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
-        const r = saltDecrypt(Buffer.from(bytes), 's', ra);
-        expect(typeof r.ok).toBe('boolean');
+      fc.property(saltedValue, secret, (value, s) => {
+        const r = saltDecrypt(value, s, ra);
+        const structural = structuralSaltedFailure(value);
+        if (!r.ok) {
+          expectClosedFailure(r, saltDecryptFailureReasons);
+          // Only the length octet needs decrypting to judge; every other failure shows in the shape.
+          expect(r.code).toBe(structural ?? 'salted-length-octet-too-large');
+          return;
+        }
+        expect(structural).toBeUndefined();
+        // Encrypting the data again under the same salt gives back the octets that carried the length
+        // octet and the data; only the padding after them may differ from what was sent.
+        const covered = 2 + 1 + r.value.length;
+        expect(saltEncrypt(r.value, s, ra, value.subarray(0, 2)).subarray(0, covered)).toEqual(
+          value.subarray(0, covered),
+        );
+      }),
+      { numRuns: saltedFuzzRuns },
+    );
+  });
+});
+
+/** The failure a salt-encrypted value must get from its shape alone (RFC 2868 3.5), if any. */
+function structuralSaltedFailure(value: Buffer): string | undefined {
+  if (value.length < 2 + 16) return 'salted-too-short';
+  if ((value.length - 2) % 16 !== 0) return 'salted-not-block-multiple';
+  if (value.length - 2 > MAX_SALT_ENCRYPTED_LENGTH) return 'salted-too-long';
+  if (!isValidSalt(value.subarray(0, 2))) return 'salt-high-bit-clear';
+  return undefined;
+}
+
+describe('property inputs reach what the titles promise', () => {
+  it('passwords and salted data span several blocks; the fuzz reaches every outcome', () => {
+    const passwords = fc.sample(password(1, 128), wrongPasswordRuns).map((p) => p.length);
+    expect(passwords.filter((n) => n > 16).length).toBeGreaterThan(wrongPasswordRuns / 2);
+    expect(Math.max(...passwords)).toBeGreaterThan(112);
+    const plains = fc.sample(saltPlaintext, saltRoundTripRuns).map((p) => p.length);
+    expect(plains.filter((n) => n > 16).length).toBeGreaterThan(saltRoundTripRuns / 2);
+    expect(Math.max(...plains)).toBeGreaterThan(200);
+    const outcomes = new Set(
+      fc.sample(saltedValue, saltedFuzzRuns).map((value) => {
+        const r = saltDecrypt(value, 's', Buffer.alloc(16));
+        return r.ok ? 'ok' : r.code;
       }),
     );
+    expect([...outcomes].sort()).toEqual(['ok', ...Object.keys(saltDecryptFailureReasons)].sort());
   });
 });

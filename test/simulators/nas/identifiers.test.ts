@@ -5,6 +5,17 @@ import { MemoryNetwork } from '../../../runtime/memory-transport.ts';
 import { IDENTIFIER_SPACE, IdentifierAllocator, NasError } from '../../../simulators/nas/index.ts';
 import { SocketPool, type Lease } from '../../../simulators/nas/socket-pool.ts';
 
+/**
+ * Allocate twice as often as release, so sequences drift up to all 256 Identifiers outstanding and
+ * wrap around; `size: 'max'` because fast-check 4 otherwise stops near 10 operations.
+ */
+const operation = fc.oneof(
+  { weight: 2, arbitrary: fc.constant<{ kind: 'allocate' }>({ kind: 'allocate' }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant<'release'>('release'), pick: fc.nat() }) },
+);
+const operations = fc.array(operation, { maxLength: 2_000, size: 'max' });
+const allocatorRuns = 300;
+
 describe('IdentifierAllocator', () => {
   it('hands out all 256 Identifiers once, then nothing until one is released', () => {
     const allocator = new IdentifierAllocator();
@@ -49,37 +60,49 @@ describe('IdentifierAllocator', () => {
   });
 
   it('never hands out an outstanding Identifier, and reuses in release order (property)', () => {
-    const operation = fc.oneof(
-      fc.constant<{ kind: 'allocate' }>({ kind: 'allocate' }),
-      fc.record({ kind: fc.constant<'release'>('release'), pick: fc.nat() }),
-    );
     fc.assert(
-      fc.property(
-        fc.integer({ min: 0, max: 255 }),
-        fc.array(operation, { maxLength: 2_000 }),
-        (first, operations) => {
-          const allocator = new IdentifierAllocator(first);
-          // Reference model: a queue of free Identifiers, least recently released first.
-          const free = Array.from({ length: IDENTIFIER_SPACE }, (_, i) => (first + i) % IDENTIFIER_SPACE);
-          const outstanding: number[] = [];
-          for (const op of operations) {
-            if (op.kind === 'allocate') {
-              const id = allocator.allocate();
-              if (id !== undefined && outstanding.includes(id)) return false;
-              if (id !== free.shift()) return false;
-              if (id !== undefined) outstanding.push(id);
-            } else if (outstanding.length > 0) {
-              const [id] = outstanding.splice(op.pick % outstanding.length, 1);
-              if (id === undefined || !allocator.release(id)) return false;
-              free.push(id);
-            }
-            if (allocator.outstandingCount !== outstanding.length) return false;
+      fc.property(fc.integer({ min: 0, max: 255 }), operations, (first, operations) => {
+        const allocator = new IdentifierAllocator(first);
+        // Reference model: a queue of free Identifiers, least recently released first.
+        const free = Array.from({ length: IDENTIFIER_SPACE }, (_, i) => (first + i) % IDENTIFIER_SPACE);
+        const outstanding: number[] = [];
+        for (const op of operations) {
+          if (op.kind === 'allocate') {
+            const id = allocator.allocate();
+            if (id !== undefined && outstanding.includes(id)) return false;
+            if (id !== free.shift()) return false;
+            if (id !== undefined) outstanding.push(id);
+          } else if (outstanding.length > 0) {
+            const [id] = outstanding.splice(op.pick % outstanding.length, 1);
+            if (id === undefined || !allocator.release(id)) return false;
+            free.push(id);
           }
-          return true;
-        },
-      ),
-      { numRuns: 300 },
+          if (allocator.outstandingCount !== outstanding.length) return false;
+        }
+        return true;
+      }),
+      { numRuns: allocatorRuns },
     );
+  });
+
+  it('property inputs reach past 256 operations and exhaust all 256 Identifiers', () => {
+    const samples = fc.sample(operations, allocatorRuns);
+    expect(samples.filter((ops) => ops.length > 256).length).toBeGreaterThan(allocatorRuns / 2);
+    const exhausted = samples.filter((ops) => {
+      const allocator = new IdentifierAllocator();
+      const held: number[] = [];
+      return ops.some((op) => {
+        if (op.kind === 'allocate') {
+          const id = allocator.allocate();
+          if (id === undefined) return true;
+          held.push(id);
+        } else if (held.length > 0) {
+          allocator.release(held.splice(op.pick % held.length, 1)[0] ?? -1);
+        }
+        return false;
+      });
+    });
+    expect(exhausted.length).toBeGreaterThan(allocatorRuns / 4);
   });
 });
 

@@ -8,6 +8,10 @@ import type { CallRecord } from '../../../../simulators/mfa/api-types.ts';
 import type { CallFilter } from '../../../../simulators/mfa/call-history.ts';
 import { createMfaMock, type MfaMock } from '../../../../simulators/mfa/mock.ts';
 import { loadTenantFile, type TenantDefinition } from '../../../../simulators/mfa/tenant.ts';
+import { requireTool } from '../../../support/tools.ts';
+
+/** oathtool through the tool check: under CI a missing binary fails the file, elsewhere its tests skip. */
+export const oathtool = requireTool('oathtool');
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const DEMO_TENANT_FILE = path.resolve(here, '../../../../fixtures/tenant/demo.yaml');
@@ -48,5 +52,7 @@ export function oathtoolTotp(base32: string, timeMs: number): string {
     .toISOString()
     .replace('T', ' ')
     .replace(/\.\d+Z$/, ' UTC');
-  return execFileSync('oathtool', ['--totp', '-b', base32, '--now', now], { encoding: 'utf8' }).trim();
+  if (oathtool.path === undefined)
+    throw new Error(`oathtoolTotp called without oathtool: skip with oathtool.available`);
+  return execFileSync(oathtool.path, ['--totp', '-b', base32, '--now', now], { encoding: 'utf8' }).trim();
 }
