@@ -14,11 +14,13 @@ import {
   caseOutcome,
   collectMatrices,
   countsLine,
+  duplicateBehaviourOf,
   escapeHtml as esc,
   failureLine,
   formatAt,
   formatDuration,
   IdRegistry,
+  observedLine,
   type Matrix,
 } from './text.ts';
 
@@ -113,7 +115,13 @@ function overview(result: ConformanceResult, ids: PageIds): string {
 
 function detail(c: CaseResult, ids: PageIds): string {
   if (c.status === 'skipped') return `<span class="reason">${esc(c.reason ?? 'skipped')}</span>`;
-  if (c.status === 'passed') return `<span class="outcome">${esc(caseOutcome(c) ?? '')}</span>`;
+  if (c.status === 'passed') {
+    const duplicates = duplicateBehaviourOf(c);
+    return (
+      `<span class="outcome">${esc(caseOutcome(c) ?? '')}</span>` +
+      (duplicates === undefined ? '' : ` <span class="duplicates">duplicates: ${esc(duplicates)}</span>`)
+    );
+  }
   const failures = c.failures.length > 0 ? c.failures.map(failureLine) : [c.reason ?? 'failed'];
   return (
     `<ul class="failures">${failures.map((f) => `<li>${esc(f)}</li>`).join('')}</ul>` +
@@ -206,6 +214,7 @@ function failingSection(failing: readonly CaseResult[], ids: PageIds): string {
 <h3 id="${id}-h"><span class="suite-tag">${esc(c.suite)}</span> ${esc(c.title)} <code class="case-id">${esc(c.id)}</code></h3>
 <p class="why">Checks: ${esc(c.why)} · target <code>${esc(c.target)}</code> · ${esc(formatDuration(c.durationMs))}</p>
 <ul class="failures">${failures.map((f) => `<li>${esc(f)}</li>`).join('')}</ul>
+${observedLine(c) === '' ? '' : `<p class="observed">Observed: ${esc(observedLine(c))}</p>`}
 ${drawing}
 ${stepsTable(c)}
 </article>`;
@@ -292,6 +301,8 @@ table.data{width:100%;font-size:14px}
 ul.failures{margin:0;padding-left:18px;color:var(--fail)}
 .failures li{font:13px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 .reason{color:var(--skip);font-style:italic}
+.duplicates{font-size:12px;background:#eef2ff;color:#3730a3;padding:1px 7px;border-radius:999px;white-space:nowrap}
+.observed{font-size:13px;color:#334155;margin:6px 0}
 .timeline-link{font-size:13px}
 .legend{font-size:13px;color:#334155;display:flex;flex-wrap:wrap;align-items:center;gap:6px 14px}
 .swatch{display:inline-block;width:14px;height:14px;border-radius:3px;vertical-align:middle;margin-right:-8px}

@@ -10,6 +10,7 @@ import {
   formatAt,
   formatDuration,
   junitSeconds,
+  observedLine,
 } from './text.ts';
 
 type Attributes = Readonly<Record<string, string | number>>;
@@ -45,6 +46,7 @@ export function junitCaseName(result: Pick<CaseResult, 'title' | 'id'>): string 
 /** What a CI reader needs beside the verdict: why the case exists and what happened, packet by packet. */
 function caseOutput(result: CaseResult): string {
   const lines = [`why: ${result.why}`, `target: ${result.target}`];
+  if (observedLine(result) !== '') lines.push(`observed: ${observedLine(result)}`);
   for (const step of result.steps) {
     const timing = step.durationMs === undefined ? '' : ` in ${formatDuration(step.durationMs)}`;
     lines.push(

@@ -14,8 +14,10 @@ import {
   caseOutcome,
   collectMatrices,
   countsLine,
+  duplicateBehaviourOf,
   failureLine,
   formatDuration,
+  observedLine,
   visibleText,
   type Matrix,
 } from './text.ts';
@@ -87,6 +89,15 @@ function reasonOf(result: CaseResult): string {
   return first === undefined ? '' : md(failureLine(first));
 }
 
+function passedDetail(c: CaseResult): string {
+  const duplicates = duplicateBehaviourOf(c);
+  return md(
+    [caseOutcome(c), duplicates === undefined ? undefined : `duplicates: ${duplicates}`]
+      .filter(Boolean)
+      .join('; '),
+  );
+}
+
 function suiteSection(suite: SuiteResult): string[] {
   const lines = [
     `## Suite ${md(suite.name)}`,
@@ -99,7 +110,7 @@ function suiteSection(suite: SuiteResult): string[] {
     STATUS_MARK[c.status],
     `${md(c.title)} (\`${md(c.id)}\`)`,
     md(c.target),
-    c.status === 'passed' ? md(caseOutcome(c) ?? '') : reasonOf(c),
+    c.status === 'passed' ? passedDetail(c) : reasonOf(c),
   ]);
   lines.push(...table(['status', 'case', 'target', 'outcome / reason'], rows), '');
   const failing = suite.cases.filter((c) => c.status === 'failed');
@@ -109,6 +120,7 @@ function suiteSection(suite: SuiteResult): string[] {
       lines.push(`- **${md(c.title)}** (\`${md(c.id)}\`): ${md(c.why)}`);
       const failures = c.failures.length > 0 ? c.failures.map(failureLine) : [c.reason ?? 'failed'];
       for (const failure of failures) lines.push(`  - ${md(failure)}`);
+      if (observedLine(c) !== '') lines.push(`  - observed: ${md(observedLine(c))}`);
     }
     lines.push('');
   }

@@ -82,7 +82,7 @@ function arrow(event: TimelineEvent, y: number, x: (actor: Actor) => number, pre
     `<line x1="${from + direction * 3}" y1="${y}" x2="${to - direction * 4}" y2="${y}" stroke="${colour}" ` +
     `stroke-width="2"${dash} ${marker}/>` +
     `<text class="label" x="${round((from + to) / 2)}" y="${y - 6}" text-anchor="middle" fill="${colour}">` +
-    `${esc(fit(event.label, Math.floor((span + 36) / 6.4)))}</text></g>`
+    `${esc(fit(event.label, Math.floor((span + 64) / 6.4)))}</text></g>`
   );
 }
 

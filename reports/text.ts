@@ -1,7 +1,7 @@
 // Text helpers every renderer shares. Titles, reasons and labels come from suite files and from
 // servers under test, so any of them may hold markup, quotes or raw control characters; each output
 // format escapes them its own way, but all start by making control characters visible.
-import type { CaseResult, CaseStatus, Counts, StepResult } from '../scenarios/result.ts';
+import type { CaseResult, CaseStatus, Counts, DuplicateBehaviour, StepResult } from '../scenarios/result.ts';
 
 /**
  * Replaces characters no report can carry as they are: C0 controls other than tab, newline and
@@ -184,4 +184,37 @@ function orderColumns(columns: readonly string[]): string[] {
 
 export function allCases(suites: readonly { readonly cases: readonly CaseResult[] }[]): CaseResult[] {
   return suites.flatMap((suite) => suite.cases);
+}
+
+/** The duplicate behaviours named the way RFC 5080 and the NPS extension differ. */
+export const DUPLICATE_BEHAVIOUR_WORDS: Readonly<Record<DuplicateBehaviour, string>> = {
+  discard: 'discard (NPS)',
+  replay: 'replay (RFC 5080 2.2.2)',
+  reprocess: 'reprocess (no duplicate detection)',
+};
+
+/** What the server did with a retransmission, as the case or its steps observed it. */
+export function duplicateBehaviourOf(result: CaseResult): string | undefined {
+  const seen =
+    result.observed?.duplicateBehaviour ?? result.steps.find((s) => s.duplicateBehaviour)?.duplicateBehaviour;
+  return seen === undefined ? undefined : DUPLICATE_BEHAVIOUR_WORDS[seen];
+}
+
+/** What the embedded server and MFA service were seen to do, in one line; '' when nothing was. */
+export function observedLine(result: CaseResult): string {
+  const observed = result.observed;
+  if (observed === undefined) return '';
+  const counts = (what: string, table: Readonly<Record<string, number>> | undefined): string[] =>
+    Object.entries(table ?? {}).map(([reason, n]) => `${what} ${reason} ${n}`);
+  return [
+    observed.mfaPrompts === undefined ? undefined : `MFA prompts ${observed.mfaPrompts}`,
+    ...counts('discards', observed.discards),
+    ...counts('drops', observed.drops),
+    observed.accountingRecords === undefined ? undefined : `accounting records ${observed.accountingRecords}`,
+    observed.duplicateBehaviour === undefined
+      ? undefined
+      : `duplicates: ${DUPLICATE_BEHAVIOUR_WORDS[observed.duplicateBehaviour]}`,
+  ]
+    .filter((part) => part !== undefined)
+    .join(' · ');
 }

@@ -171,7 +171,7 @@ describe.skipIf(!browserAvailable.available)('index.html in headless Chromium', 
       };
     })(${JSON.stringify(xml)})`);
     expect(parsed.errors).toBe(0);
-    expect(parsed.testcases).toBe(23 + 2);
+    expect(parsed.testcases).toBe(24 + 2);
     expect(parsed.names).toContain(`${visibleText(HOSTILE_TITLE)} [proxy-state-echo]`);
   });
 });

@@ -58,6 +58,8 @@ describe('index.html', () => {
       'needs a second source address; target 127.0.0.1:1812 &lt;external&gt; cannot provide one',
     );
     expect(html).toContain('<li>expect.discards.in-flight: expected 2, got 1</li>');
+    expect(html).toContain('<p class="observed">Observed: MFA prompts 2 · discards in-flight 1</p>');
+    expect(html).toContain('<span class="duplicates">duplicates: replay (RFC 5080 2.2.2)</span>');
   });
 
   it('draws no timeline section when nothing failed', () => {

@@ -48,6 +48,7 @@ describe('junit.xml', () => {
     );
     const out = findAll(testcase(junitCaseName(FAILING_DEDUPE_CASE)), 'system-out')[0]?.text ?? '';
     expect(out).toContain('t=5.002 s  server -> server: discard (in-flight) [discard]');
+    expect(out).toContain('observed: MFA prompts 2 · discards in-flight 1');
   });
 
   it('gives a skipped case <skipped message="reason"/> and no failure', () => {

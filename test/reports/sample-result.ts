@@ -255,6 +255,18 @@ export function sampleResult(): ConformanceResult {
         },
       ),
       makeCase('dedupe', 'new-authenticator', 'A new authenticator is a new login', 'passed'),
+      makeCase('dedupe', 'behaviour-named', 'What the server does with an exact retransmission', 'passed', {
+        target: 'external',
+        steps: [
+          login('accept', 40),
+          {
+            kind: 'retransmit',
+            label: 'same id and authenticator',
+            outcome: 'answered',
+            duplicateBehaviour: 'replay',
+          },
+        ],
+      }),
     ]),
     suite('nas-timeouts', 'Vendor NAS profiles x MFA response times', timeoutCells()),
     suite('accounting', 'Start, Interim and Stop stored once', [

@@ -42,7 +42,7 @@ afterAll(async () => {
 
 describe('summary.md', () => {
   it('starts with the totals and the target', () => {
-    expect(lines[0]).toBe('# ❌ radmfa conformance: 18 passed, 3 failed, 2 skipped of 23');
+    expect(lines[0]).toBe('# ❌ radmfa conformance: 19 passed, 3 failed, 2 skipped of 24');
     expect(markdown).toContain('Target: reference server (embedded default) (`embedded`)');
     expect(markdown).toContain('seed 42');
   });
@@ -63,13 +63,23 @@ describe('summary.md', () => {
     expect(protocol[0]?.[3]).toBe('silent');
   });
 
+  it('names the duplicate behaviour a case saw', () => {
+    expect(tableAfter('## Suite dedupe')[5]).toEqual([
+      '✅ passed',
+      'What the server does with an exact retransmission (`behaviour-named`)',
+      'external',
+      'accept; duplicates: replay (RFC 5080 2.2.2)',
+    ]);
+  });
+
   it("lists every failing case's failures under its suite", () => {
     const start = lines.indexOf('### Failures in dedupe');
     expect(start).toBeGreaterThan(0);
-    expect(lines.slice(start + 2, start + 5)).toEqual([
+    expect(lines.slice(start + 2, start + 6)).toEqual([
       '- **A retransmission while MFA is pending sends no second prompt** (`retransmit-while-pending`): seed: "duplicate requests received while the MFA call is in flight are discarded"',
       '  - expect.mfaPrompts: expected 1, got 2',
       '  - expect.discards.in-flight: expected 2, got 1',
+      '  - observed: MFA prompts 2 · discards in-flight 1',
     ]);
   });
 
