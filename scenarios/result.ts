@@ -94,7 +94,13 @@ export interface CaseResult {
   };
   readonly timeline: readonly TimelineEvent[];
   /** The cell of a matrix this case fills (nas-timeouts: row = NAS profile, column = MFA time). */
-  readonly matrix?: { readonly name: string; readonly row: string; readonly column: string };
+  readonly matrix?: {
+    readonly name: string;
+    readonly row: string;
+    readonly column: string;
+    /** What rows and columns stand for, as table headings ("NAS profile", "MFA answers after"). */
+    readonly axes?: { readonly rows: string; readonly columns: string };
+  };
 }
 
 export interface Counts {
