@@ -4,8 +4,8 @@ import { formatConfigIssues, isPlainObject, type ConfigIssue } from '../referenc
 import { normaliseServerConfig, type ServerConfig } from '../reference/config/server-config.ts';
 import { ServerEvents } from '../reference/events.ts';
 import { readConfigFile } from './config-file.ts';
-import { startStack, type Stack } from './compose.ts';
-import { embeddedDefaultConfig } from './embedded.ts';
+import { startStack, type Stack } from '../scenarios/embedded/compose.ts';
+import { embeddedDefaultConfig } from '../scenarios/embedded/defaults.ts';
 import { ExitCode } from './exit-codes.ts';
 import { attachLogging, attachMetrics, startAdminServer } from './observability.ts';
 

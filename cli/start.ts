@@ -10,8 +10,8 @@ import { SystemClock } from '../runtime/clock.ts';
 import { UdpTransport } from '../runtime/udp-transport.ts';
 import { demoSuite } from '../scenarios/conformance/demo-suite.ts';
 import { runSuite, type MfaObserver } from '../scenarios/runner.ts';
-import { startStack, type Stack } from './compose.ts';
-import { embeddedDefaultConfig } from './embedded.ts';
+import { startStack, type Stack } from '../scenarios/embedded/compose.ts';
+import { embeddedDefaultConfig } from '../scenarios/embedded/defaults.ts';
 import { ExitCode } from './exit-codes.ts';
 
 export const startUsage = `radmfa start [--out DIR]

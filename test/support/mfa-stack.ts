@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { SetupServer } from 'msw/node';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
-import { startStack, type Stack } from '../../cli/compose.ts';
-import { demoTenantFixture, embeddedDefaultConfig } from '../../cli/embedded.ts';
+import { startStack, type Stack } from '../../scenarios/embedded/compose.ts';
+import { demoTenantFixture, embeddedDefaultConfig } from '../../scenarios/embedded/defaults.ts';
 import { SystemClock, VirtualClock } from '../../runtime/clock.ts';
 import { MemoryNetwork } from '../../runtime/memory-transport.ts';
 import type { Endpoint } from '../../runtime/transport.ts';
@@ -316,7 +316,7 @@ export interface VirtualMfaStack {
 }
 
 /**
- * The reference server + CloudMfa composed as cli/compose.ts does, but in virtual time: the
+ * The reference server + CloudMfa composed as scenarios/embedded/compose.ts does, but in virtual time: the
  * directory in memory, the MFA mock's msw handlers in process on the same VirtualClock.
  */
 export async function startVirtualMfaStack(options: VirtualStackOptions): Promise<VirtualMfaStack> {

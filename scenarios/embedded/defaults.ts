@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 
-const root = resolve(import.meta.dirname, '..');
+const root = resolve(import.meta.dirname, '../..');
 
 export const demoDirectoryFixture = resolve(root, 'fixtures/directory/demo.yaml');
 export const demoTenantFixture = resolve(root, 'fixtures/tenant/demo.yaml');
