@@ -453,7 +453,14 @@ class CaseRun {
       };
     })();
     if (step.id !== undefined) {
-      this.named.set(step.id, { kind: 'packet', firstSend, done: promise, listenMs: step.waitFor });
+      const userName = substituted.attributes.find((a) => a.name === 'User-Name')?.value;
+      this.named.set(step.id, {
+        kind: 'packet',
+        firstSend,
+        done: promise,
+        listenMs: step.waitFor,
+        ...(typeof userName === 'string' ? { user: userName } : {}),
+      });
     }
     void index;
     return promise;
