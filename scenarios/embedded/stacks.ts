@@ -29,6 +29,7 @@ import {
   type TenantDefinition,
 } from '../../simulators/mfa/index.ts';
 import { startStack } from './compose.ts';
+import { embeddedDefaultConfig } from './defaults.ts';
 
 /** The secret every embedded client entry has (the one FreeRADIUS and radtest ship with). */
 export const EMBEDDED_SECRET = 'testing123';
@@ -82,11 +83,15 @@ export function stackConfig(input: StackInput, ports: { auth: number; acct: numb
   const result = normaliseServerConfig({
     ...overrides,
     listen: { hosts: ['127.0.0.1'], authPort: ports.auth, acctPort: ports.acct },
-    // 127.0.0.1 exactly (not /8), so that UNKNOWN_CLIENT_ADDRESS is unknown, unless the case says otherwise.
-    clients: (overrides.clients) ?? [
-      { name: 'localhost', address: '127.0.0.1', secret: EMBEDDED_SECRET },
-      { name: 'localhost6', address: '::1', secret: EMBEDDED_SECRET },
-    ],
+    // The default's clients become 127.0.0.1 exactly (not /8), so that UNKNOWN_CLIENT_ADDRESS is
+    // unknown; clients a case sets itself stay as it set them.
+    clients:
+      JSON.stringify(overrides.clients) === JSON.stringify(embeddedDefaultConfig().clients)
+        ? [
+            { name: 'localhost', address: '127.0.0.1', secret: EMBEDDED_SECRET },
+            { name: 'localhost6', address: '::1', secret: EMBEDDED_SECRET },
+          ]
+        : overrides.clients,
     directory: { ...(overrides.directory as object), embedded: { fixture: input.directoryFixture } },
     accounting: { path: ':memory:' },
     admin: null,

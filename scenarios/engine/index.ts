@@ -153,7 +153,8 @@ function broken(testCase: LoadedCase, target: TargetKind, error: unknown): CaseR
   };
 }
 
-function embeddedTarget(stack: EmbeddedStack): CaseTarget {
+/** The CaseTarget for a running embedded stack (property tests run many cases on their own stacks). */
+export function embeddedTarget(stack: EmbeddedStack): CaseTarget {
   return {
     kind: stack.kind,
     clock: stack.clock,
@@ -233,6 +234,11 @@ async function runPlaced(
     return broken(testCase, kind, error);
   }
   return runCase(testCase, embeddedTarget(stack), { seed });
+}
+
+/** One case on a fresh virtual stack: what property tests call for each generated case. */
+export async function runVirtualCase(testCase: LoadedCase, seed: number): Promise<CaseResult> {
+  return runPlaced(testCase, 'embedded-virtual', 'embedded-virtual', seed, new Map());
 }
 
 function selected(testCase: LoadedCase, grep: string | undefined): boolean {

@@ -270,10 +270,18 @@ export function loadSuiteFile(filePath: string): Validated<LoadedSuite> {
       ],
     };
   }
+  return loadSuiteDocument(document, absolute, shown);
+}
+
+/**
+ * Validates and resolves a suite already parsed (property tests build theirs in code). `file` is
+ * where relative paths resolve from; `shown` prefixes every issue.
+ */
+export function loadSuiteDocument(document: unknown, file: string, shown = file): Validated<LoadedSuite> {
   const shape = validate(suiteFile, document);
   if (!shape.ok) return { ok: false, issues: withFilePrefix(shape.issues, shown) };
   const issues: Issue[] = [];
-  const cases = loadCases(absolute, shape.value, issues);
+  const cases = loadCases(file, shape.value, issues);
   if (issues.length > 0) return { ok: false, issues: withFilePrefix(dedupeIssues(issues), shown) };
   return {
     ok: true,

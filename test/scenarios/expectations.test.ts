@@ -132,6 +132,8 @@ const mismatches: readonly Mismatch[] = [
     failure: 'expect.drops.message-authenticator-invalid',
   },
   { caseId: 'accounting', at: 'case', patch: { accountingRecords: 2 }, failure: 'expect.accountingRecords' },
+  { caseId: 'unknown-client', at: 0, patch: { reply: 'Access-Accept' }, failure: 'steps[0].expect.reply' },
+  { caseId: 'unknown-client', at: 'case', patch: { drops: { total: 0 } }, failure: 'expect.drops.total' },
 ];
 
 function broken(testCase: LoadedCase, mismatch: Mismatch, index: number): LoadedCase {
