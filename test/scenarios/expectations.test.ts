@@ -132,6 +132,27 @@ const mismatches: readonly Mismatch[] = [
     failure: 'expect.drops.message-authenticator-invalid',
   },
   { caseId: 'accounting', at: 'case', patch: { accountingRecords: 2 }, failure: 'expect.accountingRecords' },
+  { caseId: 'concurrent-logins', at: 'case', patch: { mfaPrompts: 1 }, failure: 'expect.mfaPrompts' },
+  {
+    caseId: 'login-typing',
+    at: 0,
+    patch: { latency: { maxMs: 3_000 } },
+    failure: 'steps[0].expect.latency.maxMs',
+  },
+  { caseId: 'login-sms', at: 0, patch: { outcome: 'reject' }, failure: 'steps[0].expect.outcome' },
+  {
+    caseId: 'login-retransmitted',
+    at: 1,
+    patch: { behaviour: 'replay' },
+    failure: 'steps[1].expect.behaviour',
+  },
+  { caseId: 'wrong-secret', at: 0, patch: { outcome: 'reject' }, failure: 'steps[0].expect.outcome' },
+  {
+    caseId: 'network-delay',
+    at: 1,
+    patch: { latency: { maxMs: 150 } },
+    failure: 'steps[1].expect.latency.maxMs',
+  },
   { caseId: 'unknown-client', at: 0, patch: { reply: 'Access-Accept' }, failure: 'steps[0].expect.reply' },
   { caseId: 'unknown-client', at: 'case', patch: { drops: { total: 0 } }, failure: 'expect.drops.total' },
 ];
@@ -156,6 +177,30 @@ describe('every expectation kind is judged', () => {
     const failed = result.suites.flatMap((s) => s.cases).filter((c) => c.status !== 'passed');
     expect(failed.map((c) => ({ id: c.id, failures: c.failures }))).toEqual([]);
     expect(result.summary.passed).toBe(suite.cases.length);
+    const durations = Object.fromEntries(result.suites[0]?.cases.map((c) => [c.id, c.durationMs]) ?? []);
+    // Virtual durations are what the NAS lived through: the second login started 500 ms into the
+    // first and took its own 2 s push, so the two ran at once (one after the other would be 4 s).
+    expect(durations['concurrent-logins']).toBe(2_500);
+    expect(durations.wait).toBe(90_000);
+  });
+
+  it('the same seed replays a case exactly, impairments included', async () => {
+    const jittery = {
+      ...suite,
+      cases: suite.cases
+        .filter((c) => c.id === 'network-delay')
+        .map((c) => ({
+          ...c,
+          topology: { ...c.topology, network: { delay: 100, jitter: 400, duplicate: 0.5 } },
+        })),
+    };
+    const strip = (r: Awaited<ReturnType<typeof runConformance>>): unknown =>
+      r.suites[0]?.cases.map((c) => ({ steps: c.steps, timeline: c.timeline, observed: c.observed }));
+    const first = await runConformance({ suites: [jittery], target: 'embedded-virtual', seed: 42 });
+    const again = await runConformance({ suites: [jittery], target: 'embedded-virtual', seed: 42 });
+    expect(strip(again)).toEqual(strip(first));
+    const other = await runConformance({ suites: [jittery], target: 'embedded-virtual', seed: 43 });
+    expect(strip(other)).not.toEqual(strip(first));
   });
 
   it('a broken expectation of each kind fails its case, naming that expectation', async () => {
