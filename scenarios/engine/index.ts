@@ -113,6 +113,13 @@ export function placeCase(testCase: LoadedCase, target: TargetSpec): Placement {
     if (testCase.topology.network !== undefined) {
       return { skip: 'external', reason: 'network impairments need embedded-virtual' };
     }
+    const unknownSource = testCase.steps.some((s) => s.kind === 'packet' && s.fromUnknownClient);
+    if (unknownSource && !target.host.startsWith('127.')) {
+      return {
+        skip: 'external',
+        reason: `sends from ${UNKNOWN_CLIENT_ADDRESS}, which only reaches a server on IPv4 loopback`,
+      };
+    }
     return { run: 'external' };
   }
   const wanted: TargetKind | undefined =

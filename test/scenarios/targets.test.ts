@@ -3,8 +3,8 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoDirectoryFixture, embeddedDefaultConfig } from '../../scenarios/embedded/defaults.ts';
-import { startUdpStack, type EmbeddedStack } from '../../scenarios/embedded/stacks.ts';
-import { placeCase, runCase, runConformance } from '../../scenarios/engine/index.ts';
+import { startUdpStack, startVirtualStack, type EmbeddedStack } from '../../scenarios/embedded/stacks.ts';
+import { embeddedTarget, placeCase, runCase, runConformance } from '../../scenarios/engine/index.ts';
 import { SystemClock } from '../../runtime/clock.ts';
 import type { Transport } from '../../runtime/transport.ts';
 import { loadSuiteFile, type LoadedSuite } from '../../scenarios/suites/loader.ts';
@@ -126,6 +126,29 @@ cases:
     expect(result.status).toBe('failed');
     expect(result.failures[0]?.expectation).toBe('(case)');
     expect(result.failures[0]?.actual).toContain('no sockets today');
+  });
+
+  it('a case that outlives its virtual-time bound fails instead of running on', async () => {
+    const suite = loadYaml(`
+suite: bounded
+description: a wait longer than the bound
+cases:
+  - { id: long, title: l, why: x, steps: [{ kind: wait, for: 2m }] }
+`);
+    const stack = await startVirtualStack({
+      serverConfig: embeddedDefaultConfig(),
+      directoryFixture: demoDirectoryFixture,
+    });
+    try {
+      const result = await runCase(suite.cases[0]!, embeddedTarget(stack), {
+        seed: 1,
+        virtualBoundMs: 60_000,
+      });
+      expect(result.status).toBe('failed');
+      expect(result.failures[0]?.actual).toContain('did not finish within 60 s of virtual time');
+    } finally {
+      await stack.close();
+    }
   });
 
   describe('external target', () => {
