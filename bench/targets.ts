@@ -7,7 +7,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { rmSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startStack } from '../cli/compose.ts';
+import { startStack } from '../scenarios/embedded/compose.ts';
 import { normaliseServerConfig } from '../reference/config/server-config.ts';
 import { formatIssues } from '../runtime/validation/index.ts';
 import { SystemClock } from '../runtime/clock.ts';

@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { serverConfigDefaults } from '../reference/config/server-config.ts';
 import { isPlainObject, type Issue } from '../runtime/validation/index.ts';
 
 /**
  * The accounting database's file name when the configuration names none: next to the config file,
  * or, without a config file (the embedded default), in the directory radmfa is started from.
  */
-export const DEFAULT_ACCOUNTING_FILE = 'radmfa-accounting.sqlite';
+export const DEFAULT_ACCOUNTING_FILE = serverConfigDefaults.accountingPath;
 
 export type LoadedFile =
   { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly issues: Issue[] };

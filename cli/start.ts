@@ -10,8 +10,8 @@ import { UdpTransport } from '../runtime/udp-transport.ts';
 import { demoSuite } from '../scenarios/conformance/demo-suite.ts';
 import { runSuite, type MfaObserver } from '../scenarios/runner.ts';
 import { defineCommand, processIo, type CommandIo } from './command-line.ts';
-import { startStack, type Stack } from './compose.ts';
-import { embeddedDefaultConfig } from './embedded.ts';
+import { startStack, type Stack } from '../scenarios/embedded/compose.ts';
+import { embeddedDefaultConfig } from '../scenarios/embedded/defaults.ts';
 import { ExitCode } from './exit-codes.ts';
 
 const DEMO_DOMAIN = 'radmfa.test';

@@ -98,6 +98,11 @@ export class VirtualClock implements Clock {
     return new Promise((resolve) => this.setTimeout(resolve, delayMs));
   }
 
+  /** When the next timer is due, or undefined when none is pending (lets a driver skip idle time). */
+  nextDueAt(): number | undefined {
+    return this.earliest()?.due;
+  }
+
   /** Number of timers not yet fired. */
   get pendingCount(): number {
     return this.pending.size;

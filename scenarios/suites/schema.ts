@@ -186,8 +186,12 @@ const retransmitStep = z
     at: z.array(duration).min(1),
     expect: z
       .object({
-        /** What the server should do with each copy, by name (RFC 5080 replay, NPS discard). */
+        /**
+         * What the server did with the copies, by name: discard (no reply to any copy; NPS), replay
+         * (byte-identical replies; RFC 5080 2.2.2) or reprocess (a different reply, or a second MFA prompt).
+         */
         behaviour: z.enum(['discard', 'replay', 'reprocess']).optional(),
+        /** Replies that came back to the copies (the original's own reply not counted). */
         replies: z.number().int().min(0).optional(),
       })
       .strict()
@@ -245,9 +249,12 @@ const caseExpect = z
   .object({
     /** MFA prompts (pushes, calls, SMS) sent during the case. */
     mfaPrompts: z.number().int().min(0).optional(),
-    /** Duplicates the server discarded or replayed, by reason (radmfa_duplicates_total). */
+    /**
+     * Duplicates the server discarded or replayed for this case's sockets, by key: a discard reason
+     * (in-flight, recently-answered, recently-dropped), `replayed`, or `total`. Keys not named are not checked.
+     */
     discards: z.record(z.string(), z.number().int().min(0)).optional(),
-    /** Packets the server dropped, by reason (radmfa_packets_dropped_total). */
+    /** Packets from this case's sockets the server dropped, by reason (radmfa_packets_dropped_total) or `total`. */
     drops: z.record(z.string(), z.number().int().min(0)).optional(),
     /** Accounting records stored during the case. */
     accountingRecords: z.number().int().min(0).optional(),

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { readConfigFile } from '../../cli/config-file.ts';
-import { embeddedDefaultConfig } from '../../cli/embedded.ts';
+import { embeddedDefaultConfig } from '../../scenarios/embedded/defaults.ts';
 import { normaliseServerConfig } from '../../reference/config/server-config.ts';
 
 describe('documented configurations', () => {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandIo } from '../../cli/command-line.ts';
 import { main } from '../../cli/main.ts';
 import { createCliNas, nasCommand, type NasArgs } from '../../cli/nas.ts';
-import { startStack, type Stack } from '../../cli/compose.ts';
+import { startStack, type Stack } from '../../scenarios/embedded/compose.ts';
 import { decodePacket, decodeAttributes } from '../../protocol/index.ts';
 import { SystemClock, VirtualClock } from '../../runtime/clock.ts';
 import { MemoryNetwork } from '../../runtime/memory-transport.ts';

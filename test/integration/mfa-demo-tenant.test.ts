@@ -6,7 +6,7 @@
 // that test alone and the tests run concurrently.
 import { describe, expect, it } from 'vitest';
 import type { SmsOutboxResponse } from '../../protocol/mfa-api.ts';
-import { demoTenantFixture } from '../../cli/embedded.ts';
+import { demoTenantFixture } from '../../scenarios/embedded/defaults.ts';
 import {
   ALICE_PUSH_AND_APP_CODE,
   DEMO_TOTP_SECRET,

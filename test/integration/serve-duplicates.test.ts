@@ -10,7 +10,7 @@ import { ServerEvents, type ServerEventMap } from '../../reference/events.ts';
 import { SystemClock } from '../../runtime/clock.ts';
 import { UdpTransport } from '../../runtime/udp-transport.ts';
 import { createNas, type Nas } from '../../simulators/nas/index.ts';
-import { startStack, type Stack } from '../../cli/compose.ts';
+import { startStack, type Stack } from '../../scenarios/embedded/compose.ts';
 import { RadiusTestClient } from '../support/radius-test-client.ts';
 import { DEMO_DIRECTORY, SERVE_SECRET } from '../support/serve-process.ts';
 

@@ -2,7 +2,7 @@
 // (REQUIRE_USER_MATCH FALSE, fail-open): the server publishes them as warning events and the
 // command's logging prints them as pino warn lines with a stable code.
 import { describe, expect, it } from 'vitest';
-import { demoTenantFixture } from '../../cli/embedded.ts';
+import { demoTenantFixture } from '../../scenarios/embedded/defaults.ts';
 import { serveTestConfig, startServe } from '../support/serve-process.ts';
 
 describe('radmfa serve start-up warnings', () => {

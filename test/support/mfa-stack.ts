@@ -7,8 +7,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { SetupServer } from 'msw/node';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
-import { startStack, type Stack } from '../../cli/compose.ts';
-import { demoTenantFixture, embeddedDefaultConfig } from '../../cli/embedded.ts';
+import { startStack, type Stack } from '../../scenarios/embedded/compose.ts';
+import { demoTenantFixture, embeddedDefaultConfig } from '../../scenarios/embedded/defaults.ts';
+import { VIRTUAL_MFA_URL as MFA_BASE_URL, VIRTUAL_START_MS } from '../../scenarios/embedded/stacks.ts';
 import { SystemClock, VirtualClock } from '../../runtime/clock.ts';
 import { MemoryNetwork } from '../../runtime/memory-transport.ts';
 import type { Endpoint } from '../../runtime/transport.ts';
@@ -45,10 +46,8 @@ export const DEMO_SECRET = 'testing123';
 export const DEMO_TOTP_SECRET = 'JBSWY3DPEHPK3PXP';
 /** The demo tenant's current client certificate. */
 export const DEMO_THUMBPRINT = 'A1B2C3D4E5F60718293A4B5C6D7E8F9001122334';
-/** Where the in-process mock answers (msw intercepts fetch; nothing listens there). */
-export const MFA_BASE_URL = 'https://mfa.radmfa.test';
-/** Monday 2025-01-06 09:00:00 UTC: virtual stacks start here, so TOTP codes repeat run to run. */
-export const VIRTUAL_START_MS = Date.UTC(2025, 0, 6, 9, 0, 0);
+/** Where the in-process mock answers, and where virtual time starts: the engine's virtual stacks' values. */
+export { VIRTUAL_MFA_URL as MFA_BASE_URL, VIRTUAL_START_MS } from '../../scenarios/embedded/stacks.ts';
 
 export const upn = (name: string): string => `${name}@radmfa.test`;
 
@@ -316,7 +315,7 @@ export interface VirtualMfaStack {
 }
 
 /**
- * The reference server + CloudMfa composed as cli/compose.ts does, but in virtual time: the
+ * The reference server + CloudMfa composed as scenarios/embedded/compose.ts does, but in virtual time: the
  * directory in memory, the MFA mock's msw handlers in process on the same VirtualClock.
  */
 export async function startVirtualMfaStack(options: VirtualStackOptions): Promise<VirtualMfaStack> {

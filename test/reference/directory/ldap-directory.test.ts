@@ -12,7 +12,7 @@ import type { DirectoryUser } from '../../../reference/directory/types.ts';
 import { ntPasswordHash } from '../../../protocol/auth/index.ts';
 import { SystemClock } from '../../../runtime/clock.ts';
 import { startLdapStub, type LdapStub } from '../../../simulators/ldap/index.ts';
-import { demoDirectoryFixture } from '../../../cli/embedded.ts';
+import { demoDirectoryFixture } from '../../../scenarios/embedded/defaults.ts';
 
 function directoryConfig(stub: LdapStub, timeoutMs = 400): DirectoryConfig {
   const result = normaliseServerConfig({

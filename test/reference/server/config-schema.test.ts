@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { demoTenantFixture, embeddedDefaultConfig } from '../../../cli/embedded.ts';
+import { demoTenantFixture, embeddedDefaultConfig } from '../../../scenarios/embedded/defaults.ts';
 import {
   normaliseServerConfig,
   serverConfigJsonSchema,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatIssues, type Issue } from '../../../runtime/validation/index.ts';
 import { normaliseServerConfig } from '../../../reference/config/server-config.ts';
-import { demoDirectoryFixture, demoTenantFixture } from '../../../cli/embedded.ts';
+import { demoDirectoryFixture, demoTenantFixture } from '../../../scenarios/embedded/defaults.ts';
 
 const minimal = {
   clients: [{ name: 'vpn', address: '127.0.0.1', secret: 'testing123' }],

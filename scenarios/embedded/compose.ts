@@ -1,14 +1,16 @@
-import { SystemClock, type Clock } from '../runtime/clock.ts';
-import type { Transport } from '../runtime/transport.ts';
-import { UdpTransport } from '../runtime/udp-transport.ts';
-import { openAccountingStore, type AccountingStore } from '../reference/accounting/index.ts';
-import type { ServerConfig } from '../reference/config/server-config.ts';
-import { LdapDirectory } from '../reference/directory/ldap-directory.ts';
-import { ServerEvents } from '../reference/events.ts';
-import { ReferenceServer } from '../reference/server.ts';
-import { CloudMfa } from '../reference/mfa/cloud-mfa.ts';
-import { startLdapStub, type LdapStub } from '../simulators/ldap/index.ts';
-import type { MfaHttpServer, MfaMock } from '../simulators/mfa/index.ts';
+// The embedded compositions live in scenarios/ (which may import reference/ and simulators/) so the
+// conformance engine can build stacks; cli/ imports them from here.
+import { SystemClock, type Clock } from '../../runtime/clock.ts';
+import type { Transport } from '../../runtime/transport.ts';
+import { UdpTransport } from '../../runtime/udp-transport.ts';
+import { openAccountingStore, type AccountingStore } from '../../reference/accounting/index.ts';
+import type { ServerConfig } from '../../reference/config/server-config.ts';
+import { LdapDirectory } from '../../reference/directory/ldap-directory.ts';
+import { ServerEvents } from '../../reference/events.ts';
+import { ReferenceServer } from '../../reference/server.ts';
+import { CloudMfa } from '../../reference/mfa/cloud-mfa.ts';
+import { startLdapStub, type LdapStub } from '../../simulators/ldap/index.ts';
+import type { MfaHttpServer, MfaMock, TenantDefinition } from '../../simulators/mfa/index.ts';
 
 // The one place where the reference server meets the simulators (reference/ and simulators/ never
 // import each other): `radmfa serve`, `npm start` and integration tests compose a stack here.
@@ -32,6 +34,10 @@ export interface StackOptions {
   readonly events?: ServerEvents;
   /** Replaces fetch for the MFA client (tests that serve the mock in process with msw). */
   readonly fetch?: typeof fetch;
+  /** Replaces the config's tenant file for the embedded MFA mock (a suite case's tenant overrides). */
+  readonly tenant?: TenantDefinition;
+  /** Seeds the embedded MFA mock's user models (overrides the tenant's settings.seed). */
+  readonly mfaSeed?: number;
 }
 
 export async function startStack(config: ServerConfig, options: StackOptions = {}): Promise<Stack> {
@@ -76,9 +82,13 @@ export async function startStack(config: ServerConfig, options: StackOptions = {
     let mfaHttp: MfaHttpServer | undefined;
     if (mfaSettings.enabled && mfaSettings.embeddedTenant !== undefined) {
       // Loaded only when used: msw costs about a second of start-up that a server without MFA need not pay.
-      const { createMfaMock, loadTenantFile, serveMfaMock } = await import('../simulators/mfa/index.ts');
-      const tenant = await loadTenantFile(mfaSettings.embeddedTenant);
-      const mock = createMfaMock({ tenant, clock });
+      const { createMfaMock, loadTenantFile, serveMfaMock } = await import('../../simulators/mfa/index.ts');
+      const tenant = options.tenant ?? (await loadTenantFile(mfaSettings.embeddedTenant));
+      const mock = createMfaMock({
+        tenant,
+        clock,
+        ...(options.mfaSeed !== undefined ? { seed: options.mfaSeed } : {}),
+      });
       mfaMock = mock;
       cleanups.push(() => mock.dispose());
       const http = await serveMfaMock(mock, { host: '127.0.0.1', port: 0 });

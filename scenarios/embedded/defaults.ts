@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
-import { DEFAULT_ACCOUNTING_FILE } from './config-file.ts';
+import { serverConfigDefaults } from '../../reference/config/server-config.ts';
 
-const root = resolve(import.meta.dirname, '..');
+const root = resolve(import.meta.dirname, '../..');
 
 export const demoDirectoryFixture = resolve(root, 'fixtures/directory/demo.yaml');
 export const demoTenantFixture = resolve(root, 'fixtures/tenant/demo.yaml');
@@ -22,7 +22,7 @@ export function embeddedDefaultConfig(overrides: { accountingPath?: string } = {
     duplicates: { profile: 'nps' },
     // Without a config file there is nothing to be relative to but the working directory; the
     // path is made absolute so the started line says exactly where the database is.
-    accounting: { path: overrides.accountingPath ?? resolve(DEFAULT_ACCOUNTING_FILE) },
+    accounting: { path: overrides.accountingPath ?? resolve(serverConfigDefaults.accountingPath) },
     policy: {
       rules: [
         {

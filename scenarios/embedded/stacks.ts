@@ -1,0 +1,304 @@
+// The two embedded stacks a conformance case runs on, behind one interface:
+// - virtual: VirtualClock + MemoryNetwork + StaticDirectory + the MFA mock in process (its msw
+//   handlers called directly through getResponse, no global interception, so several stacks can
+//   live at once) + accounting in SQLite :memory:. A 60 s NAS timeout costs microseconds.
+// - udp: the real embedded default (startStack: LDAP stub, MFA mock over loopback HTTP, the server
+//   on real loopback sockets), in real time.
+import { getResponse } from 'msw';
+import { SystemClock, VirtualClock, type Clock } from '../../runtime/clock.ts';
+import {
+  MemoryNetwork,
+  perfectNetwork,
+  randomImpairment,
+  type Impairment,
+} from '../../runtime/memory-transport.ts';
+import type { Endpoint, Transport } from '../../runtime/transport.ts';
+import { UdpTransport } from '../../runtime/udp-transport.ts';
+import { ValidationError } from '../../runtime/validation/index.ts';
+import { openAccountingStore, type AccountingStore } from '../../reference/accounting/index.ts';
+import { normaliseServerConfig, type ServerConfig } from '../../reference/config/server-config.ts';
+import { StaticDirectory, type StaticUserRecord } from '../../reference/directory/static-directory.ts';
+import { ServerEvents } from '../../reference/events.ts';
+import { CloudMfa } from '../../reference/mfa/cloud-mfa.ts';
+import { ReferenceServer } from '../../reference/server.ts';
+import { loadDirectoryFixture, type DirectoryFixture } from '../../simulators/ldap/index.ts';
+import {
+  createMfaMock,
+  loadTenantFile,
+  type MfaMock,
+  type TenantDefinition,
+} from '../../simulators/mfa/index.ts';
+import { startStack } from './compose.ts';
+import { embeddedDefaultConfig } from './defaults.ts';
+
+/** The secret every embedded client entry has (the one FreeRADIUS and radtest ship with). */
+export const EMBEDDED_SECRET = 'testing123';
+/** A source address no embedded client entry covers (the stacks list 127.0.0.1 and ::1 only). */
+export const UNKNOWN_CLIENT_ADDRESS = '127.0.0.2';
+/** Where the in-process mock "answers" in virtual stacks: nothing listens there. */
+export const VIRTUAL_MFA_URL = 'https://mfa.radmfa.test';
+/** Monday 2025-01-06 09:00:00 UTC: virtual stacks start here, so TOTP codes repeat run to run. */
+export const VIRTUAL_START_MS = Date.UTC(2025, 0, 6, 9, 0, 0);
+
+export type EmbeddedKind = 'embedded-virtual' | 'embedded-udp';
+
+export interface EmbeddedStack {
+  readonly kind: EmbeddedKind;
+  readonly clock: Clock;
+  /** Set on virtual stacks: the engine drives it. */
+  readonly virtualClock?: VirtualClock;
+  readonly transport: Transport;
+  readonly network?: MemoryNetwork;
+  readonly events: ServerEvents;
+  readonly server: ReferenceServer;
+  readonly config: ServerConfig;
+  readonly auth: Endpoint;
+  readonly acct: Endpoint;
+  readonly mock: MfaMock;
+  readonly accounting: AccountingStore;
+  close(): Promise<void>;
+}
+
+export interface StackInput {
+  /** Server config input (the embedded default with a case's overrides). */
+  readonly serverConfig: Readonly<Record<string, unknown>>;
+  /** Absolute path of the directory fixture. */
+  readonly directoryFixture: string;
+  /** Replaces the config's tenant file (a case's tenant overrides). */
+  readonly tenant?: TenantDefinition;
+  /** Seeds the MFA mock's user models (overrides the tenant's settings.seed). */
+  readonly seed?: number;
+}
+
+export interface NetworkImpairments {
+  readonly loss?: number;
+  readonly delay?: number;
+  readonly jitter?: number;
+  readonly duplicate?: number;
+}
+
+/** The case's server config, made to run here: loopback only, no admin port, accounting in memory. */
+export function stackConfig(input: StackInput, ports: { auth: number; acct: number }): ServerConfig {
+  const overrides = input.serverConfig;
+  const result = normaliseServerConfig({
+    ...overrides,
+    listen: { hosts: ['127.0.0.1'], authPort: ports.auth, acctPort: ports.acct },
+    // The default's clients become 127.0.0.1 exactly (not /8), so that UNKNOWN_CLIENT_ADDRESS is
+    // unknown; clients a case sets itself stay as it set them.
+    clients:
+      JSON.stringify(overrides.clients) === JSON.stringify(embeddedDefaultConfig().clients)
+        ? [
+            { name: 'localhost', address: '127.0.0.1', secret: EMBEDDED_SECRET },
+            { name: 'localhost6', address: '::1', secret: EMBEDDED_SECRET },
+          ]
+        : overrides.clients,
+    directory: { ...(overrides.directory as object), embedded: { fixture: input.directoryFixture } },
+    accounting: { path: ':memory:' },
+    admin: null,
+  });
+  if (!result.ok) {
+    throw new ValidationError('the case server config', result.issues);
+  }
+  return result.config;
+}
+
+// ---------------------------------------------------------------- directory fixture -> records
+
+const fixtureCache = new Map<string, Promise<DirectoryFixture>>();
+
+function fixtureAt(path: string): Promise<DirectoryFixture> {
+  let cached = fixtureCache.get(path);
+  if (cached === undefined) {
+    cached = loadDirectoryFixture(path);
+    fixtureCache.set(path, cached);
+    cached.catch(() => fixtureCache.delete(path));
+  }
+  return cached;
+}
+
+/** The simulators' LDAP fixture as the records StaticDirectory serves (the attributes the stub would). */
+export function staticRecords(fixture: DirectoryFixture): StaticUserRecord[] {
+  return fixture.users.map((user) => {
+    const attributes: Record<string, readonly string[]> = {};
+    for (const attribute of user.attributes) attributes[attribute.name] = attribute.values;
+    attributes.cn = [user.cn];
+    attributes.sn = [user.sn];
+    if (user.mail !== undefined) attributes.mail = [user.mail];
+    attributes.userAccountControl = [String(user.userAccountControl)];
+    attributes.accountExpires = [user.accountExpires];
+    attributes.pwdLastSet = [user.pwdLastSet];
+    if (user.lockoutTime !== undefined) attributes.lockoutTime = [user.lockoutTime];
+    return {
+      dn: user.dn,
+      sAMAccountName: user.sAMAccountName,
+      ...(user.userPrincipalName !== undefined ? { userPrincipalName: user.userPrincipalName } : {}),
+      ...(user.password !== undefined ? { password: user.password } : {}),
+      memberOf: user.memberOf,
+      attributes,
+    };
+  });
+}
+
+const tenantCache = new Map<string, Promise<TenantDefinition>>();
+
+function tenantFor(config: ServerConfig, input: StackInput): Promise<TenantDefinition> {
+  if (input.tenant !== undefined) return Promise.resolve(input.tenant);
+  const file = config.mfa.embeddedTenant;
+  if (file === undefined) throw new Error('the embedded stacks need mfa.embedded.tenant');
+  let cached = tenantCache.get(file);
+  if (cached === undefined) {
+    cached = loadTenantFile(file);
+    tenantCache.set(file, cached);
+    cached.catch(() => tenantCache.delete(file));
+  }
+  return cached;
+}
+
+/** fetch for CloudMfa that hands each request to the mock's handlers in this process. */
+export function inProcessFetch(mock: MfaMock): typeof fetch {
+  return async (input, init) => {
+    const request = new Request(input, init);
+    const response = await getResponse(mock.handlers, request);
+    if (response === undefined) {
+      return Response.json(
+        { error: { code: 'REQUEST_FORMAT_ERROR', message: 'no such endpoint' } },
+        { status: 404 },
+      );
+    }
+    // msw's Response.error(): the drop fault, a connection that ends without an answer.
+    if (response.type === 'error') throw new TypeError('fetch failed: the MFA mock dropped the connection');
+    return response;
+  };
+}
+
+function impairmentOf(network: NetworkImpairments | undefined, seed: number): Impairment {
+  if (network === undefined) return perfectNetwork;
+  return randomImpairment({
+    ...(network.loss !== undefined ? { loss: network.loss } : {}),
+    ...(network.delay !== undefined ? { delayMs: network.delay } : {}),
+    ...(network.jitter !== undefined ? { jitterMs: network.jitter } : {}),
+    ...(network.duplicate !== undefined ? { duplicate: network.duplicate } : {}),
+    seed,
+  });
+}
+
+export interface VirtualStackOptions extends StackInput {
+  readonly network?: NetworkImpairments;
+  readonly clock?: VirtualClock;
+}
+
+/** The reference server, directory, MFA mock and accounting in one process, in virtual time. */
+export async function startVirtualStack(options: VirtualStackOptions): Promise<EmbeddedStack> {
+  const clock = options.clock ?? new VirtualClock(VIRTUAL_START_MS);
+  const seed = options.seed ?? 1;
+  const base = stackConfig(options, { auth: 1812, acct: 1813 });
+  const [fixture, tenant] = await Promise.all([
+    fixtureAt(options.directoryFixture),
+    tenantFor(base, options),
+  ]);
+  const now = clock.now();
+  const certificate = tenant.certificates.find((c) => c.notAfter === undefined || c.notAfter > now);
+  const config: ServerConfig = {
+    ...base,
+    mfa: {
+      ...base.mfa,
+      serviceUrl: base.mfa.serviceUrl || VIRTUAL_MFA_URL,
+      tenantId: base.mfa.tenantId || tenant.id,
+      clientCertificate: base.mfa.clientCertificate || (certificate?.thumbprint ?? ''),
+    },
+  };
+  const network = new MemoryNetwork(clock, impairmentOf(options.network, seed));
+  const directory = new StaticDirectory({ users: staticRecords(fixture), clock });
+  const mock = createMfaMock({ tenant, clock, seed });
+  const events = new ServerEvents();
+  const secondFactor = config.mfa.enabled
+    ? new CloudMfa({
+        settings: config.mfa,
+        baseUrl: config.mfa.serviceUrl,
+        clock,
+        fetch: inProcessFetch(mock),
+        onWarning: (code, message, context) =>
+          events.emit('warning', {
+            code,
+            message,
+            client: context.client,
+            userName: context.user.accountName,
+          }),
+      })
+    : undefined;
+  const accounting = openAccountingStore(':memory:');
+  let server: ReferenceServer;
+  try {
+    server = await ReferenceServer.start({
+      config,
+      transport: network,
+      clock,
+      directory,
+      accounting,
+      events,
+      ...(secondFactor !== undefined ? { secondFactor } : {}),
+    });
+  } catch (error) {
+    accounting.close();
+    mock.dispose();
+    secondFactor?.close();
+    throw error;
+  }
+  const [auth] = server.endpoints('auth');
+  const [acct] = server.endpoints('acct');
+  if (auth === undefined || acct === undefined) throw new Error('the virtual stack opened no sockets');
+  return {
+    kind: 'embedded-virtual',
+    clock,
+    virtualClock: clock,
+    transport: network,
+    network,
+    events,
+    server,
+    config,
+    auth,
+    acct,
+    mock,
+    accounting,
+    close: async () => {
+      await server.close();
+      secondFactor?.close();
+      accounting.close();
+      mock.dispose();
+      await directory.close();
+    },
+  };
+}
+
+/** The embedded default on real loopback sockets (LDAP stub, MFA mock over HTTP), in real time. */
+export async function startUdpStack(input: StackInput): Promise<EmbeddedStack> {
+  const clock = new SystemClock();
+  const config = stackConfig(input, { auth: 0, acct: 0 });
+  const events = new ServerEvents();
+  const stack = await startStack(config, {
+    clock,
+    transport: new UdpTransport(),
+    events,
+    ...(input.tenant !== undefined ? { tenant: input.tenant } : {}),
+    ...(input.seed !== undefined ? { mfaSeed: input.seed } : {}),
+  });
+  const [auth] = stack.server.endpoints('auth');
+  const [acct] = stack.server.endpoints('acct');
+  if (auth === undefined || acct === undefined || stack.mfaMock === undefined) {
+    await stack.close();
+    throw new Error('the UDP stack started without its sockets or without the embedded MFA mock');
+  }
+  return {
+    kind: 'embedded-udp',
+    clock,
+    transport: new UdpTransport(),
+    events,
+    server: stack.server,
+    config: stack.config,
+    auth,
+    acct,
+    mock: stack.mfaMock,
+    accounting: stack.accounting,
+    close: () => stack.close(),
+  };
+}

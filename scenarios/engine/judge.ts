@@ -1,0 +1,163 @@
+// Every expectation a suite file can state, compared with what was observed. Each mismatch becomes a
+// Failure named by its path in the suite file (`steps[2].expect.outcome`), so a report points at the
+// line to read. An expectation the target could not observe is not judged here: the engine skips the
+// case before running it (see unobservable()).
+import type { Failure } from '../result.ts';
+import type { Step, SuiteCase } from '../suites/schema.ts';
+import type { CaseSeen, SeenAttribute, StepSeen } from './observations.ts';
+
+type AttributeExpect = {
+  readonly present?: readonly string[] | undefined;
+  readonly absent?: readonly string[] | undefined;
+  readonly equals?: Readonly<Record<string, string | number>> | undefined;
+};
+type LatencyExpect = { readonly minMs?: number | undefined; readonly maxMs?: number | undefined };
+
+class Judgement {
+  readonly failures: Failure[] = [];
+
+  constructor(private readonly at: string) {}
+
+  equal(field: string, expected: unknown, actual: unknown): void {
+    if (expected === undefined) return;
+    if (expected !== actual) this.fail(field, show(expected), show(actual));
+  }
+
+  fail(field: string, expected: string, actual: string): void {
+    this.failures.push({ expectation: `${this.at}.${field}`, expected, actual });
+  }
+
+  contains(field: string, expected: string | undefined, actual: string | undefined): void {
+    if (expected === undefined) return;
+    if (actual === undefined || !actual.includes(expected)) {
+      this.fail(
+        field,
+        `contains ${JSON.stringify(expected)}`,
+        actual === undefined ? 'none' : JSON.stringify(actual),
+      );
+    }
+  }
+
+  attributes(field: string, expected: AttributeExpect | undefined, seen: readonly SeenAttribute[]): void {
+    if (expected === undefined) return;
+    const names = new Set(seen.map((a) => a.name.toLowerCase()));
+    const list = (): string => (seen.length === 0 ? 'no attributes' : seen.map((a) => a.name).join(', '));
+    for (const name of expected.present ?? []) {
+      if (!names.has(name.toLowerCase())) this.fail(`${field}.present`, `${name} present`, list());
+    }
+    for (const name of expected.absent ?? []) {
+      if (names.has(name.toLowerCase())) this.fail(`${field}.absent`, `${name} absent`, `${name} present`);
+    }
+    for (const [name, value] of Object.entries(expected.equals ?? {})) {
+      const matching = seen.filter((a) => a.name.toLowerCase() === name.toLowerCase());
+      const wanted = String(value);
+      const hit = matching.some((a) => a.value === wanted || a.aliases.includes(wanted));
+      if (!hit) {
+        this.fail(
+          `${field}.equals.${name}`,
+          `${name} = ${wanted}`,
+          matching.length === 0
+            ? `${name} absent`
+            : matching.map((a) => `${name} = ${a.aliases[0] ?? a.value}`).join(', '),
+        );
+      }
+    }
+  }
+
+  latency(field: string, expected: LatencyExpect | undefined, actual: number | undefined): void {
+    if (expected === undefined) return;
+    if (actual === undefined) {
+      if (expected.minMs !== undefined || expected.maxMs !== undefined)
+        this.fail(field, 'a reply', 'no reply');
+      return;
+    }
+    if (expected.minMs !== undefined && actual < expected.minMs) {
+      this.fail(`${field}.minMs`, `at least ${expected.minMs} ms`, `${Math.round(actual)} ms`);
+    }
+    if (expected.maxMs !== undefined && actual > expected.maxMs) {
+      this.fail(`${field}.maxMs`, `at most ${expected.maxMs} ms`, `${Math.round(actual)} ms`);
+    }
+  }
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return 'none';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** Failures of one step's expectations against what that step saw. */
+export function judgeStep(step: Step, index: number, seen: StepSeen): Failure[] {
+  const j = new Judgement(`steps[${index}].expect`);
+  if (step.kind === 'login' && seen.kind === 'login' && step.expect !== undefined) {
+    const e = step.expect;
+    if (e.outcome !== undefined && e.outcome !== seen.outcome) {
+      j.fail(
+        'outcome',
+        e.outcome,
+        seen.errorCode !== undefined ? `${seen.outcome} (${seen.errorCode})` : seen.outcome,
+      );
+    }
+    j.contains('replyMessage', e.replyMessage, seen.replyMessage);
+    j.attributes('attributes', e.attributes, seen.attributes);
+    j.equal('transmissions', e.transmissions, seen.transmissions);
+    j.equal('retransmissions', e.retransmissions, seen.retransmissions);
+    j.equal('challenges', e.challenges, seen.challenges);
+    j.latency('latency', e.latency, seen.latencyMs);
+  } else if (step.kind === 'accounting' && seen.kind === 'accounting' && step.expect !== undefined) {
+    j.equal('answered', step.expect.answered, seen.answered);
+    j.equal('transmissions', step.expect.transmissions, seen.transmissions);
+  } else if (step.kind === 'status-server' && seen.kind === 'status-server' && step.expect !== undefined) {
+    j.equal('answered', step.expect.answered, seen.answered);
+    j.equal('reply', step.expect.reply, seen.replyCode ?? 'none');
+  } else if (step.kind === 'packet' && seen.kind === 'packet' && step.expect !== undefined) {
+    const e = step.expect;
+    j.equal('reply', e.reply, seen.replyCode ?? 'none');
+    j.equal('proxyStateEchoed', e.proxyStateEchoed, seen.proxyStateEchoed ?? false);
+    j.equal(
+      'messageAuthenticatorFirst',
+      e.messageAuthenticatorFirst,
+      seen.messageAuthenticatorFirst ?? false,
+    );
+    j.attributes('attributes', e.attributes, seen.attributes);
+    j.latency('latency', e.latency, seen.latencyMs);
+  } else if (step.kind === 'retransmit' && seen.kind === 'retransmit' && step.expect !== undefined) {
+    j.equal('behaviour', step.expect.behaviour, seen.behaviour);
+    j.equal('replies', step.expect.replies, seen.replies);
+  }
+  return j.failures;
+}
+
+function judgeCounts(
+  j: Judgement,
+  field: string,
+  expected: Readonly<Record<string, number>> | undefined,
+  actual: Readonly<Record<string, number>> | undefined,
+): void {
+  for (const [key, count] of Object.entries(expected ?? {})) {
+    const got = actual?.[key] ?? 0;
+    if (got !== count) j.fail(`${field}.${key}`, String(count), String(got));
+  }
+}
+
+/** Failures of the case-level expectations (`expect:` beside `steps:`). */
+export function judgeCase(expect: SuiteCase['expect'], seen: CaseSeen): Failure[] {
+  if (expect === undefined) return [];
+  const j = new Judgement('expect');
+  j.equal('mfaPrompts', expect.mfaPrompts, seen.mfaPrompts);
+  judgeCounts(j, 'discards', expect.discards, seen.discards);
+  judgeCounts(j, 'drops', expect.drops, seen.drops);
+  j.equal('accountingRecords', expect.accountingRecords, seen.accountingRecords);
+  return j.failures;
+}
+
+/** Expectations only the embedded stacks can observe (the MFA mock, the server's events, the store). */
+export function embeddedOnlyExpectations(testCase: SuiteCase): string[] {
+  const e = testCase.expect;
+  if (e === undefined) return [];
+  return [
+    ...(e.mfaPrompts !== undefined ? ['expect.mfaPrompts'] : []),
+    ...(e.discards !== undefined ? ['expect.discards'] : []),
+    ...(e.drops !== undefined ? ['expect.drops'] : []),
+    ...(e.accountingRecords !== undefined ? ['expect.accountingRecords'] : []),
+  ];
+}
