@@ -93,7 +93,8 @@ export async function runProperty(
     ...(options.path !== undefined ? { path: options.path } : {}),
     plugins: [fc.interruptAfterTimeLimit(budgetMs)],
   });
-  // fast-check ignores a predicate still running when the budget ends; let it finish, uncounted.
+  // fast-check ignores a predicate still running when the budget ends; let it finish (its logins
+  // ran, so they count), so that no case outlives its property.
   await tally.running?.catch(() => undefined);
   const durationMs = Math.round(performance.now() - started);
   const base = {
@@ -138,7 +139,7 @@ export function formatPropertyResult(result: PropertyResult): string {
   if (result.status === 'passed') return head;
   const replay =
     result.path !== undefined
-      ? `\n  replay: radmfa run properties --property ${result.name} --seed ${result.seed} --path ${result.path}`
+      ? `\n  replay: --seed ${result.seed} --path ${result.path}`
       : `\n  seed: ${result.seed}`;
   const example = result.counterexample !== undefined ? `\n${indent(result.counterexample)}` : '';
   return `${head}\n  ${result.reason ?? ''}${replay}${example}`;
