@@ -52,7 +52,9 @@ export function randomImpairment(options: ImpairmentOptions): Impairment {
     if (random() < loss) return [];
     const copies = random() < duplicate ? 2 : 1;
     const plan: number[] = [];
-    for (let i = 0; i < copies; i++) plan.push(delay + (jitter > 0 ? random() * jitter : 0));
+    // Whole milliseconds, as a real clock reads them: a fractional virtual time reaches timestamps
+    // (accounting's receivedAtMs) that no SystemClock produces, and the store refuses them.
+    for (let i = 0; i < copies; i++) plan.push(delay + (jitter > 0 ? Math.floor(random() * jitter) : 0));
     return plan;
   };
 }
