@@ -41,10 +41,24 @@ const code = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('none') }).strict(),
 ]);
 
+/**
+ * An attribute to send. Exactly one source: `value`; `fromReply`, the value of the attribute of the
+ * same name in the last reply an earlier step (by id) received (the State of an Access-Challenge,
+ * to answer it from a packet step or to replay it); or `totpOf`, the current TOTP (RFC 6238, SHA-1,
+ * 6 digits, 30 s) of a base32 secret, computed on the case's clock when the datagram is built.
+ */
 const attributeInput = z
-  .object({ name: z.string().min(1), value: z.union([z.string(), z.number()]) })
+  .object({
+    name: z.string().min(1),
+    value: z.union([z.string(), z.number()]).optional(),
+    fromReply: z.string().min(1).optional(),
+    totpOf: z.string().min(16).optional(),
+  })
   .strict()
-  .meta({ fix: 'write { name: Attribute-Name, value: ... }' });
+  .refine((a) => [a.value, a.fromReply, a.totpOf].filter((source) => source !== undefined).length === 1, {
+    error: 'needs exactly one of value, fromReply or totpOf',
+  })
+  .meta({ fix: 'write { name: Attribute-Name, value: ... } (or fromReply: <step id>, or totpOf: <base32>)' });
 
 const attributeExpect = z
   .object({
@@ -67,6 +81,12 @@ const loginExpect = z
     retransmissions: z.number().int().min(0).optional(),
     challenges: z.number().int().min(0).optional(),
     latency: latency.optional(),
+    /**
+     * Embedded targets only (ignored on external): the reason the reference server gave for its last
+     * answer to this login (its `access` event: wrong-password, mfa-denied, REQUEST_MISSING_CODE...)
+     * starts with this text (`mfa-unavailable` matches `mfa-unavailable: ServiceUnavailable: ...`).
+     */
+    serverReason: z.string().optional(),
   })
   .strict();
 
@@ -80,6 +100,8 @@ const packetExpect = z
     messageAuthenticatorFirst: z.boolean().optional(),
     attributes: attributeExpect.optional(),
     latency: latency.optional(),
+    /** Embedded targets only: the reason of the server's `access` event for this packet starts with this. */
+    serverReason: z.string().optional(),
   })
   .strict();
 
@@ -172,6 +194,11 @@ const packetStep = z
     secret: z.string().optional(),
     /** Send from an address the server has no client entry for (embedded targets: 127.0.0.2). */
     fromUnknownClient: z.boolean().default(false),
+    /**
+     * Send from this loopback address (embedded targets), e.g. a second NAS the case adds to
+     * `topology.server.clients`. Not with fromUnknownClient.
+     */
+    sourceAddress: z.union([z.ipv4(), z.ipv6()]).optional(),
     /** Wait this long for a reply before calling the server silent. */
     waitFor: duration.default(2_000),
     expect: packetExpect.optional(),
@@ -184,6 +211,8 @@ const retransmitStep = z
     kind: z.literal('retransmit'),
     of: z.string().min(1),
     at: z.array(duration).min(1),
+    /** How long after the last copy to keep collecting replies to the copies (default 2 s). */
+    waitFor: duration.optional(),
     expect: z
       .object({
         /**
@@ -241,6 +270,16 @@ const topology = z
     directory: z.string().optional(),
     /** Tenant user overrides by user name (behaviour, methods, enrolment), merged over the demo tenant. */
     tenantUsers: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+    /**
+     * Tenant settings merged over the demo tenant's `settings` (promptTimeout, sessionLifetime,
+     * maxWrongCodes...; simulators/mfa/tenant.ts), e.g. a prompt timeout longer than a 90 s approval.
+     */
+    tenantSettings: z.record(z.string(), z.unknown()).optional(),
+    /**
+     * Faults the MFA mock injects from the case's start (FaultSettings of protocol/mfa-api.ts:
+     * unreachable, serverError, latency, tokenError, drop), as PUT /_admin/faults takes them.
+     */
+    mfaFaults: z.record(z.string(), z.unknown()).optional(),
     network: network.optional(),
   })
   .strict();
@@ -250,12 +289,18 @@ const caseExpect = z
     /** MFA prompts (pushes, calls, SMS) sent during the case. */
     mfaPrompts: z.number().int().min(0).optional(),
     /**
-     * Duplicates the server discarded or replayed for this case's sockets, by key: a discard reason
-     * (in-flight, recently-answered, recently-dropped), `replayed`, or `total`. Keys not named are not checked.
+     * Duplicates the server discarded or replayed, by reason (radmfa_duplicates_total): in-flight,
+     * recently-answered, recently-dropped (discards) and replayed (RFC 5080 replays). A reason not
+     * named is not checked; name it with 0 to require none.
      */
     discards: z.record(z.string(), z.number().int().min(0)).optional(),
-    /** Packets from this case's sockets the server dropped, by reason (radmfa_packets_dropped_total) or `total`. */
+    /**
+     * Packets the server dropped, by reason (radmfa_packets_dropped_total; DropReason of
+     * reference/events.ts). A reason not named is not checked; name it with 0 to require none.
+     */
     drops: z.record(z.string(), z.number().int().min(0)).optional(),
+    /** Server warnings by code (its `warning` events: mfa-fail-open, ip-whitelist-no-nas-ip...). */
+    warnings: z.record(z.string(), z.number().int().min(0)).optional(),
     /** Accounting records stored during the case. */
     accountingRecords: z.number().int().min(0).optional(),
   })
@@ -285,7 +330,22 @@ export const suiteFile = z
     suite: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
     description: z.string().min(1),
     /** Merged under every case (topology and nas). */
-    defaults: z.object({ topology: topology.optional(), nas: nas.optional() }).strict().optional(),
+    defaults: z
+      .object({
+        topology: topology.optional(),
+        nas: nas.optional(),
+        /**
+         * What `${user}` and `${password}` stand for in steps (login user/password, attribute
+         * values) on embedded targets; on an external target the run's --user/--password replace
+         * them, so a case that needs a user (`needs: [pap-user]`) runs against any server.
+         */
+        credentials: z
+          .object({ user: z.string().min(1), password: z.string() })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .optional(),
     cases: z.array(suiteCase).min(1),
   })
   .strict()
@@ -313,7 +373,19 @@ export const suiteFile = z
             params: { fix: 'give an earlier login or packet step this id' },
           });
         }
-        if ((s.kind === 'login' || s.kind === 'packet') && s.id !== undefined) stepIds.add(s.id);
+        if (s.kind === 'login' || s.kind === 'packet') {
+          (s.attributes ?? []).forEach((a, attributeIndex) => {
+            if (a.fromReply !== undefined && !stepIds.has(a.fromReply)) {
+              ctx.addIssue({
+                code: 'custom',
+                path: ['cases', index, 'steps', stepIndex, 'attributes', attributeIndex, 'fromReply'],
+                message: `names no earlier login or packet step ("${a.fromReply}")`,
+                params: { fix: 'give an earlier login or packet step this id' },
+              });
+            }
+          });
+          if (s.id !== undefined) stepIds.add(s.id);
+        }
       });
     });
   });
