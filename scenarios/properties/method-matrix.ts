@@ -62,6 +62,25 @@ const PROMPT_METHODS: readonly MfaMethod[] = ['push', 'phone_call'];
  *   1.2.2216.1 and later; OVERRIDE_NUMBER_MATCHING_WITH_OTP), where the method can carry a code (PAP).
  * - Code methods under PAP: Access-Challenge, then the code in User-Password.
  */
+/**
+ * The method the user is asked for. Under the OTP override a TOTP method wins where the login can
+ * carry a code; OATH hardware tokens count as TOTP (the seed: "TOTP ... hardware FOBs"), and the
+ * token is used first when it is the user's default.
+ */
+function methodAsked(
+  user: MatrixUser,
+  settings: MatrixSettings,
+  carriesCode: boolean,
+): MfaMethod | undefined {
+  if (carriesCode && settings.otpOverride) {
+    const order: readonly MfaMethod[] =
+      user.defaultMethod === 'oath_token' ? ['oath_token', 'app_code'] : ['app_code', 'oath_token'];
+    const totp = order.find((m) => user.methods.includes(m));
+    if (totp !== undefined) return totp;
+  }
+  return user.defaultMethod;
+}
+
 export function expectedMethodOutcome(
   user: MatrixUser,
   login: LoginMethod,
@@ -71,10 +90,7 @@ export function expectedMethodOutcome(
     return { outcome: settings.requireUserMatch ? 'reject' : 'accept', challenges: 0, prompted: false };
   }
   const carriesCode = login === 'pap';
-  const method =
-    carriesCode && settings.otpOverride && user.methods.includes('app_code')
-      ? 'app_code'
-      : user.defaultMethod;
+  const method = methodAsked(user, settings, carriesCode);
   if (method === undefined) return { outcome: 'reject', challenges: 0, prompted: false };
   if (PROMPT_METHODS.includes(method)) {
     return { outcome: user.promptAnswer === 'approve' ? 'accept' : 'reject', challenges: 0, prompted: true };
@@ -150,8 +166,7 @@ function tenantUser(user: MatrixUser, index: number): Record<string, unknown> {
 function codeFor(user: MatrixUser, settings: MatrixSettings): Record<string, unknown> | undefined {
   if (!user.enrolled) return undefined;
   if (!user.codeCorrect) return { kind: 'fixed', code: WRONG_CODE };
-  const method = settings.otpOverride && user.methods.includes('app_code') ? 'app_code' : user.defaultMethod;
-  switch (method) {
+  switch (methodAsked(user, settings, true)) {
     case 'app_code':
       return { kind: 'totp', secretBase32: TOTP_SECRET };
     case 'oath_token':

@@ -36,9 +36,9 @@ describe('StaticDirectory over the demo fixture', () => {
       return found.kind === 'found' ? found.user.state : found.kind;
     };
     expect(await state('grace')).toBe('disabled');
-    expect(await state('heidi')).toBe('password-expired');
+    expect(await state('heidi')).toBe('password-must-change');
     expect(await state('mallory')).toBe('locked');
-    expect(await state('oscar')).toBe('expired');
+    expect(await state('oscar')).toBe('account-expired');
   });
 
   it('checks the password on bind and refuses an empty one', async () => {

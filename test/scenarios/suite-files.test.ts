@@ -6,7 +6,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { demoTenantFixture, embeddedDefaultConfig } from '../../cli/embedded.ts';
+import { demoTenantFixture, embeddedDefaultConfig } from '../../scenarios/embedded/defaults.ts';
 import { normaliseServerConfig } from '../../reference/config/server-config.ts';
 import { formatIssues, jsonSchemaOf, validate } from '../../runtime/validation/index.ts';
 import { suiteFile, type SuiteCase, type SuiteFile } from '../../scenarios/suites/schema.ts';

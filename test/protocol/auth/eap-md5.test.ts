@@ -25,8 +25,13 @@ const fuzzRuns = 500;
  * response to `challenge` under another name. `size: 'max'`, since fast-check 4 otherwise stays near
  * 10 octets, below the 16 of a real response.
  */
+// Uniform bytes rarely start with Value-Size 0 (1 in 256) or are empty, so the short shapes get a
+// branch of their own: without it 500 samples miss a failure code about half the time.
 const md5TypeData = fc.oneof(
   fc.uint8Array({ maxLength: 64, size: 'max' }).map((a) => Buffer.from(a)),
+  fc
+    .tuple(fc.integer({ min: 0, max: 4 }), fc.uint8Array({ maxLength: 3, size: 'max' }), fc.boolean())
+    .map(([size, rest, empty]) => (empty ? Buffer.alloc(0) : Buffer.from([size, ...rest]))),
   fc
     .tuple(
       fc.uint8Array({ minLength: 1, maxLength: 255, size: 'max' }),
