@@ -121,11 +121,14 @@ export interface CommandIo {
   err(text: string): void;
   /** Ends a long-running command (serve) as SIGINT/SIGTERM do. */
   readonly signal?: AbortSignal;
+  /** Progress goes to a terminal (one line rewritten in place) rather than a log or a pipe. */
+  readonly tty?: boolean;
 }
 
 export const processIo: CommandIo = {
   out: (text) => void process.stdout.write(text),
   err: (text) => void process.stderr.write(text),
+  tty: process.stderr.isTTY,
 };
 
 export interface PrepareInput<S extends FlagSpecs> {

@@ -18,6 +18,16 @@ export const commands: readonly CommandEntry[] = [
     load: async () => (await import('./nas.ts')).nasCommand,
   },
   {
+    name: 'run',
+    summary: 'run conformance suites and properties against a server; write reports',
+    load: async () => (await import('./run.ts')).runCommand,
+  },
+  {
+    name: 'schema',
+    summary: 'print the JSON Schema of suite files or of the server config',
+    load: async () => (await import('./schema.ts')).schemaCommand,
+  },
+  {
     name: 'start',
     summary: 'the main job: embedded default + conformance suite + report',
     load: async () => (await import('./start.ts')).startCommand,

@@ -1,17 +1,9 @@
 // results.json: the versioned result every other report renders from. Reading it back checks the
 // schemaVersion first, because a renderer given another version's shape would draw nonsense quietly.
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { formatIssues, IssueCollector, isPlainObject, type Issue } from '../runtime/validation/index.ts';
 import { RESULT_SCHEMA_VERSION, type ConformanceResult } from '../scenarios/result.ts';
-import type { SuiteResult as DemoSuiteResult } from '../scenarios/types.ts';
-
-/** Writes the demo suite's result JSON (schemaVersion 1); `radmfa start` uses it until `run` replaces it. */
-export function writeResultJson(path: string, result: DemoSuiteResult): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, `${JSON.stringify(result, null, 2)}\n`);
-}
 
 export function serializeResults(result: ConformanceResult): string {
   return `${JSON.stringify(result, null, 2)}\n`;

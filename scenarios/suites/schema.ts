@@ -2,7 +2,7 @@
 // (every issue at once, field + fix, exit 104) and `radmfa schema suite` publishes it as JSON Schema.
 // A case is data: where it runs (targets), what it stands on (server settings, directory, tenant,
 // NAS, network), what it does (steps) and what must come of it (expectations), and why.
-import { z } from '../../runtime/validation/index.ts';
+import { jsonSchemaOf, z } from '../../runtime/validation/index.ts';
 import { loginMethods } from '../../simulators/nas/methods/types.ts';
 
 /** "250ms", "11s", "2m", or a number of milliseconds. */
@@ -396,3 +396,8 @@ export type Step = z.output<typeof step>;
 export type LoginStep = z.output<typeof loginStep>;
 export type PacketStep = z.output<typeof packetStep>;
 export type RetransmitStep = z.output<typeof retransmitStep>;
+
+/** JSON Schema (draft 2020-12) of a suite file, for editors and `radmfa schema suite`. */
+export function suiteFileJsonSchema(): Record<string, unknown> {
+  return jsonSchemaOf(suiteFile, 'radmfa suite file');
+}

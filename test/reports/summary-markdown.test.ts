@@ -2,9 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderMarkdown } from '../../reports/markdown.ts';
 import { appendStepSummary, escapeMarkdown, renderSummaryMarkdown } from '../../reports/summary-markdown.ts';
-import { RESULT_SCHEMA_VERSION as DEMO_SCHEMA_VERSION, type SuiteResult } from '../../scenarios/types.ts';
 import { sampleResult } from './sample-result.ts';
 
 const result = sampleResult();
@@ -129,43 +127,5 @@ describe('appendStepSummary', () => {
     expect(await appendStepSummary(markdown, { GITHUB_STEP_SUMMARY: file })).toBe(file);
     expect(await appendStepSummary('no newline', { GITHUB_STEP_SUMMARY: file })).toBe(file);
     expect(await readFile(file, 'utf8')).toBe(`earlier step\n${markdown}no newline\n`);
-  });
-});
-
-describe('the demo report (renderMarkdown, still used by radmfa start)', () => {
-  it('renders a schemaVersion 1 suite result', () => {
-    const demo: SuiteResult = {
-      schemaVersion: DEMO_SCHEMA_VERSION,
-      suite: 'demo',
-      description: 'Demo cases',
-      target: { host: '127.0.0.1', port: 1812, kind: 'reference' },
-      startedAt: '2026-12-04T06:00:00.000Z',
-      durationMs: 1500,
-      summary: { total: 1, passed: 0, failed: 1 },
-      cases: [
-        {
-          id: 'a',
-          title: 'alice | pap',
-          user: 'alice',
-          method: 'pap',
-          passed: false,
-          failures: ['outcome: expected accept, got reject'],
-          expected: { outcome: 'accept' },
-          actual: {
-            outcome: 'reject',
-            replyCode: 'Access-Reject',
-            transmissions: 1,
-            retransmissions: 0,
-            challenges: 0,
-            totalTimeMs: 20,
-          },
-        },
-      ],
-    };
-    const text = renderMarkdown(demo);
-    expect(text).toContain('**0 passed, 1 failed** of 1.');
-    expect(text).toContain(
-      '| FAIL | alice \\| pap | pap | Access-Reject | 1 | - | 0.0 s | outcome: expected accept, got reject |',
-    );
   });
 });
