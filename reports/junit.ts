@@ -104,7 +104,7 @@ function propertyCase(property: PropertyResult): string {
   } else if (property.status === 'failed') {
     const body = [
       property.reason ?? 'property failed',
-      `replay with --seed ${property.seed}${property.path === undefined ? '' : ` and path ${property.path}`}`,
+      `replay: radmfa run properties --property ${property.name} --seed ${property.seed}${property.path === undefined ? '' : ` --path ${property.path}`}`,
       ...(property.counterexample === undefined ? [] : [`counterexample: ${property.counterexample}`]),
     ].join('\n');
     children.push(
