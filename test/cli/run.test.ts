@@ -80,6 +80,10 @@ describe('radmfa run', () => {
       expect(io.stdout()).toContain(path.join(dir, name));
     }
     expect(io.stdout()).toMatch(/2 cases: 2 passed, 0 failed, 0 skipped/);
+    for (const name of ['index.html', 'results.json', 'junit.xml', 'summary.md']) {
+      const text = readFileSync(path.join(dir, name), 'utf8');
+      expect(text, `${name} carries no password or secret`).not.toMatch(/Passw0rd!|testing123|nope/);
+    }
   });
 
   it('exits 1 when a case failed, and the failure is in the reports', async () => {
