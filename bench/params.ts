@@ -1,8 +1,11 @@
 // Typed benchmark parameters: each benchmark declares its flags as data (name, type, default,
-// bounds, description); one parser turns argv into a fully populated, validated object and reports
-// every bad flag at once, each with the fix, as the rest of radmfa does for configuration.
-import { parseArgs } from 'node:util';
+// bounds, description), every one with a default so a benchmark always gets a full set. Parsing is
+// radmfa's one command-line layer (cli/command-line.ts): the same messages, fixes and exit code
+// 104 as every radmfa command, all bad flags at once.
+import { flagName, parseCommandLine, type FlagSpec } from '../cli/command-line.ts';
 import type { Issue } from '../runtime/validation/index.ts';
+
+export { flagName };
 
 interface ParamBase {
   readonly description: string;
@@ -49,77 +52,28 @@ export type ParamsResult<S extends ParamSpecs> =
   | { readonly ok: true; readonly params: ParamValues<S>; readonly help: boolean }
   | { readonly ok: false; readonly issues: readonly Issue[] };
 
-/** camelCase parameter name to its --kebab-case flag. */
-export function flagName(name: string): string {
-  return `--${name.replace(/[A-Z]/g, (ch) => `-${ch.toLowerCase()}`)}`;
-}
-
-function parseOne(name: string, spec: ParamSpec, text: string, issues: Issue[]): string | number {
-  const flag = flagName(name);
+function toFlag(spec: ParamSpec): FlagSpec {
   switch (spec.type) {
-    case 'string':
-      return text;
     case 'choice':
-      if (spec.choices.includes(text)) return text;
-      issues.push({
-        path: flag,
-        message: `"${text}" is not allowed`,
-        fix: `use one of ${spec.choices.join(', ')}`,
-      });
-      return spec.default;
+      return { type: 'choice', choices: spec.choices, default: spec.default, help: spec.description };
     case 'integer':
-    case 'number': {
-      const value = Number(text);
-      const wantsInteger = spec.type === 'integer';
-      if (
-        text.trim() === '' ||
-        !Number.isFinite(value) ||
-        (wantsInteger && !Number.isInteger(value)) ||
-        value < spec.min ||
-        value > spec.max
-      ) {
-        issues.push({
-          path: flag,
-          message: `"${text}" is not ${wantsInteger ? 'an integer' : 'a number'} from ${spec.min} to ${spec.max}`,
-          fix: `give ${flag} ${wantsInteger ? 'an integer' : 'a number'} in [${spec.min}, ${spec.max}] (default ${spec.default})`,
-        });
-        return spec.default;
-      }
-      return value;
-    }
+    case 'number':
+      return { type: spec.type, min: spec.min, max: spec.max, default: spec.default, help: spec.description };
+    case 'string':
+      return { type: 'string', default: spec.default, help: spec.description };
   }
 }
 
-/** Parses `argv` against the declared flags; unknown flags and bad values are all reported together. */
-export function parseParams<S extends ParamSpecs>(specs: S, argv: readonly string[]): ParamsResult<S> {
-  const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
-  const flagToName = new Map<string, string>();
-  for (const name of Object.keys(specs)) {
-    const flag = flagName(name).slice(2);
-    options[flag] = { type: 'string' };
-    flagToName.set(flag, name);
-  }
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    values = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
-  } catch (error) {
-    return {
-      ok: false,
-      issues: [
-        { path: 'arguments', message: (error as Error).message, fix: 'run with --help for the flags' },
-      ],
-    };
-  }
-  const issues: Issue[] = [];
-  const params: Record<string, string | number> = {};
-  for (const [flag, name] of flagToName) {
-    const spec = specs[name];
-    if (spec === undefined) continue;
-    const text = values[flag];
-    params[name] = typeof text === 'string' ? parseOne(name, spec, text, issues) : spec.default;
-  }
-  if (issues.length > 0) return { ok: false, issues };
-  return { ok: true, params: params as ParamValues<S>, help: values.help === true };
+/** Parses `argv` against the declared flags; unknown flags, strays and bad values are all reported together. */
+export function parseParams<S extends ParamSpecs>(
+  specs: S,
+  argv: readonly string[],
+  script = 'bench/<name>.ts',
+): ParamsResult<S> {
+  const flags = Object.fromEntries(Object.entries(specs).map(([name, spec]) => [name, toFlag(spec)]));
+  const parsed = parseCommandLine('bench', flags, argv, undefined, `npx tsx ${script}`);
+  if (parsed.issues.length > 0) return { ok: false, issues: parsed.issues };
+  return { ok: true, params: parsed.values as ParamValues<S>, help: parsed.help };
 }
 
 /** Every flag with its default and bounds, for --help. */

@@ -65,7 +65,7 @@ export async function runBenchCli<S extends ParamSpecs & { readonly out: StringP
   argv: readonly string[],
   io: BenchIo = consoleIo,
 ): Promise<BenchCliOutcome<R>> {
-  const parsed = parseParams(definition.params, argv);
+  const parsed = parseParams(definition.params, argv, `bench/${definition.name}.ts`);
   const usage = `npx tsx bench/${definition.name}.ts [flags]\n${definition.summary}\n\n${describeParams(definition.params)}`;
   if (!parsed.ok) {
     io.print(`bench ${definition.name}: invalid flags\n${formatIssues(parsed.issues)}\n\n${usage}`);

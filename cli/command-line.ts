@@ -298,6 +298,8 @@ export function parseCommandLine<S extends FlagSpecs>(
   flags: S,
   argv: readonly string[],
   positionalSpec?: PositionalSpec,
+  /** How the user runs it, for messages and fixes; default `radmfa COMMAND` (benchmarks: `npx tsx bench/x.ts`). */
+  program = `radmfa ${command}`,
 ): ParsedCommandLine<S> {
   const issues = new IssueCollector();
   const byFlag = new Map(Object.entries(flags).map(([key, spec]) => [flagName(key), { key, spec }]));
@@ -309,7 +311,7 @@ export function parseCommandLine<S extends FlagSpecs>(
   // forgotten `--password` leaves the password itself as the stray.
   const strays: (string | undefined)[] = [];
   let lastFlag: string | undefined;
-  const helpFix = `see radmfa ${command} --help`;
+  const helpFix = `see ${program} --help`;
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i] ?? '';
     if (token === '--') {
@@ -334,7 +336,7 @@ export function parseCommandLine<S extends FlagSpecs>(
       const suggestion = closest(flag, [...byFlag.keys()]);
       issues.add(
         flag,
-        `is not an option of radmfa ${command}`,
+        `is not an option of ${program}`,
         suggestion !== undefined ? `did you mean ${suggestion}? (${helpFix})` : helpFix,
       );
       // Its value, if it has one, is not a stray argument of its own.
@@ -387,7 +389,7 @@ export function parseCommandLine<S extends FlagSpecs>(
     for (const after of strays) {
       issues.add(
         'arguments',
-        `radmfa ${command} takes no arguments, but one follows ${after === undefined ? 'the command' : after}`,
+        `${program} takes no arguments, but one follows ${after === undefined ? 'the command' : after}`,
         `remove it, or write it as --flag VALUE${note} (${helpFix})`,
       );
     }

@@ -47,7 +47,7 @@ describe('bench parameters', () => {
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.issues.map((issue) => issue.path)).toEqual(['--count', '--max-seconds', '--mode']);
-    expect(result.issues[0]?.fix).toContain('[1, 1000]');
+    expect(result.issues[0]?.fix).toContain('from 1 to 1000');
     expect(result.issues[2]?.fix).toContain('child, in-process');
   });
 

@@ -205,7 +205,7 @@ describe('radmfa', () => {
     const io = capture();
     expect(await main(['serv'], io)).toBe(104);
     expect(io.stderr()).toMatch(
-      /command: "serv" is not a radmfa command\. Fix: use one of serve, nas, start/,
+      /command: "serv" is not a radmfa command\. Fix: use one of serve, nas, run, schema, start/,
     );
     for (const name of ['serve', 'nas', 'start']) expect(io.stderr()).toMatch(new RegExp(`radmfa ${name} `));
   });
