@@ -4,6 +4,7 @@
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ExitCode } from '../cli/exit-codes.ts';
 import { formatIssues, type Issue } from '../runtime/validation/index.ts';
 import {
   describeParams,
@@ -14,9 +15,9 @@ import {
 } from './params.ts';
 import { defaultReportPath, makeReport, writeReport, type BenchReport } from './report.ts';
 
-/** k6's exit code for an invalid configuration, which radmfa uses for every bad setting. */
-export const EXIT_INVALID_PARAMS = 104;
-export const EXIT_FAILURE = 1;
+/** The one exit-code table (cli/exit-codes.ts): 104 for every bad setting, 1 for a failed run. */
+export const EXIT_INVALID_PARAMS = ExitCode.InvalidConfig;
+export const EXIT_FAILURE = ExitCode.Failure;
 
 export const outParam: StringParam = {
   type: 'string',
