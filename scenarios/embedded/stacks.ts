@@ -18,13 +18,14 @@ import { ValidationError } from '../../runtime/validation/index.ts';
 import { openAccountingStore, type AccountingStore } from '../../reference/accounting/index.ts';
 import { normaliseServerConfig, type ServerConfig } from '../../reference/config/server-config.ts';
 import { StaticDirectory, type StaticUserRecord } from '../../reference/directory/static-directory.ts';
-import { ServerEvents } from '../../reference/events.ts';
+import { ServerEvents, type WarningCode } from '../../reference/events.ts';
 import { CloudMfa } from '../../reference/mfa/cloud-mfa.ts';
 import { ReferenceServer } from '../../reference/server.ts';
 import { loadDirectoryFixture, type DirectoryFixture } from '../../simulators/ldap/index.ts';
 import {
   createMfaMock,
   loadTenantFile,
+  type FaultSettings,
   type MfaMock,
   type TenantDefinition,
 } from '../../simulators/mfa/index.ts';
@@ -56,7 +57,31 @@ export interface EmbeddedStack {
   readonly acct: Endpoint;
   readonly mock: MfaMock;
   readonly accounting: AccountingStore;
+  /** Warnings the server published while it started (settings that weaken MFA). */
+  readonly startupWarnings: readonly WarningCode[];
+  /**
+   * Replaces the MFA mock's faults (as PUT /_admin/faults does) and resolves once they hold: over
+   * HTTP the unreachable fault closes the listener, which takes a moment.
+   */
+  setMfaFaults(faults: FaultSettings): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Collects the warning events published while `start` runs. */
+async function recordingStartupWarnings<T>(
+  events: ServerEvents,
+  start: () => Promise<T>,
+): Promise<{ value: T; warnings: WarningCode[] }> {
+  const warnings: WarningCode[] = [];
+  const listener = (payload: { readonly code: WarningCode }): void => {
+    warnings.push(payload.code);
+  };
+  events.on('warning', listener);
+  try {
+    return { value: await start(), warnings };
+  } finally {
+    events.off('warning', listener);
+  }
 }
 
 export interface StackInput {
@@ -158,16 +183,42 @@ function tenantFor(config: ServerConfig, input: StackInput): Promise<TenantDefin
 export function inProcessFetch(mock: MfaMock): typeof fetch {
   return async (input, init) => {
     const request = new Request(input, init);
-    const response = await getResponse(mock.handlers, request);
-    if (response === undefined) {
-      return Response.json(
-        { error: { code: 'REQUEST_FORMAT_ERROR', message: 'no such endpoint' } },
-        { status: 404 },
-      );
+    // getResponse knows nothing of the signal: a slow handler (the latency fault) must still end
+    // the call when the client's timeout aborts it, as a real fetch would.
+    const signal = init?.signal ?? undefined;
+    const abortion = abortionOf(signal);
+    try {
+      const response = await Promise.race([getResponse(mock.handlers, request), abortion.promise]);
+      if (response === undefined) {
+        return Response.json(
+          { error: { code: 'REQUEST_FORMAT_ERROR', message: 'no such endpoint' } },
+          { status: 404 },
+        );
+      }
+      // msw's Response.error(): the drop fault, a connection that ends without an answer.
+      if (response.type === 'error') throw new TypeError('fetch failed: the MFA mock dropped the connection');
+      return response;
+    } finally {
+      abortion.release();
     }
-    // msw's Response.error(): the drop fault, a connection that ends without an answer.
-    if (response.type === 'error') throw new TypeError('fetch failed: the MFA mock dropped the connection');
-    return response;
+  };
+}
+
+/** A promise that rejects as fetch does (AbortError) when `signal` aborts; release() detaches it. */
+function abortionOf(signal: AbortSignal | undefined): { promise: Promise<never>; release: () => void } {
+  if (signal === undefined) return { promise: new Promise<never>(() => undefined), release: () => undefined };
+  let listener: (() => void) | undefined;
+  const promise = new Promise<never>((_, reject) => {
+    const fail = (): void => reject(new DOMException('This operation was aborted', 'AbortError'));
+    if (signal.aborted) fail();
+    listener = fail;
+    signal.addEventListener('abort', fail, { once: true });
+  });
+  return {
+    promise,
+    release: () => {
+      if (listener !== undefined) signal.removeEventListener('abort', listener);
+    },
   };
 }
 
@@ -228,16 +279,21 @@ export async function startVirtualStack(options: VirtualStackOptions): Promise<E
     : undefined;
   const accounting = openAccountingStore(':memory:');
   let server: ReferenceServer;
+  let startupWarnings: WarningCode[];
   try {
-    server = await ReferenceServer.start({
-      config,
-      transport: network,
-      clock,
-      directory,
-      accounting,
-      events,
-      ...(secondFactor !== undefined ? { secondFactor } : {}),
-    });
+    const started = await recordingStartupWarnings(events, () =>
+      ReferenceServer.start({
+        config,
+        transport: network,
+        clock,
+        directory,
+        accounting,
+        events,
+        ...(secondFactor !== undefined ? { secondFactor } : {}),
+      }),
+    );
+    server = started.value;
+    startupWarnings = started.warnings;
   } catch (error) {
     accounting.close();
     mock.dispose();
@@ -260,6 +316,12 @@ export async function startVirtualStack(options: VirtualStackOptions): Promise<E
     acct,
     mock,
     accounting,
+    startupWarnings,
+    // In process the unreachable fault fails every call at once; nothing to wait for.
+    setMfaFaults: (faults) => {
+      mock.service.faults.set(faults);
+      return Promise.resolve();
+    },
     close: async () => {
       await server.close();
       secondFactor?.close();
@@ -275,19 +337,26 @@ export async function startUdpStack(input: StackInput): Promise<EmbeddedStack> {
   const clock = new SystemClock();
   const config = stackConfig(input, { auth: 0, acct: 0 });
   const events = new ServerEvents();
-  const stack = await startStack(config, {
-    clock,
-    transport: new UdpTransport(),
-    events,
-    ...(input.tenant !== undefined ? { tenant: input.tenant } : {}),
-    ...(input.seed !== undefined ? { mfaSeed: input.seed } : {}),
-  });
+  const { value: stack, warnings: startupWarnings } = await recordingStartupWarnings(events, () =>
+    startStack(config, {
+      clock,
+      transport: new UdpTransport(),
+      events,
+      ...(input.tenant !== undefined ? { tenant: input.tenant } : {}),
+      ...(input.seed !== undefined ? { mfaSeed: input.seed } : {}),
+    }),
+  );
   const [auth] = stack.server.endpoints('auth');
   const [acct] = stack.server.endpoints('acct');
-  if (auth === undefined || acct === undefined || stack.mfaMock === undefined) {
+  const http = stack.mfaHttp;
+  if (auth === undefined || acct === undefined) {
     await stack.close();
-    throw new Error('the UDP stack started without its sockets or without the embedded MFA mock');
+    throw new Error('the UDP stack started without its sockets');
   }
+  // MFA off (the protocol suite): an idle mock nobody calls, so a case still counts its prompts (0).
+  const mock =
+    stack.mfaMock ?? createMfaMock({ tenant: await tenantFor(config, input), clock, seed: input.seed ?? 1 });
+  const idle = stack.mfaMock === undefined ? mock : undefined;
   return {
     kind: 'embedded-udp',
     clock,
@@ -297,8 +366,16 @@ export async function startUdpStack(input: StackInput): Promise<EmbeddedStack> {
     config: stack.config,
     auth,
     acct,
-    mock: stack.mfaMock,
+    mock,
     accounting: stack.accounting,
-    close: () => stack.close(),
+    startupWarnings,
+    setMfaFaults: async (faults) => {
+      mock.service.faults.set(faults);
+      await http?.settled();
+    },
+    close: async () => {
+      idle?.dispose();
+      await stack.close();
+    },
   };
 }

@@ -1,7 +1,7 @@
 // One case on one target: its steps run with the simulated NAS and hand-built packets over a tapped
 // transport, then every expectation is judged and the timeline drawn. A case that throws fails alone.
 import { base32Decode, totp } from '../../protocol/auth/index.ts';
-import type { AttributeInput } from '../../protocol/index.ts';
+import type { AttributeInput, DecodedAttribute } from '../../protocol/index.ts';
 import type { Clock, VirtualClock } from '../../runtime/clock.ts';
 import { seededRandom } from '../../runtime/memory-transport.ts';
 import type { DatagramSocket, Endpoint, Transport } from '../../runtime/transport.ts';
@@ -24,12 +24,13 @@ import type {
   TimelineEvent,
 } from '../result.ts';
 import type { LoadedCase } from '../suites/loader.ts';
-import type { LoginStep, PacketStep, RetransmitStep, Step } from '../suites/schema.ts';
+import type { AccountingStep, LoginStep, PacketStep, RetransmitStep, Step } from '../suites/schema.ts';
+import { resolveAttributes, substitute, type AttributeContext, type Credentials } from './attributes.ts';
 import { driveUntilSettled } from './drive.ts';
 import { judgeCase, judgeStep } from './judge.ts';
 import { reported, seeAttributes, type CaseSeen, type StepSeen } from './observations.ts';
 import { buildPacket, readReply } from './packets.ts';
-import { TapTransport, endpointKey } from './tap.ts';
+import { BindRecorder, TapTransport, endpointKey } from './tap.ts';
 import { buildTimeline, type ServerEventRecord } from './timeline.ts';
 
 /** Where one case runs: the server's address and what of the stack behind it is visible. */
@@ -62,8 +63,8 @@ export interface RunCaseOptions {
 
 /** The demo directory's password: on an external target the target's password replaces it. */
 export const DEMO_PASSWORD = 'Passw0rd!';
-/** How long after its last copy a retransmit step of a login keeps listening for replies. */
-const RETRANSMIT_LISTEN_MS = 1_000;
+/** How long after its last copy a retransmit step keeps listening for replies (schema: waitFor). */
+const RETRANSMIT_LISTEN_MS = 2_000;
 
 interface Sent {
   readonly at: number;
@@ -77,7 +78,6 @@ interface NamedStep {
   readonly kind: 'login' | 'packet';
   readonly firstSend: Promise<Sent>;
   readonly done: Promise<unknown>;
-  readonly listenMs: number;
   readonly user?: string;
 }
 
@@ -94,6 +94,12 @@ class CaseRun {
   readonly records = new Map<number, StepRecord>();
   readonly nases: Nas[] = [];
   readonly rawSockets: DatagramSocket[] = [];
+  /** The attributes of the last reply each named step received (for `fromReply`). */
+  readonly replies = new Map<string, readonly DecodedAttribute[]>();
+  /** Warning codes the server published during the case (its start-up warnings included). */
+  readonly warnings: string[] = [];
+  /** Called with each server event as it is published (a packet step ends its wait on a drop). */
+  private readonly watchers = new Set<(record: ServerEventRecord) => void>();
   private readonly random: () => number;
   private readonly startedAt: number;
   private readonly mfaSince: number;
@@ -111,7 +117,29 @@ class CaseRun {
     const stack = target.stack;
     this.mfaSince = stack?.mock.service.history.last()?.seq ?? 0;
     this.accountingBefore = stack?.accounting.count() ?? 0;
-    if (stack !== undefined) this.listen(stack);
+    if (stack !== undefined) {
+      this.warnings.push(...stack.startupWarnings);
+      this.listen(stack);
+    }
+  }
+
+  /** Faults the case's topology sets on the MFA mock, from its start to its end. */
+  async prepare(): Promise<void> {
+    const faults = this.testCase.resolved.mfaFaults;
+    if (faults !== undefined) await this.target.stack?.setMfaFaults(faults);
+  }
+
+  /** What `${user}` and `${password}` stand for: the target's user, else the suite's credentials. */
+  get credentials(): Credentials | undefined {
+    return this.target.credentials ?? this.testCase.credentials;
+  }
+
+  attributeContext(): AttributeContext {
+    return {
+      credentials: this.credentials,
+      now: () => this.clock.now(),
+      replyOf: (id) => this.replies.get(id),
+    };
   }
 
   get clock(): Clock {
@@ -125,7 +153,9 @@ class CaseRun {
   private listen(stack: EmbeddedStack): void {
     const on = <K extends 'duplicate' | 'packet-dropped' | 'access' | 'accounting'>(name: K): void => {
       const listener = (payload: ServerEventMap[K]): void => {
-        this.serverEvents.push({ at: this.clock.now(), name, payload } as ServerEventRecord);
+        const record = { at: this.clock.now(), name, payload } as ServerEventRecord;
+        this.serverEvents.push(record);
+        for (const watcher of [...this.watchers]) watcher(record);
       };
       stack.events.on(name, listener);
       this.unsubscribe.push(() => stack.events.off(name, listener));
@@ -134,6 +164,35 @@ class CaseRun {
     on('packet-dropped');
     on('access');
     on('accounting');
+    const warning = (payload: ServerEventMap['warning']): void => {
+      this.warnings.push(payload.code);
+    };
+    stack.events.on('warning', warning);
+    this.unsubscribe.push(() => stack.events.off('warning', warning));
+  }
+
+  /**
+   * The reason of the server's answer to requests from `locals` (and with this Identifier), as
+   * `reason[: MFA error code][: detail]`, so `mfa-unavailable` and `mfa-unavailable: ServiceUnavailable`
+   * both match by prefix. `last`: a login's final answer; otherwise the first (a packet's own).
+   */
+  serverReason(
+    locals: ReadonlySet<string>,
+    options: { identifier?: number; last: boolean },
+  ): string | undefined {
+    const answers = this.serverEvents.filter(
+      (r): r is Extract<ServerEventRecord, { name: 'access' }> =>
+        r.name === 'access' &&
+        locals.has(endpointKey(r.payload.from)) &&
+        (options.identifier === undefined || r.payload.identifier === options.identifier),
+    );
+    const chosen = options.last ? answers.at(-1) : answers[0];
+    return chosen === undefined ? undefined : describeAccess(chosen.payload);
+  }
+
+  /** Whether the server's events are visible (embedded targets): `serverReason` is judged only then. */
+  get serverObserved(): boolean {
+    return this.target.stack !== undefined;
   }
 
   randomBytes = (size: number): Buffer => {
@@ -142,11 +201,19 @@ class CaseRun {
     return out;
   };
 
-  private nas(secret: string | undefined, extra: readonly AttributeInput[] = [], stepIndex = 0): Nas {
+  private nas(
+    secret: string | undefined,
+    extra: readonly AttributeInput[] = [],
+    stepIndex = 0,
+    transport: Transport = this.tap,
+  ): Nas {
     const settings = this.testCase.nas;
-    const attributes = mergeAttributes(settings.attributes ?? [], extra);
+    const attributes = mergeAttributes(
+      resolveAttributes(settings.attributes, this.attributeContext()),
+      extra,
+    );
     const nas = createNas({
-      transport: this.tap,
+      transport,
       clock: this.clock,
       servers: [
         {
@@ -204,7 +271,7 @@ class CaseRun {
       case 'status-server':
         return this.statusServer(step, index);
       case 'packet':
-        return this.packet(step, index);
+        return this.packet(step);
       case 'retransmit':
         return this.retransmit(step);
       case 'wait':
@@ -215,19 +282,27 @@ class CaseRun {
     }
   }
 
-  private credentials(step: LoginStep): { user: string; password: string } {
+  private loginCredentials(step: LoginStep): Credentials {
+    const user = substitute(step.user, this.credentials);
+    const password = substitute(step.password, this.credentials);
     const external = this.target.credentials;
-    if (external === undefined) return { user: step.user, password: step.password };
+    if (external === undefined) return { user, password };
     // The suite's demo user becomes the target's user; a deliberately wrong password stays wrong.
     return {
       user: external.user,
-      password: step.password === DEMO_PASSWORD ? external.password : step.password,
+      password: password === DEMO_PASSWORD ? external.password : password,
     };
   }
 
   private login(step: LoginStep, index: number): Promise<StepRecord> {
-    const { user, password } = this.credentials(step);
-    const nas = this.nas(step.secret, step.attributes ?? [], index);
+    const { user, password } = this.loginCredentials(step);
+    const recorder = new BindRecorder(this.tap);
+    const nas = this.nas(
+      step.secret,
+      resolveAttributes(step.attributes, this.attributeContext()),
+      index,
+      recorder,
+    );
     let resolveFirst: (sent: Sent) => void = () => undefined;
     const firstSend = new Promise<Sent>((resolve) => (resolveFirst = resolve));
     const traceStart = this.trace.length;
@@ -238,10 +313,14 @@ class CaseRun {
         password,
         challengeResponder: this.responder(step, index, user),
       });
+      if (step.id !== undefined) this.replies.set(step.id, result.attributes);
+      const serverReason = this.serverReason(recorder.locals, { last: true });
       return {
         seen: {
           kind: 'login',
           outcome: result.outcome,
+          serverObserved: this.serverObserved,
+          ...(serverReason !== undefined ? { serverReason } : {}),
           ...(result.error !== undefined ? { errorCode: result.error.code } : {}),
           ...(result.replyCodeLabel !== undefined ? { replyCode: result.replyCodeLabel } : {}),
           ...(result.replyMessage !== undefined ? { replyMessage: result.replyMessage } : {}),
@@ -288,13 +367,7 @@ class CaseRun {
         else this.clock.setTimeout(poll, 1);
       };
       poll();
-      this.named.set(step.id, {
-        kind: 'login',
-        firstSend,
-        done: promise,
-        listenMs: RETRANSMIT_LISTEN_MS,
-        user,
-      });
+      this.named.set(step.id, { kind: 'login', firstSend, done: promise, user });
     }
     return promise;
   }
@@ -333,14 +406,18 @@ class CaseRun {
     });
   }
 
-  private async accounting(step: Extract<Step, { kind: 'accounting' }>, index: number): Promise<StepRecord> {
+  private async accounting(step: AccountingStep, index: number): Promise<StepRecord> {
     const nas = this.nas(step.secret, [], index);
-    const user = step.user !== undefined ? (this.target.credentials?.user ?? step.user) : undefined;
+    const user =
+      step.user !== undefined
+        ? (this.target.credentials?.user ?? substitute(step.user, this.credentials))
+        : undefined;
+    const extraAttributes = resolveAttributes(step.attributes, this.attributeContext());
     const result = await nas.accounting({
       statusType: step.status,
       sessionId: step.sessionId,
       ...(user !== undefined ? { user } : {}),
-      ...(step.attributes !== undefined ? { extraAttributes: step.attributes } : {}),
+      ...(extraAttributes.length > 0 ? { extraAttributes } : {}),
     });
     const answered = result.outcome === 'ok';
     return {
@@ -389,41 +466,56 @@ class CaseRun {
     };
   }
 
-  private packet(step: PacketStep, index: number): Promise<StepRecord> {
+  private packet(step: PacketStep): Promise<StepRecord> {
     const secret = step.secret ?? this.target.secret;
     const identifier = Math.floor(this.random() * 256);
-    const substituted = this.substitutePacketCredentials(step);
-    const built = buildPacket(substituted, secret, identifier, this.randomBytes, (code) =>
-      code === 4 ? 'acct' : 'auth',
-    );
-    const to = {
-      address: this.target.host,
-      port: built.port === 'acct' ? this.target.acctPort : this.target.authPort,
-    };
     const label = packetLabel(step);
-    let resolveFirst: (sent: Sent) => void = () => undefined;
-    const firstSend = new Promise<Sent>((resolve) => (resolveFirst = resolve));
+    const firstSend = deferred<Sent>();
+    let userName: string | undefined;
     const promise = (async (): Promise<StepRecord> => {
-      const socket = await this.tap.bind({
-        address: step.fromUnknownClient ? this.target.unknownClientAddress : this.target.localAddress,
-        port: 0,
-      });
+      const socket = await this.tap.bind({ address: this.sourceAddressOf(step), port: 0 });
       this.rawSockets.push(socket);
+      // Built when it leaves, so that fromReply and totpOf see the case as it is now.
+      const attributes = this.packetAttributes(step);
+      userName = attributes.find((a) => a.name.toLowerCase() === 'user-name')?.value as string | undefined;
+      const built = buildPacket({ ...step, attributes }, secret, identifier, this.randomBytes, (code) =>
+        code === 4 ? 'acct' : 'auth',
+      );
+      const to = {
+        address: this.target.host,
+        port: built.port === 'acct' ? this.target.acctPort : this.target.authPort,
+      };
       const reply = new Promise<{ data: Buffer; at: number } | undefined>((resolve) => {
-        const timer = this.clock.setTimeout(() => resolve(undefined), step.waitFor);
-        socket.onMessage((data) => {
+        const local = endpointKey(socket.local);
+        // Embedded targets say when they dropped the datagram: no reply can follow, so the step
+        // ends on that signal instead of waiting out waitFor (external targets wait it out).
+        const dropped = (record: ServerEventRecord): void => {
+          if (record.name === 'packet-dropped' && endpointKey(record.payload.from) === local) {
+            finish(undefined);
+          }
+        };
+        const finish = (got: { data: Buffer; at: number } | undefined): void => {
           this.clock.clearTimeout(timer);
-          resolve({ data, at: this.clock.now() });
-        });
+          this.watchers.delete(dropped);
+          resolve(got);
+        };
+        const timer = this.clock.setTimeout(() => finish(undefined), step.waitFor);
+        this.watchers.add(dropped);
+        socket.onMessage((data) => finish({ data, at: this.clock.now() }));
       });
       const sentAt = this.clock.now();
       await socket.send(built.bytes, to);
-      resolveFirst({ at: sentAt, bytes: built.bytes, socket, to, identifier });
+      firstSend.resolve({ at: sentAt, bytes: built.bytes, socket, to, identifier });
       const got = await reply;
       // Later replies (to retransmitted copies) are counted from the tap, not here.
       socket.onMessage(() => undefined);
       const reading = got === undefined ? undefined : readReply(got.data, built, secret);
+      if (step.id !== undefined && reading !== undefined) this.replies.set(step.id, reading.decoded);
       const latencyMs = got === undefined ? undefined : got.at - sentAt;
+      const serverReason = this.serverReason(new Set([endpointKey(socket.local)]), {
+        identifier,
+        last: false,
+      });
       const seen: StepSeen = {
         kind: 'packet',
         sentAt,
@@ -438,6 +530,8 @@ class CaseRun {
           : {}),
         attributes: reading?.attributes ?? [],
         ...(latencyMs !== undefined ? { latencyMs } : {}),
+        serverObserved: this.serverObserved,
+        ...(serverReason !== undefined ? { serverReason } : {}),
       };
       return {
         seen,
@@ -453,29 +547,33 @@ class CaseRun {
       };
     })();
     if (step.id !== undefined) {
-      const userName = substituted.attributes.find((a) => a.name === 'User-Name')?.value;
       this.named.set(step.id, {
         kind: 'packet',
-        firstSend,
+        firstSend: firstSend.promise,
         done: promise,
-        listenMs: step.waitFor,
-        ...(typeof userName === 'string' ? { user: userName } : {}),
+        get user() {
+          return userName;
+        },
       });
     }
-    void index;
     return promise;
   }
 
-  /** On an external target, the demo user and password in a packet become the target's. */
-  private substitutePacketCredentials(step: PacketStep): PacketStep {
+  private sourceAddressOf(step: PacketStep): string {
+    if (step.sourceAddress !== undefined) return step.sourceAddress;
+    return step.fromUnknownClient ? this.target.unknownClientAddress : this.target.localAddress;
+  }
+
+  /** The packet's attributes resolved now; on an external target the demo user becomes the target's. */
+  private packetAttributes(step: PacketStep): AttributeInput[] {
+    const resolved = resolveAttributes(step.attributes, this.attributeContext());
     const external = this.target.credentials;
-    if (external === undefined) return step;
-    const attributes = step.attributes.map((a) => {
+    if (external === undefined) return resolved;
+    return resolved.map((a) => {
       if (a.name === 'User-Password' && a.value === DEMO_PASSWORD) return { ...a, value: external.password };
-      if (a.name === 'User-Name') return { ...a, value: external.user };
+      if (a.name === 'User-Name' && typeof a.value === 'string') return { ...a, value: external.user };
       return a;
     });
-    return { ...step, attributes };
   }
 
   private async retransmit(step: RetransmitStep): Promise<StepRecord> {
@@ -491,7 +589,12 @@ class CaseRun {
       await first.socket.send(first.bytes, first.to);
     }
     await named.done.catch(() => undefined);
-    await this.sleepUntil(lastSend + named.listenMs);
+    await this.listenForCopies(
+      named,
+      first,
+      offsets.length,
+      lastSend + (step.waitFor ?? RETRANSMIT_LISTEN_MS),
+    );
     const replies = this.tap.repliesTo(first.socket.local, first.identifier).filter((d) => d.at >= first.at);
     const toCopies = replies.slice(1);
     const secondPrompt =
@@ -514,6 +617,49 @@ class CaseRun {
         duplicateBehaviour: behaviour,
       },
     };
+  }
+
+  /**
+   * Waits until `until` for replies to the copies. On an embedded target a packet step's fate is
+   * visible: once the original and every copy got a reply or a server event saying it was discarded
+   * or dropped, nothing more can come, and the step ends on that signal. A login's NAS may still send
+   * datagrams of its own on that socket, so a login's copies, like any copies to an external
+   * server, are listened for until `until`.
+   */
+  private listenForCopies(named: NamedStep, first: Sent, copies: number, until: number): Promise<void> {
+    if (named.kind !== 'packet' || this.target.stack === undefined) return this.sleepUntil(until);
+    const local = endpointKey(first.socket.local);
+    const ours = (from: Endpoint, identifier: number | undefined): boolean =>
+      endpointKey(from) === local && (identifier === undefined || identifier === first.identifier);
+    const settled = (): boolean => {
+      const replies = this.tap
+        .repliesTo(first.socket.local, first.identifier)
+        .filter((d) => d.at >= first.at);
+      const silenced = this.serverEvents.filter(
+        (r) =>
+          r.at >= first.at &&
+          ((r.name === 'packet-dropped' && ours(r.payload.from, r.payload.identifier)) ||
+            (r.name === 'duplicate' &&
+              r.payload.action === 'discard' &&
+              ours(r.payload.from, r.payload.identifier))),
+      );
+      return replies.length + silenced.length >= copies + 1;
+    };
+    return new Promise<void>((resolve) => {
+      const check = (): void => {
+        if (settled()) finish();
+      };
+      const finish = (): void => {
+        this.clock.clearTimeout(timer);
+        this.watchers.delete(check);
+        first.socket.onMessage(() => undefined);
+        resolve();
+      };
+      const timer = this.clock.setTimeout(finish, Math.max(0, until - this.clock.now()));
+      this.watchers.add(check);
+      first.socket.onMessage(() => check());
+      check();
+    });
   }
 
   /** MFA prompts for this user since the case started (embedded targets only). */
@@ -551,10 +697,13 @@ class CaseRun {
     const mfaPrompts = stack.mock.service.history
       .list({ since: this.mfaSince, endpoint: 'begin' })
       .filter((call) => isSuccess(call.httpStatus)).length;
+    const warnings: Record<string, number> = {};
+    for (const code of this.warnings) bump(warnings, code);
     return {
       mfaPrompts,
       discards,
       drops,
+      warnings,
       accountingRecords: stack.accounting.count() - this.accountingBefore,
     };
   }
@@ -575,9 +724,26 @@ class CaseRun {
 
   async close(): Promise<void> {
     for (const off of this.unsubscribe) off();
+    // A shared (UDP) stack must not carry this case's faults into the next case.
+    if (this.testCase.resolved.mfaFaults !== undefined) await this.target.stack?.setMfaFaults({});
     await Promise.all(this.nases.map((nas) => nas.close().catch(() => undefined)));
     await Promise.all(this.rawSockets.map((socket) => socket.close().catch(() => undefined)));
   }
+}
+
+function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve: (value: T) => void = () => undefined;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** `reason[: MFA error code][: detail]` of an access event, for `serverReason` prefix matches. */
+export function describeAccess(payload: ServerEventMap['access']): string {
+  const parts: string[] = [payload.reason];
+  const code = payload.mfa?.code;
+  if (code !== undefined && code !== payload.reason) parts.push(code);
+  if (payload.detail !== undefined && payload.detail !== '') parts.push(payload.detail);
+  return parts.join(': ');
 }
 
 function isSuccess(status: number | undefined): boolean {
@@ -614,6 +780,7 @@ export async function runCase(
   const realStart = performance.now();
   const failures: Failure[] = [];
   try {
+    await run.prepare();
     const work = run.runSteps();
     if (target.virtualClock !== undefined) {
       await driveUntilSettled(target.virtualClock, work, options.virtualBoundMs ?? 30 * 60_000);

@@ -64,6 +64,23 @@ class Judgement {
     }
   }
 
+  /** The server's reason starts with `expected`; judged only where the server's events are visible. */
+  serverReason(
+    field: string,
+    expected: string | undefined,
+    seen: { readonly serverObserved: boolean; readonly serverReason?: string },
+  ): void {
+    if (expected === undefined || !seen.serverObserved) return;
+    const actual = seen.serverReason;
+    if (actual === undefined || !actual.startsWith(expected)) {
+      this.fail(
+        field,
+        `starts with ${JSON.stringify(expected)}`,
+        actual === undefined ? 'no answer' : JSON.stringify(actual),
+      );
+    }
+  }
+
   latency(field: string, expected: LatencyExpect | undefined, actual: number | undefined): void {
     if (expected === undefined) return;
     if (actual === undefined) {
@@ -103,6 +120,7 @@ export function judgeStep(step: Step, index: number, seen: StepSeen): Failure[] 
     j.equal('retransmissions', e.retransmissions, seen.retransmissions);
     j.equal('challenges', e.challenges, seen.challenges);
     j.latency('latency', e.latency, seen.latencyMs);
+    j.serverReason('serverReason', e.serverReason, seen);
   } else if (step.kind === 'accounting' && seen.kind === 'accounting' && step.expect !== undefined) {
     j.equal('answered', step.expect.answered, seen.answered);
     j.equal('transmissions', step.expect.transmissions, seen.transmissions);
@@ -111,7 +129,14 @@ export function judgeStep(step: Step, index: number, seen: StepSeen): Failure[] 
     j.equal('reply', step.expect.reply, seen.replyCode ?? 'none');
   } else if (step.kind === 'packet' && seen.kind === 'packet' && step.expect !== undefined) {
     const e = step.expect;
-    j.equal('reply', e.reply, seen.replyCode ?? 'none');
+    // A reply whose Response Authenticator does not verify is no reply to a NAS (RFC 2865 3).
+    const reply =
+      seen.replyCode === undefined
+        ? 'none'
+        : seen.replyVerified === false
+          ? `${seen.replyCode} that does not verify with the secret`
+          : seen.replyCode;
+    j.equal('reply', e.reply, reply);
     j.equal('proxyStateEchoed', e.proxyStateEchoed, seen.proxyStateEchoed ?? false);
     j.equal(
       'messageAuthenticatorFirst',
@@ -120,6 +145,7 @@ export function judgeStep(step: Step, index: number, seen: StepSeen): Failure[] 
     );
     j.attributes('attributes', e.attributes, seen.attributes);
     j.latency('latency', e.latency, seen.latencyMs);
+    j.serverReason('serverReason', e.serverReason, seen);
   } else if (step.kind === 'retransmit' && seen.kind === 'retransmit' && step.expect !== undefined) {
     j.equal('behaviour', step.expect.behaviour, seen.behaviour);
     j.equal('replies', step.expect.replies, seen.replies);
@@ -146,6 +172,7 @@ export function judgeCase(expect: SuiteCase['expect'], seen: CaseSeen): Failure[
   j.equal('mfaPrompts', expect.mfaPrompts, seen.mfaPrompts);
   judgeCounts(j, 'discards', expect.discards, seen.discards);
   judgeCounts(j, 'drops', expect.drops, seen.drops);
+  judgeCounts(j, 'warnings', expect.warnings, seen.warnings);
   j.equal('accountingRecords', expect.accountingRecords, seen.accountingRecords);
   return j.failures;
 }
@@ -158,6 +185,7 @@ export function embeddedOnlyExpectations(testCase: SuiteCase): string[] {
     ...(e.mfaPrompts !== undefined ? ['expect.mfaPrompts'] : []),
     ...(e.discards !== undefined ? ['expect.discards'] : []),
     ...(e.drops !== undefined ? ['expect.drops'] : []),
+    ...(e.warnings !== undefined ? ['expect.warnings'] : []),
     ...(e.accountingRecords !== undefined ? ['expect.accountingRecords'] : []),
   ];
 }

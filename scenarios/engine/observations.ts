@@ -23,6 +23,10 @@ export interface LoginSeen {
   readonly retransmissions: number;
   readonly challenges: number;
   readonly latencyMs: number;
+  /** Whether the server's events were visible (embedded targets); serverReason is judged only then. */
+  readonly serverObserved: boolean;
+  /** The server's reason for its last answer to this login (`reason[: code][: detail]`). */
+  readonly serverReason?: string;
 }
 
 export interface RequestSeen {
@@ -45,6 +49,9 @@ export interface PacketSeen {
   readonly latencyMs?: number;
   readonly sentAt: number;
   readonly label: string;
+  readonly serverObserved: boolean;
+  /** The server's reason for its answer to this packet (`reason[: code][: detail]`). */
+  readonly serverReason?: string;
 }
 
 export interface RetransmitSeen {
@@ -67,6 +74,8 @@ export interface CaseSeen {
   readonly mfaPrompts?: number;
   readonly discards?: Readonly<Record<string, number>>;
   readonly drops?: Readonly<Record<string, number>>;
+  /** Server warning events by code (WarningCode of reference/events.ts), start-up ones included. */
+  readonly warnings?: Readonly<Record<string, number>>;
   readonly accountingRecords?: number;
 }
 

@@ -15,6 +15,8 @@ import {
   signComputedRequestAuthenticator,
   signMessageAuthenticator,
   verifyResponse,
+  type AttributeInput,
+  type DecodedAttribute,
   type Mutation,
 } from '../../protocol/index.ts';
 import type { PacketStep } from '../suites/schema.ts';
@@ -57,7 +59,7 @@ function withTrailingMessageAuthenticator(bytes: Buffer, code: number, secret: s
 }
 
 export function buildPacket(
-  step: PacketStep,
+  step: Omit<PacketStep, 'attributes'> & { readonly attributes: readonly AttributeInput[] },
   secret: string,
   identifier: number,
   random: (size: number) => Buffer,
@@ -87,6 +89,8 @@ export interface ReplyReading {
   readonly proxyStateEchoed: boolean;
   readonly messageAuthenticatorFirst: boolean;
   readonly attributes: readonly SeenAttribute[];
+  /** The same attributes decoded (hidden ones revealed), for `fromReply`; never reported. */
+  readonly decoded: readonly DecodedAttribute[];
 }
 
 /** What a reply to `request` says; undefined when it is not a RADIUS packet at all. */
@@ -100,23 +104,23 @@ export function readReply(reply: Buffer, request: BuiltDatagram, secret: string)
   const proxyStateEchoed =
     echoed.length === sentProxyStates.length &&
     echoed.every((attribute, i) => sentProxyStates[i]?.value.equals(attribute.value) === true);
-  let attributes: SeenAttribute[] = [];
+  let attributesDecoded: DecodedAttribute[] = [];
   try {
-    attributes = seeAttributes(
-      decodeAttributes(
-        packet.attributes,
-        { secret, requestAuthenticator: request.authenticator },
-        defaultDictionary,
-      ),
+    attributesDecoded = decodeAttributes(
+      packet.attributes,
+      { secret, requestAuthenticator: request.authenticator },
+      defaultDictionary,
     );
   } catch {
-    attributes = [];
+    attributesDecoded = [];
   }
+  const attributes = seeAttributes(attributesDecoded);
   return {
     replyCode: packetCodeLabel(packet.code),
     verified: verifyResponse(reply, packet, request.authenticator, secret).ok,
     proxyStateEchoed,
     messageAuthenticatorFirst: packet.attributes[0]?.type === MESSAGE_AUTHENTICATOR_TYPE,
     attributes,
+    decoded: attributesDecoded,
   };
 }

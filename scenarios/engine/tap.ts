@@ -83,3 +83,19 @@ export class TapTransport implements Transport {
     );
   }
 }
+
+/**
+ * Binds through another transport and remembers what it bound: the sockets of one step's NAS, so
+ * the server's events for that step (its `serverReason`) are told apart from the other steps'.
+ */
+export class BindRecorder implements Transport {
+  readonly locals = new Set<string>();
+
+  constructor(private readonly inner: Transport) {}
+
+  async bind(options: BindOptions): Promise<DatagramSocket> {
+    const socket = await this.inner.bind(options);
+    this.locals.add(endpointKey(socket.local));
+    return socket;
+  }
+}

@@ -8,11 +8,16 @@ import { parse as parseYaml } from 'yaml';
 import { normaliseServerConfig } from '../../reference/config/server-config.ts';
 import { isPlainObject, validate, type Issue, type Validated } from '../../runtime/validation/index.ts';
 import { checkDirectoryFixture } from '../../simulators/ldap/index.ts';
-import { parseTenant, type TenantDefinition } from '../../simulators/mfa/index.ts';
+import {
+  parseTenant,
+  validateFaultSettings,
+  type FaultSettings,
+  type TenantDefinition,
+} from '../../simulators/mfa/index.ts';
 import { resolveNasPolicy } from '../../simulators/nas/index.ts';
 import { parseCodeBehaviour, type CodeBehaviour } from '../../simulators/users/index.ts';
 import { demoDirectoryFixture, demoTenantFixture, embeddedDefaultConfig } from '../embedded/defaults.ts';
-import { suiteFile, type SuiteCase } from './schema.ts';
+import { suiteFile, type Credentials, type SuiteAttribute, type SuiteCase } from './schema.ts';
 
 /** Where bare suite names (`dedupe`) are looked up. */
 export const SUITES_DIR = path.resolve(import.meta.dirname);
@@ -25,6 +30,8 @@ export interface LoadedCase extends SuiteCase {
   readonly suite: string;
   readonly topology: Topology;
   readonly nas: NasSettings;
+  /** What `${user}` and `${password}` stand for on embedded targets (the suite's defaults.credentials). */
+  readonly credentials?: Credentials;
   readonly resolved: {
     /** The server config input (embedded default + overrides), before listen/accounting are set per stack. */
     readonly serverConfig: Readonly<Record<string, unknown>>;
@@ -32,6 +39,8 @@ export interface LoadedCase extends SuiteCase {
     readonly directoryFixture: string;
     /** The tenant with the case's overrides; undefined means the demo tenant as is. */
     readonly tenant?: TenantDefinition;
+    /** Faults the MFA mock injects from the case's start (topology.mfaFaults), checked. */
+    readonly mfaFaults?: FaultSettings;
     /** Typing behaviour of each login step, by step index. */
     readonly typing: ReadonlyMap<number, CodeBehaviour>;
     /** A key saying which cases may share one stack (same server, directory and tenant). */
@@ -94,12 +103,19 @@ function demoTenantDocument(): unknown {
   return demoTenantInput;
 }
 
-/** The demo tenant document with `overrides` merged into the users they name (by UPN or its local part). */
-function tenantWithOverrides(overrides: Readonly<Record<string, Readonly<Record<string, unknown>>>>): {
+/**
+ * The demo tenant document with `overrides` merged into the users they name (by UPN or its local
+ * part) and `settings` merged over its settings.
+ */
+function tenantWithOverrides(
+  overrides: Readonly<Record<string, Readonly<Record<string, unknown>>>>,
+  settings: Readonly<Record<string, unknown>> | undefined,
+): {
   document: unknown;
   indexOf: Map<number, string>;
 } {
   const document = structuredClone(demoTenantDocument()) as Record<string, unknown>;
+  if (settings !== undefined) document.settings = deepMerge(document.settings ?? {}, settings);
   const users = Array.isArray(document.users) ? (document.users as Record<string, unknown>[]) : [];
   const domains = (document.tenant as { domains?: string[] } | undefined)?.domains ?? ['radmfa.test'];
   const indexOf = new Map<number, string>();
@@ -123,11 +139,21 @@ function tenantWithOverrides(overrides: Readonly<Record<string, Readonly<Record<
 }
 
 function checkTenant(topology: Topology, at: string, issues: Issue[]): TenantDefinition | undefined {
-  if (topology.tenantUsers === undefined) return undefined;
-  const { document, indexOf } = tenantWithOverrides(topology.tenantUsers);
+  if (topology.tenantUsers === undefined && topology.tenantSettings === undefined) return undefined;
+  const { document, indexOf } = tenantWithOverrides(topology.tenantUsers ?? {}, topology.tenantSettings);
   const result = parseTenant(document);
   if (result.ok) return result.tenant;
   for (const issue of result.issues) {
+    if (issue.path.startsWith('settings')) {
+      // settings.promptTimeout -> topology.tenantSettings.promptTimeout
+      issues.push(
+        asIssue(
+          { ...issue, path: issue.path.slice('settings'.length).replace(/^\./, '') },
+          `${at}.tenantSettings`,
+        ),
+      );
+      continue;
+    }
     // users[3].behaviour... -> topology.tenantUsers.alice.behaviour...
     const match = /^users\[(\d+)\](.*)$/.exec(issue.path);
     const name = match === null ? undefined : indexOf.get(Number(match[1]));
@@ -202,8 +228,70 @@ function checkDirectory(file: string, topology: Topology, at: string, issues: Is
   return resolved;
 }
 
+function checkFaults(topology: Topology, at: string, issues: Issue[]): FaultSettings | undefined {
+  if (topology.mfaFaults === undefined) return undefined;
+  const checked = validateFaultSettings(topology.mfaFaults);
+  if (checked.ok) return checked.settings;
+  for (const issue of checked.issues) issues.push(asIssue(issue, `${at}.mfaFaults`));
+  return undefined;
+}
+
+/** Every attribute list and text a case may put `${user}`/`${password}` or `fromReply` in. */
+function checkPlaceholders(
+  c: SuiteCase,
+  nas: NasSettings,
+  credentials: Credentials | undefined,
+  at: string,
+  issues: Issue[],
+): void {
+  const uses = (text: unknown): boolean => typeof text === 'string' && /\$\{(user|password)\}/.test(text);
+  const attributeLists: [string, readonly SuiteAttribute[] | undefined][] = [
+    ['nas.attributes', nas.attributes],
+    ...c.steps.map((s, i): [string, readonly SuiteAttribute[] | undefined] => [
+      `steps[${i}].attributes`,
+      'attributes' in s ? s.attributes : undefined,
+    ]),
+  ];
+  const places: string[] = [];
+  c.steps.forEach((s, i) => {
+    if (s.kind === 'login' && uses(s.user)) places.push(`steps[${i}].user`);
+    if (s.kind === 'login' && uses(s.password)) places.push(`steps[${i}].password`);
+    if (s.kind === 'accounting' && uses(s.user)) places.push(`steps[${i}].user`);
+  });
+  for (const [where, list] of attributeLists) {
+    (list ?? []).forEach((a, i) => {
+      if (uses(a.value)) places.push(`${where}[${i}].value`);
+    });
+  }
+  if (credentials === undefined) {
+    for (const place of places) {
+      issues.push({
+        path: `${at}.${place}`,
+        message: 'uses ${user} or ${password}, but the suite sets no defaults.credentials',
+        fix: 'add defaults: { credentials: { user: ..., password: ... } } to the suite',
+      });
+    }
+  }
+  (nas.attributes ?? []).forEach((a, i) => {
+    if (a.fromReply !== undefined) {
+      issues.push({
+        path: `${at}.nas.attributes[${i}].fromReply`,
+        message: 'names a step, but NAS attributes are sent before any step has a reply',
+        fix: 'put the attribute on the login or packet step that answers that reply',
+      });
+    }
+  });
+}
+
 function topologyKey(serverConfig: unknown, directory: string, topology: Topology): string {
-  return JSON.stringify([serverConfig, directory, topology.tenantUsers ?? null, topology.network ?? null]);
+  return JSON.stringify([
+    serverConfig,
+    directory,
+    topology.tenantUsers ?? null,
+    topology.tenantSettings ?? null,
+    topology.mfaFaults ?? null,
+    topology.network ?? null,
+  ]);
 }
 
 type ParsedSuite = ReturnType<typeof suiteFile.parse>;
@@ -214,9 +302,15 @@ function loadCases(file: string, suite: ParsedSuite, issues: Issue[]): LoadedCas
     const topology = deepMerge(suite.defaults?.topology ?? {}, c.topology ?? {}) as Topology;
     const nas = deepMerge(suite.defaults?.nas ?? {}, c.nas ?? {}) as NasSettings;
     const topologyAt =
-      c.topology?.server !== undefined || c.topology?.tenantUsers !== undefined
+      c.topology?.server !== undefined ||
+      c.topology?.tenantUsers !== undefined ||
+      c.topology?.tenantSettings !== undefined ||
+      c.topology?.mfaFaults !== undefined
         ? `${at}.topology`
         : 'defaults.topology';
+    const credentials = suite.defaults?.credentials;
+    checkPlaceholders(c, nas, credentials, at, issues);
+    const mfaFaults = checkFaults(topology, topologyAt, issues);
     checkNas(nas, c.nas !== undefined ? `${at}.nas` : 'defaults.nas', issues);
     checkServer(topology, topologyAt, issues);
     const tenant = checkTenant(topology, topologyAt, issues);
@@ -235,10 +329,12 @@ function loadCases(file: string, suite: ParsedSuite, issues: Issue[]): LoadedCas
       suite: suite.suite,
       topology,
       nas,
+      ...(credentials !== undefined ? { credentials } : {}),
       resolved: {
         serverConfig,
         directoryFixture,
         ...(tenant !== undefined ? { tenant } : {}),
+        ...(mfaFaults !== undefined ? { mfaFaults } : {}),
         typing,
         topologyKey: topologyKey(serverConfig, directoryFixture, topology),
       },

@@ -396,6 +396,10 @@ export type Step = z.output<typeof step>;
 export type LoginStep = z.output<typeof loginStep>;
 export type PacketStep = z.output<typeof packetStep>;
 export type RetransmitStep = z.output<typeof retransmitStep>;
+export type AccountingStep = z.output<typeof accountingStep>;
+/** An attribute as a suite writes it: one of value, fromReply or totpOf. */
+export type SuiteAttribute = z.output<typeof attributeInput>;
+export type Credentials = NonNullable<NonNullable<SuiteFile['defaults']>['credentials']>;
 
 /** JSON Schema (draft 2020-12) of a suite file, for editors and `radmfa schema suite`. */
 export function suiteFileJsonSchema(): Record<string, unknown> {
