@@ -102,7 +102,8 @@ class CaseRun {
   private readonly watchers = new Set<(record: ServerEventRecord) => void>();
   private readonly random: () => number;
   private readonly startedAt: number;
-  private readonly mfaSince: number;
+  /** The MFA mock's call history before the case began (its calls are those after). */
+  private mfaSince = 0;
   private readonly accountingBefore: number;
   private readonly unsubscribe: (() => void)[] = [];
 
@@ -115,7 +116,6 @@ class CaseRun {
     this.random = seededRandom((seed ^ hashString(`${testCase.suite}/${testCase.id}`)) >>> 0);
     this.startedAt = target.clock.now();
     const stack = target.stack;
-    this.mfaSince = stack?.mock.service.history.last()?.seq ?? 0;
     this.accountingBefore = stack?.accounting.count() ?? 0;
     if (stack !== undefined) {
       this.warnings.push(...stack.startupWarnings);
@@ -123,10 +123,16 @@ class CaseRun {
     }
   }
 
-  /** Faults the case's topology sets on the MFA mock, from its start to its end. */
+  /** Readies the stack: a fresh MFA tenant on a shared stack, and the case's MFA faults. */
   async prepare(): Promise<void> {
+    const stack = this.target.stack;
+    if (stack === undefined) return;
+    // A UDP stack serves every case of its topology: each case starts with a fresh MFA tenant (no
+    // code remembered as used, the user models' random streams restarted), as on a stack of its own.
+    if (stack.kind === 'embedded-udp') stack.mock.service.reset();
+    this.mfaSince = stack.mock.service.history.last()?.seq ?? 0;
     const faults = this.testCase.resolved.mfaFaults;
-    if (faults !== undefined) await this.target.stack?.setMfaFaults(faults);
+    if (faults !== undefined) await stack.setMfaFaults(faults);
   }
 
   /** What `${user}` and `${password}` stand for: the target's user, else the suite's credentials. */
