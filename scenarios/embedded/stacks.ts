@@ -30,7 +30,7 @@ import {
   type TenantDefinition,
 } from '../../simulators/mfa/index.ts';
 import { startStack } from './compose.ts';
-import { embeddedDefaultConfig } from './defaults.ts';
+import { demoTenantFixture, embeddedDefaultConfig } from './defaults.ts';
 
 /** The secret every embedded client entry has (the one FreeRADIUS and radtest ship with). */
 export const EMBEDDED_SECRET = 'testing123';
@@ -168,7 +168,8 @@ const tenantCache = new Map<string, Promise<TenantDefinition>>();
 
 function tenantFor(config: ServerConfig, input: StackInput): Promise<TenantDefinition> {
   if (input.tenant !== undefined) return Promise.resolve(input.tenant);
-  const file = config.mfa.embeddedTenant;
+  // With MFA off the mock only stands idle (a case still counts its prompts): any tenant will do.
+  const file = config.mfa.embeddedTenant ?? (config.mfa.enabled ? undefined : demoTenantFixture);
   if (file === undefined) throw new Error('the embedded stacks need mfa.embedded.tenant');
   let cached = tenantCache.get(file);
   if (cached === undefined) {

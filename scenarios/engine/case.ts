@@ -131,8 +131,9 @@ class CaseRun {
     // code remembered as used, the user models' random streams restarted), as on a stack of its own.
     if (stack.kind === 'embedded-udp') stack.mock.service.reset();
     this.mfaSince = stack.mock.service.history.last()?.seq ?? 0;
+    // Set even when there are none, so a shared stack's mock is reachable again before the case runs.
     const faults = this.testCase.resolved.mfaFaults;
-    if (faults !== undefined) await stack.setMfaFaults(faults);
+    if (faults !== undefined || stack.kind === 'embedded-udp') await stack.setMfaFaults(faults ?? {});
   }
 
   /** What `${user}` and `${password}` stand for: the target's user, else the suite's credentials. */

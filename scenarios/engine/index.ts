@@ -120,6 +120,13 @@ export function placeCase(testCase: LoadedCase, target: TargetSpec): Placement {
         reason: `sends from ${UNKNOWN_CLIENT_ADDRESS}, which only reaches a server on IPv4 loopback`,
       };
     }
+    const otherSource = testCase.steps.find((s) => s.kind === 'packet' && s.sourceAddress !== undefined);
+    if (otherSource?.kind === 'packet' && !target.host.startsWith('127.')) {
+      return {
+        skip: 'external',
+        reason: `sends from ${otherSource.sourceAddress ?? ''}, which only reaches a server on IPv4 loopback`,
+      };
+    }
     return { run: 'external' };
   }
   const wanted: TargetKind | undefined =

@@ -289,7 +289,7 @@ function topologyKey(serverConfig: unknown, directory: string, topology: Topolog
     directory,
     topology.tenantUsers ?? null,
     topology.tenantSettings ?? null,
-    topology.mfaFaults ?? null,
+    // mfaFaults are set when a case starts and cleared when it ends: cases may share a stack.
     topology.network ?? null,
   ]);
 }

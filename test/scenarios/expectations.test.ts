@@ -155,6 +155,55 @@ const mismatches: readonly Mismatch[] = [
   },
   { caseId: 'unknown-client', at: 0, patch: { reply: 'Access-Accept' }, failure: 'steps[0].expect.reply' },
   { caseId: 'unknown-client', at: 'case', patch: { drops: { total: 0 } }, failure: 'expect.drops.total' },
+  {
+    caseId: 'login-reject',
+    at: 0,
+    patch: { serverReason: 'mfa-denied' },
+    failure: 'steps[0].expect.serverReason',
+  },
+  {
+    caseId: 'fail-open-warning',
+    at: 0,
+    patch: { serverReason: 'fail-open: ServiceUnavailable' },
+    failure: 'steps[0].expect.serverReason',
+  },
+  {
+    caseId: 'packet-proxy-state',
+    at: 0,
+    patch: { serverReason: 'wrong-password-but-longer' },
+    failure: 'steps[0].expect.serverReason',
+  },
+  {
+    caseId: 'fail-open-warning',
+    at: 'case',
+    patch: { warnings: { 'mfa-fail-open': 0 } },
+    failure: 'expect.warnings.mfa-fail-open',
+  },
+  {
+    caseId: 'fail-open-warning',
+    at: 'case',
+    patch: { warnings: { 'fail-open-configured': 0 } },
+    failure: 'expect.warnings.fail-open-configured',
+  },
+  {
+    caseId: 'login-reject',
+    at: 'case',
+    patch: { warnings: { 'mfa-fail-open': 1 } },
+    failure: 'expect.warnings.mfa-fail-open',
+  },
+  {
+    caseId: 'challenge-answered-by-packet',
+    at: 1,
+    patch: { reply: 'Access-Reject' },
+    failure: 'steps[1].expect.reply',
+  },
+  { caseId: 'second-nas', at: 0, patch: { reply: 'none' }, failure: 'steps[0].expect.reply' },
+  {
+    caseId: 'tenant-prompt-timeout',
+    at: 0,
+    patch: { latency: { maxMs: 4_000 } },
+    failure: 'steps[0].expect.latency.maxMs',
+  },
 ];
 
 function broken(testCase: LoadedCase, mismatch: Mismatch, index: number): LoadedCase {
