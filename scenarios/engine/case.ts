@@ -28,7 +28,7 @@ import type { AccountingStep, LoginStep, PacketStep, RetransmitStep, Step } from
 import { resolveAttributes, substitute, type AttributeContext, type Credentials } from './attributes.ts';
 import { driveUntilSettled } from './drive.ts';
 import { judgeCase, judgeStep } from './judge.ts';
-import { reported, seeAttributes, type CaseSeen, type StepSeen } from './observations.ts';
+import { reported, seeAttributes, type CaseSeen, type ServerAnswer, type StepSeen } from './observations.ts';
 import { buildPacket, readReply } from './packets.ts';
 import { BindRecorder, TapTransport, endpointKey } from './tap.ts';
 import { buildTimeline, type ServerEventRecord } from './timeline.ts';
@@ -180,13 +180,13 @@ class CaseRun {
 
   /**
    * The reason of the server's answer to requests from `locals` (and with this Identifier), as
-   * `reason[: MFA error code][: detail]`, so `mfa-unavailable` and `mfa-unavailable: ServiceUnavailable`
-   * both match by prefix. `last`: a login's final answer; otherwise the first (a packet's own).
+   * `reason[: MFA error code]`, so `mfa-unavailable` and `mfa-unavailable: ServiceUnavailable` both
+   * match by prefix. `last`: a login's final answer; otherwise the first (a packet's own).
    */
   serverReason(
     locals: ReadonlySet<string>,
     options: { identifier?: number; last: boolean },
-  ): string | undefined {
+  ): ServerAnswer | undefined {
     const answers = this.serverEvents.filter(
       (r): r is Extract<ServerEventRecord, { name: 'access' }> =>
         r.name === 'access' &&
@@ -327,7 +327,7 @@ class CaseRun {
           kind: 'login',
           outcome: result.outcome,
           serverObserved: this.serverObserved,
-          ...(serverReason !== undefined ? { serverReason } : {}),
+          ...(serverReason !== undefined ? { server: serverReason } : {}),
           ...(result.error !== undefined ? { errorCode: result.error.code } : {}),
           ...(result.replyCodeLabel !== undefined ? { replyCode: result.replyCodeLabel } : {}),
           ...(result.replyMessage !== undefined ? { replyMessage: result.replyMessage } : {}),
@@ -484,7 +484,8 @@ class CaseRun {
       this.rawSockets.push(socket);
       // Built when it leaves, so that fromReply and totpOf see the case as it is now.
       const attributes = this.packetAttributes(step);
-      userName = attributes.find((a) => a.name.toLowerCase() === 'user-name')?.value as string | undefined;
+      const named = attributes.find((a) => a.name.toLowerCase() === 'user-name')?.value;
+      userName = typeof named === 'string' ? named : undefined;
       const built = buildPacket({ ...step, attributes }, secret, identifier, this.randomBytes, (code) =>
         code === 4 ? 'acct' : 'auth',
       );
@@ -538,7 +539,7 @@ class CaseRun {
         attributes: reading?.attributes ?? [],
         ...(latencyMs !== undefined ? { latencyMs } : {}),
         serverObserved: this.serverObserved,
-        ...(serverReason !== undefined ? { serverReason } : {}),
+        ...(serverReason !== undefined ? { server: serverReason } : {}),
       };
       return {
         seen,
@@ -744,13 +745,17 @@ function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
   return { promise, resolve };
 }
 
-/** `reason[: MFA error code][: detail]` of an access event, for `serverReason` prefix matches. */
-export function describeAccess(payload: ServerEventMap['access']): string {
-  const parts: string[] = [payload.reason];
+/**
+ * An access event as `serverReason` compares it: `reason[: MFA error code]`, both from closed lists
+ * (ACCESS_REASONS, the service's codes); the free-text detail is kept apart, for people only.
+ */
+export function describeAccess(payload: ServerEventMap['access']): ServerAnswer {
   const code = payload.mfa?.code;
-  if (code !== undefined && code !== payload.reason) parts.push(code);
-  if (payload.detail !== undefined && payload.detail !== '') parts.push(payload.detail);
-  return parts.join(': ');
+  const reason =
+    code !== undefined && code !== payload.reason ? `${payload.reason}: ${code}` : payload.reason;
+  return payload.detail !== undefined && payload.detail !== ''
+    ? { reason, detail: payload.detail }
+    : { reason };
 }
 
 function isSuccess(status: number | undefined): boolean {

@@ -4,7 +4,7 @@
 // case before running it (see unobservable()).
 import type { Failure } from '../result.ts';
 import type { Step, SuiteCase } from '../suites/schema.ts';
-import type { CaseSeen, SeenAttribute, StepSeen } from './observations.ts';
+import type { CaseSeen, SeenAttribute, ServerAnswer, StepSeen } from './observations.ts';
 
 type AttributeExpect = {
   readonly present?: readonly string[] | undefined;
@@ -68,15 +68,17 @@ class Judgement {
   serverReason(
     field: string,
     expected: string | undefined,
-    seen: { readonly serverObserved: boolean; readonly serverReason?: string },
+    seen: { readonly serverObserved: boolean; readonly server?: ServerAnswer },
   ): void {
     if (expected === undefined || !seen.serverObserved) return;
-    const actual = seen.serverReason;
-    if (actual === undefined || !actual.startsWith(expected)) {
+    const actual = seen.server;
+    if (actual === undefined || !actual.reason.startsWith(expected)) {
       this.fail(
         field,
         `starts with ${JSON.stringify(expected)}`,
-        actual === undefined ? 'no answer' : JSON.stringify(actual),
+        actual === undefined
+          ? 'no answer'
+          : `${JSON.stringify(actual.reason)}${actual.detail !== undefined ? ` (${actual.detail})` : ''}`,
       );
     }
   }

@@ -12,6 +12,13 @@ export interface SeenAttribute {
   readonly aliases: readonly string[];
 }
 
+/** The server's own account of its answer (embedded targets): `reason[: MFA error code]`, and the detail. */
+export interface ServerAnswer {
+  readonly reason: string;
+  /** Free text for people (an error message); shown in failures, never compared. */
+  readonly detail?: string;
+}
+
 export interface LoginSeen {
   readonly kind: 'login';
   readonly outcome: 'accept' | 'reject' | 'timeout' | 'error';
@@ -25,8 +32,8 @@ export interface LoginSeen {
   readonly latencyMs: number;
   /** Whether the server's events were visible (embedded targets); serverReason is judged only then. */
   readonly serverObserved: boolean;
-  /** The server's reason for its last answer to this login (`reason[: code][: detail]`). */
-  readonly serverReason?: string;
+  /** The server's account of its last answer to this login. */
+  readonly server?: ServerAnswer;
 }
 
 export interface RequestSeen {
@@ -50,8 +57,8 @@ export interface PacketSeen {
   readonly sentAt: number;
   readonly label: string;
   readonly serverObserved: boolean;
-  /** The server's reason for its answer to this packet (`reason[: code][: detail]`). */
-  readonly serverReason?: string;
+  /** The server's account of its answer to this packet. */
+  readonly server?: ServerAnswer;
 }
 
 export interface RetransmitSeen {

@@ -83,8 +83,10 @@ const loginExpect = z
     latency: latency.optional(),
     /**
      * Embedded targets only (ignored on external): the reason the reference server gave for its last
-     * answer to this login (its `access` event: wrong-password, mfa-denied, REQUEST_MISSING_CODE...)
-     * starts with this text (`mfa-unavailable` matches `mfa-unavailable: ServiceUnavailable: ...`).
+     * answer to this login (its `access` event: wrong-password, mfa-denied, REQUEST_MISSING_CODE...),
+     * followed by the MFA service's error code when there was one, starts with this text
+     * (`mfa-unavailable` and `mfa-unavailable: ServiceUnavailable` both match
+     * `mfa-unavailable: ServiceUnavailable`). The event's free-text detail is never compared.
      */
     serverReason: z.string().optional(),
   })
@@ -100,7 +102,7 @@ const packetExpect = z
     messageAuthenticatorFirst: z.boolean().optional(),
     attributes: attributeExpect.optional(),
     latency: latency.optional(),
-    /** Embedded targets only: the reason of the server's `access` event for this packet starts with this. */
+    /** Embedded targets only: as a login's serverReason, for the server's answer to this packet. */
     serverReason: z.string().optional(),
   })
   .strict();
@@ -199,7 +201,10 @@ const packetStep = z
      * `topology.server.clients`. Not with fromUnknownClient.
      */
     sourceAddress: z.union([z.ipv4(), z.ipv6()]).optional(),
-    /** Wait this long for a reply before calling the server silent. */
+    /**
+     * Wait this long for a reply before calling the server silent. Embedded targets end the wait
+     * early when the server reports it dropped the datagram.
+     */
     waitFor: duration.default(2_000),
     expect: packetExpect.optional(),
   })
@@ -211,7 +216,11 @@ const retransmitStep = z
     kind: z.literal('retransmit'),
     of: z.string().min(1),
     at: z.array(duration).min(1),
-    /** How long after the last copy to keep collecting replies to the copies (default 2 s). */
+    /**
+     * How long after the last copy to keep collecting replies to the copies (default 2 s). On
+     * embedded targets a packet step's copies stop being listened for once each got a reply or was
+     * reported discarded or dropped.
+     */
     waitFor: duration.optional(),
     expect: z
       .object({
@@ -299,7 +308,11 @@ const caseExpect = z
      * reference/events.ts). A reason not named is not checked; name it with 0 to require none.
      */
     drops: z.record(z.string(), z.number().int().min(0)).optional(),
-    /** Server warnings by code (its `warning` events: mfa-fail-open, ip-whitelist-no-nas-ip...). */
+    /**
+     * Server warnings by code (its `warning` events: mfa-fail-open, ip-whitelist-no-nas-ip...): those
+     * published during the case and those the server published when it started (fail-open-configured,
+     * require-user-match-false). A code not named is not checked; name it with 0 to require none.
+     */
     warnings: z.record(z.string(), z.number().int().min(0)).optional(),
     /** Accounting records stored during the case. */
     accountingRecords: z.number().int().min(0).optional(),
