@@ -89,6 +89,8 @@ export interface CaseResult {
     readonly mfaPrompts?: number;
     readonly discards?: Readonly<Record<string, number>>;
     readonly drops?: Readonly<Record<string, number>>;
+    /** Server warnings by code (start-up ones included). */
+    readonly warnings?: Readonly<Record<string, number>>;
     readonly accountingRecords?: number;
     readonly duplicateBehaviour?: DuplicateBehaviour;
   };

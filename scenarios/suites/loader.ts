@@ -236,7 +236,25 @@ function checkFaults(topology: Topology, at: string, issues: Issue[]): FaultSett
   return undefined;
 }
 
-/** Every attribute list and text a case may put `${user}`/`${password}` or `fromReply` in. */
+/** Where a case writes `${user}` or `${password}` (login user and password, attribute values). */
+function placeholderPlaces(c: SuiteCase, nas: NasSettings): string[] {
+  const uses = (text: unknown): boolean => typeof text === 'string' && /\$\{(user|password)\}/.test(text);
+  const places: string[] = [];
+  (nas.attributes ?? []).forEach((a, i) => {
+    if (uses(a.value)) places.push(`nas.attributes[${i}].value`);
+  });
+  c.steps.forEach((s, i) => {
+    if ((s.kind === 'login' || s.kind === 'accounting') && uses(s.user)) places.push(`steps[${i}].user`);
+    if (s.kind === 'login' && uses(s.password)) places.push(`steps[${i}].password`);
+    const attributes: readonly SuiteAttribute[] = 'attributes' in s ? (s.attributes ?? []) : [];
+    attributes.forEach((a, j) => {
+      if (uses(a.value)) places.push(`steps[${i}].attributes[${j}].value`);
+    });
+  });
+  return places;
+}
+
+/** `${user}`/`${password}` need credentials wherever the case can run on an embedded target. */
 function checkPlaceholders(
   c: SuiteCase,
   nas: NasSettings,
@@ -244,34 +262,21 @@ function checkPlaceholders(
   at: string,
   issues: Issue[],
 ): void {
-  const uses = (text: unknown): boolean => typeof text === 'string' && /\$\{(user|password)\}/.test(text);
-  const attributeLists: [string, readonly SuiteAttribute[] | undefined][] = [
-    ['nas.attributes', nas.attributes],
-    ...c.steps.map((s, i): [string, readonly SuiteAttribute[] | undefined] => [
-      `steps[${i}].attributes`,
-      'attributes' in s ? s.attributes : undefined,
-    ]),
-  ];
-  const places: string[] = [];
-  c.steps.forEach((s, i) => {
-    if (s.kind === 'login' && uses(s.user)) places.push(`steps[${i}].user`);
-    if (s.kind === 'login' && uses(s.password)) places.push(`steps[${i}].password`);
-    if (s.kind === 'accounting' && uses(s.user)) places.push(`steps[${i}].user`);
-  });
-  for (const [where, list] of attributeLists) {
-    (list ?? []).forEach((a, i) => {
-      if (uses(a.value)) places.push(`${where}[${i}].value`);
+  // A case for external targets only gets them from --user/--password.
+  const embedded = (c.targets ?? ['embedded-virtual']).some((t) => t !== 'external');
+  if (credentials !== undefined || !embedded) return;
+  for (const place of placeholderPlaces(c, nas)) {
+    issues.push({
+      path: `${at}.${place}`,
+      message:
+        'uses ${user} or ${password} on an embedded target, but the suite sets no defaults.credentials',
+      fix: 'add defaults: { credentials: { user: ..., password: ... } } to the suite, or run the case on external only',
     });
   }
-  if (credentials === undefined) {
-    for (const place of places) {
-      issues.push({
-        path: `${at}.${place}`,
-        message: 'uses ${user} or ${password}, but the suite sets no defaults.credentials',
-        fix: 'add defaults: { credentials: { user: ..., password: ... } } to the suite',
-      });
-    }
-  }
+}
+
+/** NAS attributes go on the first request of every login: there is no reply yet to take one from. */
+function checkNasAttributes(nas: NasSettings, at: string, issues: Issue[]): void {
   (nas.attributes ?? []).forEach((a, i) => {
     if (a.fromReply !== undefined) {
       issues.push({
@@ -310,6 +315,7 @@ function loadCases(file: string, suite: ParsedSuite, issues: Issue[]): LoadedCas
         : 'defaults.topology';
     const credentials = suite.defaults?.credentials;
     checkPlaceholders(c, nas, credentials, at, issues);
+    checkNasAttributes(nas, at, issues);
     const mfaFaults = checkFaults(topology, topologyAt, issues);
     checkNas(nas, c.nas !== undefined ? `${at}.nas` : 'defaults.nas', issues);
     checkServer(topology, topologyAt, issues);

@@ -186,6 +186,29 @@ cases:
     expect(issues).toContain('cases[0].steps[0].user');
     expect(issues).toContain('cases[0].steps[1].attributes[0].value');
     expect(issues).toContain('defaults.credentials');
+    // On external targets only, --user and --password supply them.
+    expect(
+      loaderIssues(`
+suite: creds
+description: external only
+cases:
+  - { id: c, title: t, why: w, targets: [external], steps: [{ kind: login, user: '\${user}', password: x }] }
+`),
+    ).toBe('');
+  });
+
+  it('the loader refuses fromReply in NAS attributes, which no reply precedes', () => {
+    const issues = loaderIssues(`
+suite: nas
+description: fromReply too early
+cases:
+  - id: c
+    title: t
+    why: w
+    nas: { attributes: [{ name: State, fromReply: s }] }
+    steps: [{ kind: wait, for: 1s }]
+`);
+    expect(issues).toContain('cases[0].nas.attributes[0].fromReply');
   });
 
   describe('on an external target', () => {
