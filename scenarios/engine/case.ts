@@ -607,14 +607,16 @@ class CaseRun {
     const toCopies = replies.slice(1);
     const secondPrompt =
       named.user !== undefined && (this.promptsFor(named.user) ?? 0) > Math.max(1, promptsBefore ?? 0);
-    const behaviour: DuplicateBehaviour =
-      toCopies.length === 0
+    const sameBytes = toCopies.every((d) => replies[0] !== undefined && d.data.equals(replies[0].data));
+    const behaviour =
+      this.behaviourSeenByServer(first) ??
+      (toCopies.length === 0
         ? secondPrompt
           ? 'reprocess'
           : 'discard'
-        : toCopies.every((d) => replies[0] !== undefined && d.data.equals(replies[0].data)) && !secondPrompt
+        : sameBytes && !secondPrompt
           ? 'replay'
-          : 'reprocess';
+          : 'reprocess');
     return {
       seen: { kind: 'retransmit', copies: offsets.length, replies: toCopies.length, behaviour },
       result: {
@@ -668,6 +670,30 @@ class CaseRun {
       first.socket.onMessage(() => check());
       check();
     });
+  }
+
+  /**
+   * What the server itself says it did with the exact copies of `first` (embedded targets): a second
+   * answer from its access handler is a reprocess, a replay event a replay, discards a discard. From
+   * outside, a reprocessed request without MFA yields the same bytes as a replay (the authenticators
+   * are deterministic), so the server's account is the one to trust where it is visible.
+   */
+  private behaviourSeenByServer(first: Sent): DuplicateBehaviour | undefined {
+    if (this.target.stack === undefined) return undefined;
+    const local = endpointKey(first.socket.local);
+    const mine = this.serverEvents.filter(
+      (r) =>
+        r.at >= first.at &&
+        (r.name === 'access' || r.name === 'duplicate') &&
+        endpointKey(r.payload.from) === local &&
+        r.payload.identifier === first.identifier,
+    );
+    // The original's own answer is one access event; any other came from processing a copy again.
+    const answers = mine.filter((r) => r.name === 'access').length;
+    if (answers > 1) return 'reprocess';
+    if (mine.some((r) => r.name === 'duplicate' && r.payload.action === 'replay')) return 'replay';
+    if (mine.some((r) => r.name === 'duplicate')) return 'discard';
+    return undefined;
   }
 
   /** MFA prompts for this user since the case started (embedded targets only). */

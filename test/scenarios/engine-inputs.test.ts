@@ -375,6 +375,35 @@ ${copy('too-short', '500ms')}
   });
 });
 
+describe('retransmit behaviour on an embedded target', () => {
+  it("is the server's own account: a reprocessed reject is a reprocess though its bytes match", async () => {
+    const copy = (id: string, profile: string): string => `
+  - id: ${id}
+    title: an exact copy of a rejected request 2 s later (profile ${profile})
+    why: RFC 5080 2.2.2
+    topology: { server: { duplicates: { profile: ${profile} } } }
+    steps:
+      - kind: packet
+        id: first
+        attributes: [{ name: User-Name, value: alice }, { name: User-Password, value: nope }]
+        expect: { reply: Access-Reject }
+      - { kind: retransmit, of: first, at: [2s], expect: { behaviour: reprocess, replies: 1 } }`;
+    const results = await run(`
+suite: behaviour
+description: replay or reprocess
+cases:${copy('processed-again', 'none')}
+${copy('replayed', 'rfc5080')}
+${copy('discarded', 'nps')}
+`);
+    expect(outcome(results, 'processed-again')).toEqual({ status: 'passed', failures: [] });
+    expect(outcome(results, 'replayed').failures).toEqual(['steps[1].expect.behaviour: replay']);
+    expect(outcome(results, 'discarded').failures).toEqual([
+      'steps[1].expect.behaviour: discard',
+      'steps[1].expect.replies: 0',
+    ]);
+  });
+});
+
 describe('judging what the server said', () => {
   const packetStep = (serverReason: string): Step => ({
     kind: 'packet',
