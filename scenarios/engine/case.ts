@@ -493,24 +493,7 @@ class CaseRun {
         address: this.target.host,
         port: built.port === 'acct' ? this.target.acctPort : this.target.authPort,
       };
-      const reply = new Promise<{ data: Buffer; at: number } | undefined>((resolve) => {
-        const local = endpointKey(socket.local);
-        // Embedded targets say when they dropped the datagram: no reply can follow, so the step
-        // ends on that signal instead of waiting out waitFor (external targets wait it out).
-        const dropped = (record: ServerEventRecord): void => {
-          if (record.name === 'packet-dropped' && endpointKey(record.payload.from) === local) {
-            finish(undefined);
-          }
-        };
-        const finish = (got: { data: Buffer; at: number } | undefined): void => {
-          this.clock.clearTimeout(timer);
-          this.watchers.delete(dropped);
-          resolve(got);
-        };
-        const timer = this.clock.setTimeout(() => finish(undefined), step.waitFor);
-        this.watchers.add(dropped);
-        socket.onMessage((data) => finish({ data, at: this.clock.now() }));
-      });
+      const reply = this.replyOrDrop(socket, step.waitFor);
       const sentAt = this.clock.now();
       await socket.send(built.bytes, to);
       firstSend.resolve({ at: sentAt, bytes: built.bytes, socket, to, identifier });
@@ -565,6 +548,31 @@ class CaseRun {
       });
     }
     return promise;
+  }
+
+  /**
+   * The first datagram back on `socket`, or undefined after `waitFor`. Embedded targets say when they
+   * dropped the datagram: no reply can follow, so the wait ends on that signal instead (external
+   * targets wait it out).
+   */
+  private replyOrDrop(
+    socket: DatagramSocket,
+    waitFor: number,
+  ): Promise<{ data: Buffer; at: number } | undefined> {
+    const local = endpointKey(socket.local);
+    return new Promise((resolve) => {
+      const dropped = (record: ServerEventRecord): void => {
+        if (record.name === 'packet-dropped' && endpointKey(record.payload.from) === local) finish(undefined);
+      };
+      const finish = (got: { data: Buffer; at: number } | undefined): void => {
+        this.clock.clearTimeout(timer);
+        this.watchers.delete(dropped);
+        resolve(got);
+      };
+      const timer = this.clock.setTimeout(() => finish(undefined), waitFor);
+      this.watchers.add(dropped);
+      socket.onMessage((data) => finish({ data, at: this.clock.now() }));
+    });
   }
 
   private sourceAddressOf(step: PacketStep): string {
