@@ -616,15 +616,11 @@ class CaseRun {
     const secondPrompt =
       named.user !== undefined && (this.promptsFor(named.user) ?? 0) > Math.max(1, promptsBefore ?? 0);
     const sameBytes = toCopies.every((d) => replies[0] !== undefined && d.data.equals(replies[0].data));
-    const behaviour =
-      this.behaviourSeenByServer(first) ??
-      (toCopies.length === 0
-        ? secondPrompt
-          ? 'reprocess'
-          : 'discard'
-        : sameBytes && !secondPrompt
-          ? 'replay'
-          : 'reprocess');
+    // A second MFA prompt is a reprocess even before the server has answered the copy.
+    const behaviour: DuplicateBehaviour = secondPrompt
+      ? 'reprocess'
+      : (this.behaviourSeenByServer(first) ??
+        (toCopies.length === 0 ? 'discard' : sameBytes ? 'replay' : 'reprocess'));
     return {
       seen: { kind: 'retransmit', copies: offsets.length, replies: toCopies.length, behaviour },
       result: {
