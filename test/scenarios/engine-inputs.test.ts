@@ -350,6 +350,40 @@ cases:
   });
 });
 
+describe('warnings', () => {
+  it("counts the server's start-up warnings for every case on its stack, and the case's own", async () => {
+    const dave = (id: string): string => `
+  - id: ${id}
+    title: dave (not enrolled) on a fail-open server whose MFA service answers
+    why: fail-open covers failures, not answers
+    targets: [embedded-udp]
+    topology: { server: { mfa: { failMode: fail-open } } }
+    steps:
+      - { kind: login, user: dave, password: Passw0rd!, expect: { outcome: reject, serverReason: UserNotEnrolled } }
+    expect: { warnings: { fail-open-configured: 1, mfa-fail-open: 0, require-user-match-false: 0 } }`;
+    const results = await run(
+      `
+suite: warnings
+description: warnings
+cases:${dave('first')}
+${dave('second-on-the-same-stack')}
+  - id: fail-open-used
+    title: the service fails, alice let in
+    why: fail-open
+    targets: [embedded-udp]
+    topology: { server: { mfa: { failMode: fail-open } }, mfaFaults: { serverError: {} } }
+    steps:
+      - { kind: login, user: alice, password: Passw0rd!, expect: { outcome: accept } }
+    expect: { warnings: { fail-open-configured: 1, mfa-fail-open: 0 } }
+`,
+      'embedded-udp',
+    );
+    expect(outcome(results, 'first')).toEqual({ status: 'passed', failures: [] });
+    expect(outcome(results, 'second-on-the-same-stack')).toEqual({ status: 'passed', failures: [] });
+    expect(outcome(results, 'fail-open-used').failures).toEqual(['expect.warnings.mfa-fail-open: 1']);
+  }, 20_000);
+});
+
 describe('retransmit waitFor', () => {
   it('bounds how long replies to the copies are collected', async () => {
     const copy = (id: string, waitFor: string): string => `
