@@ -779,7 +779,7 @@ function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
  * An access event as `serverReason` compares it: `reason[: MFA error code]`, both from closed lists
  * (ACCESS_REASONS, the service's codes); the free-text detail is kept apart, for people only.
  */
-export function describeAccess(payload: ServerEventMap['access']): ServerAnswer {
+function describeAccess(payload: ServerEventMap['access']): ServerAnswer {
   const code = payload.mfa?.code;
   const reason =
     code !== undefined && code !== payload.reason ? `${payload.reason}: ${code}` : payload.reason;
