@@ -217,10 +217,24 @@ function responder(args: NasArgs): ChallengeResponder {
   };
 }
 
-function exitCodeOf(result: Pick<LoginResult, 'outcome'>): number {
+/**
+ * MPPE keys that differ from the ones this side derives from the password: the server said yes, but a
+ * real NAS could not bring up the encrypted tunnel with them (RFC 3079 3), so the login is not ok.
+ */
+function mppeKeysMismatch(result: Pick<LoginResult, 'mppeKeys'>): boolean {
+  return result.mppeKeys?.matchesExpected === false;
+}
+
+const MPPE_MISMATCH_MESSAGE = [
+  'MPPE keys do not match: the MS-MPPE-Send-Key and MS-MPPE-Recv-Key in the Access-Accept differ from the',
+  'keys derived from this password (RFC 3079 3). A VPN client could not bring up the encrypted tunnel, so',
+  'the login does not count as ok (exit 1). Check how the server derives the keys for this method.',
+].join('\n');
+
+function exitCodeOf(result: Pick<LoginResult, 'outcome' | 'mppeKeys'>): number {
   switch (result.outcome) {
     case 'accept':
-      return ExitCode.Ok;
+      return mppeKeysMismatch(result) ? ExitCode.Failure : ExitCode.Ok;
     case 'reject':
       return ExitCode.Rejected;
     case 'timeout':
@@ -348,6 +362,7 @@ export async function runNasWith(
       if (result.outcome === 'timeout') io.err(`${noAnswerHints(args.servers).join('\n')}\n`);
       if (unansweredWithoutTerminal(result, args)) io.err(`${challengeHints(result).join('\n')}\n`);
     } else printLogin(result, args, io);
+    if (result.outcome === 'accept' && mppeKeysMismatch(result)) io.err(`${MPPE_MISMATCH_MESSAGE}\n`);
     return exitCodeOf(result);
   } finally {
     await nas.close();
@@ -421,7 +436,7 @@ NAS-Port-Type = ${nasDefaults.nasPortType}; --attr with either name replaces it.
   },
   exits: [
     [ExitCode.Ok, 'Access-Accept (with --status: the server answered)'],
-    [ExitCode.Rejected, 'Access-Reject'],
+    [ExitCode.Rejected, 'Access-Reject, or an Access-Accept whose MPPE keys do not match the password'],
     [ExitCode.NoAnswer, 'no answer after every retransmission (or a protocol error)'],
     [ExitCode.Usage, 'usage or configuration error; each problem is printed with its field and the fix'],
   ],

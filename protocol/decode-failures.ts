@@ -6,6 +6,7 @@ export type DecodeFailureCode =
   | 'too-long'
   | 'length-mismatch'
   | 'unknown-code'
+  | 'unexpected-code'
   | 'attribute-truncated'
   | 'attribute-length-invalid'
   | 'message-authenticator-length'
@@ -20,6 +21,8 @@ export const decodeFailureReasons: Readonly<Record<DecodeFailureCode, string>> =
   'too-long': 'Length field above the 4096-octet maximum (RFC 2865 3)',
   'length-mismatch': 'Length field below 20 or larger than the datagram (RFC 2865 3: silently discard)',
   'unknown-code': 'packet code not defined by RFC 2865, 2866, 5176 or 5997',
+  'unexpected-code':
+    'packet code is not a request (a reply such as Access-Accept, or Status-Client) where a request was expected',
   'attribute-truncated': 'attribute header or value runs past the end of the packet',
   'attribute-length-invalid': 'attribute Length below 2 (RFC 2865 5)',
   'message-authenticator-length': 'Message-Authenticator is not 16 octets (RFC 3579 3.2)',

@@ -10,6 +10,8 @@ import {
   MESSAGE_AUTHENTICATOR_TYPE,
   PacketCode,
   hasComputedRequestAuthenticator,
+  isRequestCode,
+  packetCodeLabel,
 } from './constants.ts';
 import { fail, ok, type Result } from './decode-failures.ts';
 import { decodePacket, type RadiusPacket } from './packet.ts';
@@ -23,13 +25,18 @@ function has(packet: RadiusPacket, type: number): boolean {
   return packet.attributes.some((attr) => attr.type === type);
 }
 
-/** Checks a request's authenticators against the client's shared secret. */
+/** Checks that a packet is a request, then its authenticators against the client's shared secret. */
 export function verifyRequest(
   bytes: Buffer,
   packet: RadiusPacket,
   secret: Secret,
   options: VerifyOptions = {},
 ): Result<void> {
+  // A reply on a request socket has nothing a request check could verify (an unsigned Access-Accept
+  // would pass every test below), so the code alone decides.
+  if (!isRequestCode(packet.code)) {
+    return fail('unexpected-code', `code ${packet.code} (${packetCodeLabel(packet.code)})`);
+  }
   const hasMessageAuthenticator = has(packet, MESSAGE_AUTHENTICATOR_TYPE);
   const computed = hasComputedRequestAuthenticator(packet.code);
   if (!hasMessageAuthenticator) {

@@ -33,6 +33,7 @@ export type EapDecodeFailureCode =
   | 'eap-length-exceeds-data'
   | 'eap-unknown-code'
   | 'eap-missing-type'
+  | 'eap-type-invalid'
   | 'eap-success-failure-length';
 
 export const eapDecodeFailureReasons: Readonly<Record<EapDecodeFailureCode, string>> = {
@@ -41,6 +42,7 @@ export const eapDecodeFailureReasons: Readonly<Record<EapDecodeFailureCode, stri
   'eap-length-exceeds-data': 'EAP Length field larger than the octets received (RFC 3748 4: discard)',
   'eap-unknown-code': 'EAP Code is not Request, Response, Success or Failure (RFC 3748 4)',
   'eap-missing-type': 'EAP Request or Response without a Type octet (RFC 3748 4.1)',
+  'eap-type-invalid': 'EAP Type 0 is not a method (RFC 3748 5: Types start at 1)',
   'eap-success-failure-length': 'EAP Success or Failure whose Length is not 4 (RFC 3748 4.2)',
 };
 
@@ -82,6 +84,7 @@ export function decodeEap(data: Buffer): Result<EapPacket, EapDecodeFailureCode>
     case EapCode.Request:
     case EapCode.Response:
       if (length < EAP_HEADER_LENGTH + 1) return failWith(reasons, 'eap-missing-type');
+      if (data[4] === 0) return failWith(reasons, 'eap-type-invalid');
       return ok({ code, identifier, type: data[4] ?? 0, typeData: data.subarray(5, length) });
     default:
       return failWith(reasons, 'eap-unknown-code', `${code}`);

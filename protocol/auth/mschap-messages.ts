@@ -42,6 +42,9 @@ export const messageFailureReasons: Readonly<Record<MessageFailureCode, string>>
     'failure message is not "E=<n> R=<0|1> [C=<hex>] [V=<n>] [M=<text>]" (RFC 2759 6)',
 };
 
+/** E= and V= are 32-bit unsigned (the Windows error and version numbers they carry). */
+const MAX_UINT32 = 0xffffffff;
+
 const SUCCESS_PATTERN = /^S=[0-9A-Fa-f]{40}(?: M=([\s\S]*))?$/;
 
 export function formatSuccessMessage(authenticatorResponse: string, message?: string): string {
@@ -58,11 +61,11 @@ export function parseSuccessMessage(text: string): Result<SuccessMessage, Messag
 
 /** Formats "E=691 R=0 C=<HEX> V=3 M=<text>", omitting the optional fields that are absent. */
 export function formatErrorMessage(fields: ErrorMessage): string {
-  requireOctetRange('error code', fields.errorCode, 0, 0xffffffff);
+  requireOctetRange('error code', fields.errorCode, 0, MAX_UINT32);
   const parts = [`E=${fields.errorCode}`, `R=${fields.retry ? 1 : 0}`];
   if (fields.challenge !== undefined) parts.push(`C=${fields.challenge.toString('hex').toUpperCase()}`);
   if (fields.version !== undefined) {
-    requireOctetRange('version', fields.version, 0, 0xffffffff);
+    requireOctetRange('version', fields.version, 0, MAX_UINT32);
     parts.push(`V=${fields.version}`);
   }
   if (fields.message !== undefined) parts.push(`M=${fields.message}`);
@@ -89,12 +92,14 @@ export function parseErrorMessage(text: string): Result<ErrorMessage, MessageFai
   }
   const e = seen.get('E');
   if (e === undefined || !/^\d{1,10}$/.test(e)) return malformed('E= missing or not decimal');
+  if (Number(e) > MAX_UINT32) return malformed(`E= above ${MAX_UINT32}`);
   const r = seen.get('R');
   if (r !== undefined && r !== '0' && r !== '1') return malformed('R= is not 0 or 1');
   const c = seen.get('C');
   if (c !== undefined && !/^(?:[0-9A-Fa-f]{2})+$/.test(c)) return malformed('C= is not hex');
   const v = seen.get('V');
   if (v !== undefined && !/^\d{1,10}$/.test(v)) return malformed('V= is not decimal');
+  if (v !== undefined && Number(v) > MAX_UINT32) return malformed(`V= above ${MAX_UINT32}`);
   return ok({
     errorCode: Number(e),
     retry: r === '1',

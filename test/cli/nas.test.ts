@@ -12,7 +12,9 @@ import { decodePacket, decodeAttributes } from '../../protocol/index.ts';
 import { SystemClock, VirtualClock } from '../../runtime/clock.ts';
 import { MemoryNetwork } from '../../runtime/memory-transport.ts';
 import { nasProfiles } from '../../simulators/nas/index.ts';
+import { UdpTransport } from '../../runtime/udp-transport.ts';
 import { embeddedTestConfig } from '../support/mfa-stack.ts';
+import { startFakeServer, type FakeServer } from '../simulators/nas/support/fake-server.ts';
 
 function capture(): CommandIo & { stdout: () => string; stderr: () => string } {
   let out = '';
@@ -241,5 +243,89 @@ describe('radmfa nas against the reference server', () => {
     expect(io.stderr()).toMatch(/pass it with --otp CODE/);
     expect(io.stderr()).toMatch(/An SMS code .* exists only once the server has sent it/);
     expect(io.stderr()).toMatch(/GET \/_admin\/sms\?user=erin@radmfa\.test/);
+  });
+});
+
+describe('radmfa nas: MPPE keys that do not match the password are not a working login', () => {
+  // A NAS that cannot derive the same keys cannot bring up the encrypted tunnel (RFC 3079 3), so an
+  // Access-Accept is not enough for exit 0.
+  const clock = new SystemClock();
+  const transport = new UdpTransport();
+  const servers: FakeServer[] = [];
+
+  afterAll(async () => {
+    for (const server of servers) await server.close();
+  });
+
+  async function loginAgainst(wrongMppeKeys: boolean, method: string) {
+    const server = await startFakeServer({
+      transport,
+      clock,
+      secret: 'testing123',
+      users: { alice: { password: 'Passw0rd!' } },
+      wrongMppeKeys,
+    });
+    servers.push(server);
+    const io = capture();
+    const where = `${server.endpoint.address}:${server.endpoint.port}`;
+    const argv = [
+      'nas',
+      '--server',
+      where,
+      '--secret',
+      'testing123',
+      '--user',
+      'alice',
+      '--password',
+      'Passw0rd!',
+    ];
+    const code = await main([...argv, '--method', method, '--timeout', '5', '--retries', '0'], io);
+    return { code, io };
+  }
+
+  for (const method of ['mschapv2', 'eap-mschapv2']) {
+    it(`${method}: mismatched keys exit 1 and say so; matching keys exit 0`, async () => {
+      const wrong = await loginAgainst(true, method);
+      expect(wrong.io.stdout()).toMatch(/^Access-Accept from /m);
+      expect(wrong.code).toBe(1);
+      expect(wrong.io.stderr()).toMatch(/MPPE keys do not match/);
+      expect(wrong.io.stderr()).toMatch(/MS-MPPE-Send-Key/);
+
+      const right = await loginAgainst(false, method);
+      expect(right.code, right.io.stderr()).toBe(0);
+      expect(right.io.stderr()).not.toMatch(/MPPE/);
+    });
+  }
+
+  it('--json: the same exit 1, the JSON says matchesExpected false, the message goes to stderr', async () => {
+    const server = await startFakeServer({
+      transport,
+      clock,
+      secret: 'testing123',
+      users: { alice: { password: 'Passw0rd!' } },
+      wrongMppeKeys: true,
+    });
+    servers.push(server);
+    const io = capture();
+    const where = `${server.endpoint.address}:${server.endpoint.port}`;
+    const code = await main(
+      [
+        'nas',
+        '--server',
+        where,
+        '--secret',
+        'testing123',
+        '--user',
+        'alice',
+        '--password',
+        'Passw0rd!',
+      ].concat(['--method', 'mschapv2', '--json']),
+      io,
+    );
+    expect(code).toBe(1);
+    const json = JSON.parse(io.stdout()) as { outcome: string; mppeKeys?: { matchesExpected?: boolean } };
+    expect(json.outcome).toBe('accept');
+    expect(json.mppeKeys?.matchesExpected).toBe(false);
+    expect(io.stderr()).toMatch(/MPPE keys do not match/);
   });
 });

@@ -5,7 +5,7 @@
 // from a database whose previous writer died mid-flight.
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { PacketCode, type BuiltPacket } from '../../protocol/index.ts';
 import { AcctStatusType, openAccountingStore } from '../../reference/accounting/index.ts';
 import { SystemClock } from '../../runtime/clock.ts';
@@ -25,6 +25,18 @@ const accountingPath = path.join(workDir, 'accounting.sqlite');
 afterAll(() => {
   rmSync(workDir, { recursive: true, force: true });
 });
+
+/** Sends a marker datagram to `client` from a socket of its own and waits until it has arrived. */
+async function receiveMarker(client: RadiusTestClient): Promise<void> {
+  const marker = Buffer.from('radmfa-test marker');
+  const socket = await transport.bind({ address: '127.0.0.1', port: 0 });
+  try {
+    await socket.send(marker, client.local);
+    await vi.waitFor(() => expect(client.received.some((d) => d.bytes.equals(marker))).toBe(true));
+  } finally {
+    await socket.close();
+  }
+}
 
 describe('accounting survives kill -9 right after the Accounting-Response', () => {
   it(`keeps every acknowledged record over ${ROUNDS} crashes`, async () => {
@@ -56,7 +68,8 @@ describe('accounting survives kill -9 right after the Accounting-Response', () =
         expect(reply?.packet.code).toBe(PacketCode.AccountingResponse);
         expect(await serve.exited).toEqual({ code: null, signal: 'SIGKILL' });
         // Replies still queued on our socket were sent before the kill, so they count as acknowledged.
-        await clock.sleep(50);
+        // A marker sent to the socket now queues behind them: once it has arrived, so have they all.
+        await receiveMarker(nas);
         for (const { sessionId, built } of requests) {
           if (nas.repliesTo(built).length > 0) acknowledged.push(sessionId);
         }

@@ -149,6 +149,39 @@ describe('Message-Authenticator', () => {
     expect(eapResult.ok ? 'ok' : eapResult.code).toBe('eap-without-message-authenticator');
   });
 
+  it('a reply code is not a request: refused as unexpected-code, signed or not, before any secret is tried', () => {
+    // A reply (or a reflected copy of one) arriving on a server's request socket. Without
+    // Message-Authenticator nothing in it can be checked as a request, so only its code gives it away.
+    const replyCodes = [
+      PacketCode.AccessAccept,
+      PacketCode.AccessReject,
+      PacketCode.AccountingResponse,
+      PacketCode.AccessChallenge,
+      PacketCode.StatusClient,
+      PacketCode.DisconnectAck,
+      PacketCode.DisconnectNak,
+      PacketCode.CoAAck,
+      PacketCode.CoANak,
+    ];
+    for (const code of replyCodes) {
+      for (const messageAuthenticator of [false, true]) {
+        const reply = buildResponse({
+          code,
+          request: request.packet,
+          secret,
+          attributes: [],
+          messageAuthenticator,
+        });
+        const result = decodeAndVerifyRequest(reply.bytes, secret);
+        expect(
+          result.ok ? 'ok' : result.code,
+          `code ${code}, Message-Authenticator ${messageAuthenticator}`,
+        ).toBe('unexpected-code');
+        if (!result.ok) expect(result.message).toContain(`code ${code}`);
+      }
+    }
+  });
+
   it('a flipped bit is detected', () => {
     const damaged = applyMutation(request.bytes, { kind: 'flip-message-authenticator-bit' });
     const result = decodeAndVerifyRequest(damaged, secret);

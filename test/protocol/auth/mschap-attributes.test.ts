@@ -159,17 +159,36 @@ describe('MS-CHAP attribute values (RFC 2548)', () => {
     expect(parseSuccessMessage('S=407A5589115FD0D6209F510FE9C04566932CDA5').ok).toBe(false);
   });
 
+  it('reads E= and V= as 32-bit unsigned numbers: 4294967295 is the largest, 4294967296 is malformed', () => {
+    const largest = parseErrorMessage('E=4294967295 R=0 V=4294967295');
+    expect(largest.ok && largest.value).toEqual({ errorCode: 0xffffffff, retry: false, version: 0xffffffff });
+    for (const text of [
+      'E=4294967296 R=0',
+      'E=9999999999 R=1',
+      'E=691 R=0 V=4294967296',
+      'E=691 V=9999999999',
+    ]) {
+      const r = parseErrorMessage(text);
+      expect(r.ok ? r.value : r.code, text).toBe('error-message-malformed');
+    }
+  });
+
   it('formats what it parses', () => {
     fc.assert(
       fc.property(
         fc.record({
-          errorCode: fc.integer({ min: 0, max: 9999 }),
+          errorCode: fc.oneof(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 0, max: 0xffffffff })),
           retry: fc.boolean(),
           challenge: fc.option(
             fc.uint8Array({ minLength: 1, maxLength: 16, size: 'max' }).map((a) => Buffer.from(a)),
             { nil: undefined },
           ),
-          version: fc.option(fc.integer({ min: 0, max: 9 }), { nil: undefined }),
+          version: fc.option(
+            fc.oneof(fc.integer({ min: 0, max: 9 }), fc.integer({ min: 0, max: 0xffffffff })),
+            {
+              nil: undefined,
+            },
+          ),
           message: fc.option(messageText, { nil: undefined }),
         }),
         (fields) => {

@@ -35,6 +35,7 @@ import {
   verifyChapPassword,
   verifyMd5Response,
   verifyNtResponse,
+  type MppeKeys,
 } from '../../../../protocol/auth/index.ts';
 
 export interface FakeUser {
@@ -67,6 +68,8 @@ export interface FakeServerOptions {
   readonly eapFirstType?: number;
   /** Corrupt the MS-CHAP2-Success / EAP-MSCHAPv2 S= value (a server that does not know the password). */
   readonly badAuthenticatorResponse?: boolean;
+  /** Send MS-MPPE keys other than the ones the password gives (MS-CHAPv2, EAP-MSCHAPv2). */
+  readonly wrongMppeKeys?: boolean;
   /** Put Message-Authenticator in replies (default true; FreeRADIUS 3.2.1 does not). */
   readonly messageAuthenticator?: boolean;
   /** Reply attributes added to every Access-Accept. */
@@ -94,6 +97,13 @@ export interface FakeServer {
   /** Replies actually put on the wire (after the plan). */
   readonly sent: { at: number; data: Buffer }[];
   close(): Promise<void>;
+}
+
+/** The keys to send: as derived, or with every octet inverted when the plan says wrong keys. */
+function keysToSend(keys: MppeKeys, wrong: boolean | undefined): MppeKeys {
+  if (wrong !== true) return keys;
+  const invert = (key: Buffer): Buffer => Buffer.from(key.map((octet) => octet ^ 0xff));
+  return { sendKey: invert(keys.sendKey), recvKey: invert(keys.recvKey) };
 }
 
 let saltCounter = 0;
@@ -156,7 +166,7 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
     }
     let s = generateAuthenticatorResponse(ntHash, ntResponse, peerChallenge, challenge, user);
     if (options.badAuthenticatorResponse === true) s = `S=${'0'.repeat(40)}`;
-    const keys = msChapV2MppeKeys(ntHash, ntResponse);
+    const keys = keysToSend(msChapV2MppeKeys(ntHash, ntResponse), options.wrongMppeKeys);
     return accept([
       { name: 'MS-CHAP2-Success', value: buildMsChap2Success(ident, s) },
       { name: 'MS-MPPE-Send-Key', value: keys.sendKey },
@@ -258,7 +268,10 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
       };
     }
     if (peer.value.op === 'success-ack' && session.ntResponse !== undefined) {
-      const keys = mppeKeysFromMsk(eapMsChapV2Msk(ntHash, session.ntResponse));
+      const keys = keysToSend(
+        mppeKeysFromMsk(eapMsChapV2Msk(ntHash, session.ntResponse)),
+        options.wrongMppeKeys,
+      );
       return accept([
         { name: 'EAP-Message', value: eapSuccess(eap.identifier) },
         { name: 'MS-MPPE-Send-Key', value: keys.sendKey },
