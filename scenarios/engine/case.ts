@@ -26,6 +26,7 @@ import type {
 import type { LoadedCase } from '../suites/loader.ts';
 import type { LoginStep, PacketStep, RetransmitStep, Step } from '../suites/schema.ts';
 import { driveUntilSettled } from './drive.ts';
+import { attributesForExternal } from './credentials.ts';
 import { judgeCase, judgeStep } from './judge.ts';
 import { reported, seeAttributes, type CaseSeen, type StepSeen } from './observations.ts';
 import { buildPacket, readReply } from './packets.ts';
@@ -466,16 +467,11 @@ class CaseRun {
     return promise;
   }
 
-  /** On an external target, the demo user and password in a packet become the target's. */
+  /** On an external target, `${user}`, `${password}` and the demo password become the target's. */
   private substitutePacketCredentials(step: PacketStep): PacketStep {
     const external = this.target.credentials;
     if (external === undefined) return step;
-    const attributes = step.attributes.map((a) => {
-      if (a.name === 'User-Password' && a.value === DEMO_PASSWORD) return { ...a, value: external.password };
-      if (a.name === 'User-Name') return { ...a, value: external.user };
-      return a;
-    });
-    return { ...step, attributes };
+    return { ...step, attributes: attributesForExternal(step.attributes, external, DEMO_PASSWORD) };
   }
 
   private async retransmit(step: RetransmitStep): Promise<StepRecord> {
