@@ -4,7 +4,7 @@
 // result names the difference (an exact retransmission gets an rfc5080 replay, not the NPS discard).
 // The per-case table below is the one docs/freeradius-differences.md explains.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderJunit, renderSummaryMarkdown } from '../../reports/index.ts';
+import { renderHtml, renderJunit, renderSummaryMarkdown } from '../../reports/index.ts';
 import { formatIssues } from '../../runtime/validation/index.ts';
 import { runConformance } from '../../scenarios/engine/index.ts';
 import type { CaseResult, ConformanceResult, DifferenceKind } from '../../scenarios/result.ts';
@@ -165,6 +165,7 @@ describe.skipIf(!tools.available)('protocol and dedupe suites against FreeRADIUS
     // Reports render the name from the result JSON alone.
     expect(renderSummaryMarkdown(result)).toContain('differs: rfc5080 replay');
     expect(renderJunit(result)).toContain('differs: rfc5080 replay');
+    expect(renderHtml(result)).toContain('differs: rfc5080 replay');
   });
 
   it('a copy after every window is processed again, as NPS would: no difference, unobservable prompts listed', () => {
