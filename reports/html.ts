@@ -21,6 +21,7 @@ import {
   formatDuration,
   IdRegistry,
   observedLine,
+  differencesLine,
   type Matrix,
 } from './text.ts';
 
@@ -119,7 +120,8 @@ function detail(c: CaseResult, ids: PageIds): string {
     const duplicates = duplicateBehaviourOf(c);
     return (
       `<span class="outcome">${esc(caseOutcome(c) ?? '')}</span>` +
-      (duplicates === undefined ? '' : ` <span class="duplicates">duplicates: ${esc(duplicates)}</span>`)
+      (duplicates === undefined ? '' : ` <span class="duplicates">duplicates: ${esc(duplicates)}</span>`) +
+      (differencesLine(c) === '' ? '' : ` <span class="differs">${esc(differencesLine(c))}</span>`)
     );
   }
   const failures = c.failures.length > 0 ? c.failures.map(failureLine) : [c.reason ?? 'failed'];
@@ -215,6 +217,7 @@ function failingSection(failing: readonly CaseResult[], ids: PageIds): string {
 <p class="why">Checks: ${esc(c.why)} · target <code>${esc(c.target)}</code> · ${esc(formatDuration(c.durationMs))}</p>
 <ul class="failures">${failures.map((f) => `<li>${esc(f)}</li>`).join('')}</ul>
 ${observedLine(c) === '' ? '' : `<p class="observed">Observed: ${esc(observedLine(c))}</p>`}
+${differencesLine(c) === '' ? '' : `<p class="observed">${esc(differencesLine(c))}</p>`}
 ${drawing}
 ${stepsTable(c)}
 </article>`;

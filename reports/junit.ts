@@ -11,6 +11,8 @@ import {
   formatDuration,
   junitSeconds,
   observedLine,
+  differencesLine,
+  unobservedLine,
 } from './text.ts';
 
 type Attributes = Readonly<Record<string, string | number>>;
@@ -47,6 +49,8 @@ export function junitCaseName(result: Pick<CaseResult, 'title' | 'id'>): string 
 function caseOutput(result: CaseResult): string {
   const lines = [`why: ${result.why}`, `target: ${result.target}`];
   if (observedLine(result) !== '') lines.push(`observed: ${observedLine(result)}`);
+  if (differencesLine(result) !== '') lines.push(differencesLine(result));
+  if (unobservedLine(result) !== '') lines.push(unobservedLine(result));
   for (const step of result.steps) {
     const timing = step.durationMs === undefined ? '' : ` in ${formatDuration(step.durationMs)}`;
     lines.push(

@@ -18,6 +18,8 @@ import {
   failureLine,
   formatDuration,
   observedLine,
+  differencesLine,
+  unobservedLine,
   visibleText,
   type Matrix,
 } from './text.ts';
@@ -92,7 +94,12 @@ function reasonOf(result: CaseResult): string {
 function passedDetail(c: CaseResult): string {
   const duplicates = duplicateBehaviourOf(c);
   return md(
-    [caseOutcome(c), duplicates === undefined ? undefined : `duplicates: ${duplicates}`]
+    [
+      caseOutcome(c),
+      duplicates === undefined ? undefined : `duplicates: ${duplicates}`,
+      differencesLine(c),
+      unobservedLine(c),
+    ]
       .filter(Boolean)
       .join('; '),
   );
@@ -121,6 +128,7 @@ function suiteSection(suite: SuiteResult): string[] {
       const failures = c.failures.length > 0 ? c.failures.map(failureLine) : [c.reason ?? 'failed'];
       for (const failure of failures) lines.push(`  - ${md(failure)}`);
       if (observedLine(c) !== '') lines.push(`  - observed: ${md(observedLine(c))}`);
+      if (differencesLine(c) !== '') lines.push(`  - ${md(differencesLine(c))}`);
     }
     lines.push('');
   }

@@ -218,3 +218,14 @@ export function observedLine(result: CaseResult): string {
     .filter((part) => part !== undefined)
     .join(' · ');
 }
+
+/** Where an external server differs from the NPS model, one line; '' when it does not. */
+export function differencesLine(result: CaseResult): string {
+  return (result.differences ?? []).map((d) => `differs: ${d.seen}`).join(' · ');
+}
+
+/** Expectations an external target could not observe (not judged), one line; '' when none. */
+export function unobservedLine(result: CaseResult): string {
+  const unobserved = result.unobserved ?? [];
+  return unobserved.length === 0 ? '' : `not observable on this target: ${unobserved.join(', ')}`;
+}

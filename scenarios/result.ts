@@ -12,6 +12,34 @@ export type CaseStatus = 'passed' | 'failed' | 'skipped';
 /** What an external server did with an exact retransmission, named the way RFC 5080 and NPS differ. */
 export type DuplicateBehaviour = 'discard' | 'replay' | 'reprocess';
 
+/**
+ * A way an external server differs from the NPS model (the reference server's default) where the
+ * RFCs allow both. Reported by name beside the verdict, never as a failure by itself.
+ *   duplicate-replay     an exact retransmission got the cached reply again (RFC 5080 2.2.2); NPS discards it
+ *   duplicate-reprocess  it was processed as a new request where NPS discards it
+ *   duplicate-discard    it was discarded where NPS (window over) processes it again
+ *   reply-without-message-authenticator  an Access-Accept/Reject/Challenge carries none (Blast-RADIUS guidance: first)
+ *   message-authenticator-not-first      the reply carries one, not as its first attribute
+ *   reject-delayed       the Access-Reject came late on purpose (FreeRADIUS reject_delay)
+ */
+export type DifferenceKind =
+  | 'duplicate-replay'
+  | 'duplicate-reprocess'
+  | 'duplicate-discard'
+  | 'reply-without-message-authenticator'
+  | 'message-authenticator-not-first'
+  | 'reject-delayed';
+
+export interface Difference {
+  readonly kind: DifferenceKind;
+  /** The step it was seen in: `steps[1]`. */
+  readonly at: string;
+  /** What this server did, in words ("rfc5080 replay: ..."). */
+  readonly seen: string;
+  /** What the NPS model (the reference server's default) does instead. */
+  readonly expected: string;
+}
+
 export interface TargetInfo {
   /** The kind the run was asked for; `embedded` runs each case on its first embedded target. */
   readonly kind: TargetKind | 'embedded';
@@ -94,6 +122,10 @@ export interface CaseResult {
     readonly accountingRecords?: number;
     readonly duplicateBehaviour?: DuplicateBehaviour;
   };
+  /** External targets: where the server differs from the NPS model, by name (see DifferenceKind). */
+  readonly differences?: readonly Difference[];
+  /** External targets: the case's expectations only an embedded target can observe, not judged. */
+  readonly unobserved?: readonly string[];
   readonly timeline: readonly TimelineEvent[];
   /** The cell of a matrix this case fills (nas-timeouts: row = NAS profile, column = MFA time). */
   readonly matrix?: {

@@ -27,6 +27,7 @@ import type { LoadedCase } from '../suites/loader.ts';
 import type { AccountingStep, LoginStep, PacketStep, RetransmitStep, Step } from '../suites/schema.ts';
 import { resolveAttributes, substitute, type AttributeContext, type Credentials } from './attributes.ts';
 import { driveUntilSettled } from './drive.ts';
+import { attributesForExternal } from './credentials.ts';
 import { judgeCase, judgeStep } from './judge.ts';
 import { reported, seeAttributes, type CaseSeen, type ServerAnswer, type StepSeen } from './observations.ts';
 import { buildPacket, readReply } from './packets.ts';
@@ -580,16 +581,10 @@ class CaseRun {
     return step.fromUnknownClient ? this.target.unknownClientAddress : this.target.localAddress;
   }
 
-  /** The packet's attributes resolved now; on an external target the demo user becomes the target's. */
+  /** The packet's attributes resolved now; on an external target `${user}`, `${password}` and the demo password become the target's. */
   private packetAttributes(step: PacketStep): AttributeInput[] {
-    const resolved = resolveAttributes(step.attributes, this.attributeContext());
-    const external = this.target.credentials;
-    if (external === undefined) return resolved;
-    return resolved.map((a) => {
-      if (a.name === 'User-Password' && a.value === DEMO_PASSWORD) return { ...a, value: external.password };
-      if (a.name === 'User-Name' && typeof a.value === 'string') return { ...a, value: external.user };
-      return a;
-    });
+    const attributes = attributesForExternal(step.attributes, this.target.credentials, DEMO_PASSWORD);
+    return resolveAttributes(attributes, this.attributeContext());
   }
 
   private async retransmit(step: RetransmitStep): Promise<StepRecord> {

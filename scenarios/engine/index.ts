@@ -25,7 +25,7 @@ import {
 } from '../result.ts';
 import type { LoadedCase, LoadedSuite } from '../suites/loader.ts';
 import { runCase, type CaseTarget } from './case.ts';
-import { embeddedOnlyExpectations } from './judge.ts';
+import { planExternal, runExternalCase } from './external.ts';
 
 export { runCase, type CaseTarget, type RunCaseOptions } from './case.ts';
 export { driveUntilSettled } from './drive.ts';
@@ -94,9 +94,12 @@ export function placeCase(testCase: LoadedCase, target: TargetSpec): Placement {
   const listed = testCase.targets ?? DEFAULT_TARGETS;
   if (typeof target !== 'string') {
     if (!listed.includes('external')) return { skip: 'external', reason: 'embedded only' };
-    const hidden = embeddedOnlyExpectations(testCase);
-    if (hidden.length > 0) {
-      return { skip: 'external', reason: `${hidden.join(', ')} can only be observed on an embedded target` };
+    const plan = planExternal(testCase);
+    if (!plan.judgeable) {
+      return {
+        skip: 'external',
+        reason: `${plan.unobserved.join(', ')} can only be observed on an embedded target`,
+      };
     }
     const missing = (testCase.needs ?? []).filter(
       () => target.user === undefined || target.password === undefined,
@@ -211,7 +214,7 @@ async function runPlaced(
   udpStacks: Map<string, Promise<EmbeddedStack>>,
 ): Promise<CaseResult> {
   if (kind === 'external' && typeof target !== 'string') {
-    return runCase(testCase, externalTarget(target), { seed });
+    return runExternalCase(testCase, externalTarget(target), { seed });
   }
   const input = {
     serverConfig: testCase.resolved.serverConfig,
