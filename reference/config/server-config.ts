@@ -248,14 +248,9 @@ const repliesSchema = z
       description:
         'when replies carry Message-Authenticator: always, when-requested (request had it or EAP-Message), with-eap',
     }),
-    codePrompt: z
-      .string()
-      .min(1)
-      .max(REPLY_MESSAGE_MAX)
-      .optional()
-      .meta({
-        description: "code challenge Reply-Message; {prompt}: the MFA service's text, {user}: User-Name",
-      }),
+    codePrompt: z.string().min(1).max(REPLY_MESSAGE_MAX).optional().meta({
+      description: "code challenge Reply-Message; {prompt}: the MFA service's text, {user}: User-Name",
+    }),
     rejectMessage: z
       .string()
       .min(1)
