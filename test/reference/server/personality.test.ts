@@ -12,6 +12,7 @@ import {
 import { SystemClock } from '../../../runtime/clock.ts';
 import { UdpTransport } from '../../../runtime/udp-transport.ts';
 import type { MfaDecision, SecondFactor } from '../../../reference/mfa/second-factor.ts';
+import { fitReplyMessage } from '../../../reference/reply-habits.ts';
 import { RadiusTestClient, settle, type RadiusReply } from '../../support/radius-test-client.ts';
 import {
   SECRET,
@@ -179,6 +180,16 @@ describe('the code challenge wording (Reply-Message)', () => {
     const reply = await ask(worded, pap('wrong'));
     expect(reply.packet.code).toBe(PacketCode.AccessReject);
     expect(attributeValue(reply.attributes, 'Reply-Message')).toBe('Access denied');
+  });
+});
+
+describe('fitReplyMessage', () => {
+  it('cuts a rendered prompt to the 253 octets of one Reply-Message, on a character boundary', () => {
+    const long = 'é'.repeat(200); // 400 octets in UTF-8
+    const cut = fitReplyMessage(long);
+    expect(Buffer.byteLength(cut)).toBe(252);
+    expect(cut).toBe('é'.repeat(126));
+    expect(fitReplyMessage('a'.repeat(253))).toHaveLength(253);
   });
 });
 
