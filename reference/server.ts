@@ -26,6 +26,7 @@ import {
 import { ServerEvents, type DropReason } from './events.ts';
 import type { SecondFactor } from './mfa/second-factor.ts';
 import { startupWarnings } from './mfa/startup-warnings.ts';
+import { replyAttributes, wantsMessageAuthenticator } from './reply-habits.ts';
 
 export interface ReferenceServerOptions {
   readonly config: ServerConfig;
@@ -204,6 +205,11 @@ export class ReferenceServer {
     }
     const packet = decoded.value;
     const ids = { client: client.name, code: packet.code, identifier: packet.identifier };
+    if (packet.code === PacketCode.StatusServer && this.options.config.statusServer === 'ignore') {
+      // A server without RFC 5997 support treats code 12 as any code it does not serve.
+      this.drop('unexpected-code', from, 'Status-Server is not answered (statusServer: ignore)', ids);
+      return;
+    }
     const expected =
       packet.code === PacketCode.StatusServer ||
       (kind === 'auth'
@@ -363,7 +369,7 @@ export class ReferenceServer {
         : result.kind === 'challenge'
           ? PacketCode.AccessChallenge
           : PacketCode.AccessReject;
-    const bytes = this.reply(code, packet, client, result.attributes);
+    const bytes = this.reply(code, packet, client, replyAttributes(result, this.options.config.replies));
     if (result.kind === 'reject' && this.options.config.rejectDelayMs > 0)
       await this.options.clock.sleep(this.options.config.rejectDelayMs);
     this.counters.access[result.kind]++;
@@ -383,6 +389,11 @@ export class ReferenceServer {
       request,
       secret: client.secret,
       attributes,
+      messageAuthenticator: wantsMessageAuthenticator(
+        this.options.config.replies.messageAuthenticator,
+        request.attributes,
+        attributes,
+      ),
       ...(this.options.random !== undefined ? { random: this.options.random } : {}),
     }).bytes;
   }

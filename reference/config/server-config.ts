@@ -19,6 +19,19 @@ import {
 import { checkInputFile, checkOutputFile } from './paths.ts';
 import { normalisePolicy, policySchema, type PolicyConfig } from './policy-config.ts';
 import { mfaSchema, normaliseMfa, type MfaSettings } from './mfa-config.ts';
+import {
+  CODE_PROMPT_PLACEHOLDERS,
+  DEFAULT_PERSONALITY,
+  personalities,
+  personalityNames,
+  replyMessageAuthenticatorModes,
+  statusServerModes,
+  type PersonalityName,
+  type PersonalityValues,
+  type PresetField,
+  type ReplyMessageAuthenticator,
+  type StatusServerMode,
+} from './personality.ts';
 
 export interface ClientConfig {
   readonly name: string;
@@ -76,11 +89,36 @@ export interface ServerConfig {
   readonly mfa: MfaSettings;
   /** Admin HTTP port for /metrics and /health; absent to disable. */
   readonly admin?: AdminConfig;
+  /** The server this one behaves like; its preset filled every setting the file left out. */
+  readonly personality: PersonalityName;
+  /** Preset values the file set itself (PRESET_KEYS names their settings). */
+  readonly personalityOverrides: readonly PresetField[];
   /** Wait before sending Access-Reject, as FreeRADIUS's reject_delay (slows guessing). */
   readonly rejectDelayMs: number;
-  readonly npsCompat: { readonly dropPolicyAttributesAfterChallenge: boolean };
+  /** Answer Status-Server (RFC 5997), or drop it as a code the server does not serve. */
+  readonly statusServer: StatusServerMode;
+  readonly replies: RepliesConfig;
+  readonly npsCompat: NpsCompatConfig;
   /** EAP method proposed after EAP-Identity; a peer's Nak switches to the other (FreeRADIUS: md5). */
   readonly eap: { readonly defaultMethod: 'md5' | 'mschapv2' };
+}
+
+export interface RepliesConfig {
+  readonly messageAuthenticator: ReplyMessageAuthenticator;
+  /** Reply-Message of a code challenge: `{prompt}` the MFA service's wording, `{user}` the User-Name. */
+  readonly codePrompt: string;
+  /** Reply-Message added to an Access-Reject without EAP-Message; absent: none. */
+  readonly rejectMessage?: string;
+}
+
+export interface NpsCompatConfig {
+  /**
+   * After an OTP challenge the Accept carries no policy attributes (the seed's NPS limitation).
+   * Resolved from the personality, npsCompat.crpUsernameStuffing and the explicit setting.
+   */
+  readonly dropPolicyAttributesAfterChallenge: boolean;
+  /** The seed's CrpUsernameStuffing workaround is installed (nps only): attributes are forwarded. */
+  readonly crpUsernameStuffing: boolean;
 }
 
 export type ServerConfigResult =
@@ -188,7 +226,39 @@ const adminSchema = z.object({ host: nonEmpty.default('127.0.0.1'), port: port.d
 
 const eapSchema = z.object({ defaultMethod: z.enum(['md5', 'mschapv2']).default('md5') }).strict();
 
-const npsCompatSchema = z.object({ dropPolicyAttributesAfterChallenge: z.boolean().default(false) }).strict();
+const npsCompatSchema = z
+  .object({
+    dropPolicyAttributesAfterChallenge: z.boolean().optional().meta({
+      description:
+        'true: the Accept after an OTP challenge carries no policy attributes (default: the personality; nps true)',
+    }),
+    crpUsernameStuffing: z.boolean().optional().meta({
+      description:
+        "nps only: the seed's CrpUsernameStuffing workaround, policy attributes forwarded after an OTP challenge",
+    }),
+  })
+  .strict();
+
+/** Reply-Message octets (RFC 2865 5.18: the value is at most 253 octets). */
+const REPLY_MESSAGE_MAX = 253;
+
+const repliesSchema = z
+  .object({
+    messageAuthenticator: z.enum(replyMessageAuthenticatorModes).optional().meta({
+      description:
+        'when replies carry Message-Authenticator: always, when-requested (request had it or EAP-Message), with-eap',
+    }),
+    codePrompt: z.string().min(1).max(REPLY_MESSAGE_MAX).optional().meta({
+      description: "code challenge Reply-Message; {prompt}: the MFA service's text, {user}: User-Name",
+    }),
+    rejectMessage: z
+      .string()
+      .min(1)
+      .max(REPLY_MESSAGE_MAX)
+      .nullish()
+      .meta({ description: 'Reply-Message on Access-Reject (not with EAP); null for none' }),
+  })
+  .strict();
 
 /**
  * The configuration file's shape. normaliseServerConfig checks each section with its part of this
@@ -208,12 +278,17 @@ export const serverConfigSchema = z
       .union([adminSchema, z.null(), z.literal(false)])
       .optional()
       .meta({ description: 'Prometheus /metrics and /health; absent, null or false to disable' }),
-    rejectDelayMs: z
-      .int()
-      .min(0)
-      .max(10_000)
-      .default(0)
-      .meta({ description: "wait before an Access-Reject, as FreeRADIUS's reject_delay" }),
+    personality: z.enum(personalityNames).optional().meta({
+      description:
+        'the server to behave like: nps (default), freeradius or duo; its preset fills unset values',
+    }),
+    rejectDelayMs: z.int().min(0).max(10_000).optional().meta({
+      description: "wait before an Access-Reject, as FreeRADIUS's reject_delay (default: the personality)",
+    }),
+    statusServer: z.enum(statusServerModes).optional().meta({
+      description: 'answer Status-Server (RFC 5997) or drop it (default: the personality)',
+    }),
+    replies: repliesSchema.nullish(),
     npsCompat: npsCompatSchema.nullish(),
     eap: eapSchema.nullish(),
   })
@@ -316,31 +391,127 @@ const checkDirectory: Check = (c, raw) => {
   }
 };
 
-/** The duplicate cache validates its own settings (the window's range depends on the profile). */
-function duplicateSettingsInput(raw: unknown): DuplicateSettingsInput {
+/**
+ * The duplicate cache validates its own settings (the window's range depends on the profile). The
+ * personality fills profile and window; its window belongs to its profile, so a profile the file
+ * names keeps that profile's own default window.
+ */
+function duplicateSettingsInput(raw: unknown, preset: PersonalityValues): DuplicateSettingsInput {
   const input = fields(raw);
   const number = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
-  const profile = typeof input.profile === 'string' ? input.profile : undefined;
-  const windowMs = number(input.windowMs);
+  const named = typeof input.profile === 'string' ? input.profile : undefined;
+  const profile = named ?? preset.duplicateProfile;
+  const windowMs =
+    number(input.windowMs) ?? (input.profile === undefined ? preset.duplicateWindowMs : undefined);
   const inFlightTimeoutMs = number(input.inFlightTimeoutMs);
   const maxEntries = number(input.maxEntries);
   return {
-    ...(profile !== undefined ? { profile } : {}),
+    profile,
     ...(windowMs !== undefined ? { windowMs } : {}),
     ...(inFlightTimeoutMs !== undefined ? { inFlightTimeoutMs } : {}),
     ...(maxEntries !== undefined ? { maxEntries } : {}),
   };
 }
 
-function normaliseDuplicates(c: IssueCollector, raw: unknown): DuplicateSettings | undefined {
-  const settings = normaliseDuplicateSettings(duplicateSettingsInput(raw));
+function normaliseDuplicates(
+  c: IssueCollector,
+  raw: unknown,
+  preset: PersonalityValues,
+): DuplicateSettings | undefined {
+  const settings = normaliseDuplicateSettings(duplicateSettingsInput(raw, preset));
   section(c, 'duplicates', duplicatesSchema, raw ?? {}, (semantic) => {
     if (!settings.ok) semantic.addAll(settings.issues);
   });
   return settings.ok ? settings.settings : undefined;
 }
 
-type Sections = Omit<ServerConfig, 'policy' | 'mfa'>;
+type Sections = Omit<ServerConfig, 'policy' | 'mfa' | 'personality' | 'personalityOverrides'>;
+
+/** What the seed's workaround and the explicit setting make of the personality's value. */
+const checkNpsCompat =
+  (personality: PersonalityName): Check =>
+  (c, raw) => {
+    const input = fields(raw);
+    if (input.crpUsernameStuffing !== true) return;
+    if (personality !== 'nps') {
+      c.add(
+        'crpUsernameStuffing',
+        `is the NPS extension's workaround, but personality is ${personality}`,
+        'remove it; to forward policy attributes after an OTP challenge set npsCompat.dropPolicyAttributesAfterChallenge: false',
+      );
+    }
+    if (input.dropPolicyAttributesAfterChallenge === true) {
+      c.add(
+        'dropPolicyAttributesAfterChallenge',
+        'is true while crpUsernameStuffing: true forwards the policy attributes after an OTP challenge',
+        'keep one: crpUsernameStuffing: true to forward them, or dropPolicyAttributesAfterChallenge: true to drop them',
+      );
+    }
+  };
+
+function buildNpsCompat(input: z.output<typeof npsCompatSchema>, preset: PersonalityValues): NpsCompatConfig {
+  const crpUsernameStuffing = input.crpUsernameStuffing ?? false;
+  return {
+    crpUsernameStuffing,
+    dropPolicyAttributesAfterChallenge:
+      input.dropPolicyAttributesAfterChallenge ??
+      (crpUsernameStuffing ? false : preset.dropPolicyAttributesAfterChallenge),
+  };
+}
+
+const checkReplies: Check = (c, raw) => {
+  const input = fields(raw);
+  if (typeof input.codePrompt === 'string') {
+    const known: readonly string[] = CODE_PROMPT_PLACEHOLDERS;
+    for (const [, name] of input.codePrompt.matchAll(/\{([^{}]*)\}/g)) {
+      if (name !== undefined && !known.includes(name)) {
+        c.add(
+          'codePrompt',
+          `uses the unknown placeholder {${name}}`,
+          `use ${CODE_PROMPT_PLACEHOLDERS.map((p) => `{${p}}`).join(' or ')}, or write the text without braces`,
+        );
+      }
+    }
+  }
+  for (const key of ['codePrompt', 'rejectMessage'] as const) {
+    const text = input[key];
+    if (typeof text === 'string' && Buffer.byteLength(text) > REPLY_MESSAGE_MAX) {
+      c.add(
+        key,
+        `is ${Buffer.byteLength(text)} octets in UTF-8; a Reply-Message holds ${REPLY_MESSAGE_MAX}`,
+        'shorten the text',
+      );
+    }
+  }
+};
+
+function buildReplies(input: z.output<typeof repliesSchema>, preset: PersonalityValues): RepliesConfig {
+  const rejectMessage = input.rejectMessage === undefined ? preset.rejectMessage : input.rejectMessage;
+  return {
+    messageAuthenticator: input.messageAuthenticator ?? preset.replyMessageAuthenticator,
+    codePrompt: input.codePrompt ?? preset.codePrompt,
+    ...(rejectMessage !== null ? { rejectMessage } : {}),
+  };
+}
+
+/** The preset values the file sets itself, so logs and reports can say what was overridden. */
+function overriddenFields(input: PlainObject): PresetField[] {
+  const duplicates = fields(input.duplicates);
+  const npsCompat = fields(input.npsCompat);
+  const replies = fields(input.replies);
+  const set: Readonly<Record<PresetField, boolean>> = {
+    duplicateProfile: duplicates.profile !== undefined,
+    duplicateWindowMs: duplicates.windowMs !== undefined,
+    dropPolicyAttributesAfterChallenge:
+      npsCompat.dropPolicyAttributesAfterChallenge !== undefined || npsCompat.crpUsernameStuffing === true,
+    rejectDelayMs: input.rejectDelayMs !== undefined,
+    statusServer: input.statusServer !== undefined,
+    replyMessageAuthenticator: replies.messageAuthenticator !== undefined,
+    codePrompt: replies.codePrompt !== undefined,
+    rejectMessage: replies.rejectMessage !== undefined,
+  };
+  return (Object.keys(set) as PresetField[]).filter((field) => set[field]);
+}
 
 function buildListen(input: z.output<typeof listenSchema>): ListenConfig {
   const hosts = input.hosts ?? (input.host !== undefined ? [input.host] : [...serverConfigDefaults.hosts]);
@@ -369,11 +540,16 @@ function buildDirectory(input: z.output<typeof directorySchema>): DirectoryConfi
   };
 }
 
-function normaliseSections(c: IssueCollector, input: PlainObject): Sections | undefined {
+function normaliseSections(
+  c: IssueCollector,
+  input: PlainObject,
+  personality: PersonalityName,
+): Sections | undefined {
+  const preset = personalities[personality].values;
   const listen = section(c, 'listen', listenSchema, input.listen ?? {}, checkListen);
   const clients = section(c, 'clients', clientsSchema, input.clients, checkClients);
   const directory = section(c, 'directory', directorySchema, input.directory, checkDirectory);
-  const duplicates = normaliseDuplicates(c, input.duplicates);
+  const duplicates = normaliseDuplicates(c, input.duplicates, preset);
   const accounting = section(c, 'accounting', accountingSchema, input.accounting ?? {}, (semantic, raw) =>
     checkOutputFile(semantic, 'path', fields(raw).path),
   );
@@ -384,7 +560,15 @@ function normaliseSections(c: IssueCollector, input: PlainObject): Sections | un
     serverConfigSchema.shape.rejectDelayMs,
     input.rejectDelayMs,
   );
-  const npsCompat = section(c, 'npsCompat', npsCompatSchema, input.npsCompat ?? {});
+  const statusServer = section(c, 'statusServer', serverConfigSchema.shape.statusServer, input.statusServer);
+  const replies = section(c, 'replies', repliesSchema, input.replies ?? {}, checkReplies);
+  const npsCompat = section(
+    c,
+    'npsCompat',
+    npsCompatSchema,
+    input.npsCompat ?? {},
+    checkNpsCompat(personality),
+  );
   const eap = section(c, 'eap', eapSchema, input.eap ?? {});
   if (
     listen === undefined ||
@@ -393,7 +577,9 @@ function normaliseSections(c: IssueCollector, input: PlainObject): Sections | un
     duplicates === undefined ||
     accounting === undefined ||
     (admin === undefined && input.admin !== undefined) ||
-    rejectDelayMs === undefined ||
+    (rejectDelayMs === undefined && input.rejectDelayMs !== undefined) ||
+    (statusServer === undefined && input.statusServer !== undefined) ||
+    replies === undefined ||
     npsCompat === undefined ||
     eap === undefined
   ) {
@@ -411,8 +597,10 @@ function normaliseSections(c: IssueCollector, input: PlainObject): Sections | un
     duplicates,
     accounting,
     ...(admin !== undefined && admin !== null && admin !== false ? { admin } : {}),
-    rejectDelayMs,
-    npsCompat,
+    rejectDelayMs: rejectDelayMs ?? preset.rejectDelayMs,
+    statusServer: statusServer ?? preset.statusServer,
+    replies: buildReplies(replies, preset),
+    npsCompat: buildNpsCompat(npsCompat, preset),
     eap,
   };
 }
@@ -429,9 +617,14 @@ export function normaliseServerConfig(raw: unknown): ServerConfigResult {
     return { ok: false, issues: c.issues };
   }
   c.knownKeys(raw, '', Object.keys(serverConfigSchema.shape));
-  const sections = normaliseSections(c, raw);
+  const personality =
+    section(c, 'personality', serverConfigSchema.shape.personality, raw.personality) ?? DEFAULT_PERSONALITY;
+  const sections = normaliseSections(c, raw, personality);
   const policy = normalisePolicy(c, raw.policy);
   const mfa = normaliseMfa(c, raw.mfa);
   if (sections === undefined || !c.ok) return { ok: false, issues: c.issues };
-  return { ok: true, config: { ...sections, policy, mfa } };
+  return {
+    ok: true,
+    config: { personality, personalityOverrides: overriddenFields(raw), ...sections, policy, mfa },
+  };
 }

@@ -19,7 +19,6 @@ export function embeddedDefaultConfig(overrides: { accountingPath?: string } = {
       { name: 'localhost6', address: '::1', secret: 'testing123' },
     ],
     directory: { embedded: { fixture: demoDirectoryFixture } },
-    duplicates: { profile: 'nps' },
     // Without a config file there is nothing to be relative to but the working directory; the
     // path is made absolute so the started line says exactly where the database is.
     accounting: { path: overrides.accountingPath ?? resolve(serverConfigDefaults.accountingPath) },

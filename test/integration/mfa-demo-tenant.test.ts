@@ -243,8 +243,8 @@ describe.concurrent('second factor with the demo tenant over real sockets', () =
 });
 
 describe.skipIf(!tools.available).concurrent('code methods with oathtool (Debian package oathtool)', () => {
-  it("bob (app code), `radmfa nas --otp`: Access-Challenge, accepted with oathtool's TOTP, policy attributes kept", async () => {
-    await withStack({}, async (stack) => {
+  it("bob (app code), `radmfa nas --otp`: Access-Challenge, accepted with oathtool's TOTP, policy attributes kept with crpUsernameStuffing", async () => {
+    await withStack({ config: { npsCompat: { crpUsernameStuffing: true } } }, async (stack) => {
       const code = await oathtoolTotp(DEMO_TOTP_SECRET);
       const run = await stack.nas(['--user', 'bob', '--otp', code, ...CLI_LOGIN]);
       expect(run.exitCode, run.stderr).toBe(0);
@@ -256,7 +256,7 @@ describe.skipIf(!tools.available).concurrent('code methods with oathtool (Debian
       expect(stack.mock.service.history.list({ endpoint: 'code' })).toMatchObject([
         { code, result: 'accepted' },
       ]);
-      // npsCompat.dropPolicyAttributesAfterChallenge off (the default): the policy's attributes arrive.
+      // The nps personality drops them after an OTP challenge; the seed's CrpUsernameStuffing forwards them.
       expect(replyAttribute(run, 'Class')).toBe(`0x${Buffer.from('vpn-users').toString('hex')}`);
       expect(replyAttribute(run, 'Filter-Id')).toBe('user-acl');
       expect(replyAttribute(run, 'Session-Timeout')).toBe(3600);

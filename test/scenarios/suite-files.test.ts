@@ -14,7 +14,8 @@ import { parseTenant } from '../../simulators/mfa/tenant.ts';
 import { resolveNasPolicy } from '../../simulators/nas/profiles.ts';
 
 const suitesDir = resolve(import.meta.dirname, '../../scenarios/suites');
-const SUITES = ['protocol', 'methods', 'dedupe', 'mfa', 'nas-timeouts', 'accounting'];
+// The six suites of issue 7, and the server personalities of issue 8.
+const SUITES = ['protocol', 'methods', 'dedupe', 'mfa', 'nas-timeouts', 'accounting', 'personalities'];
 const DEMO_DOMAIN = 'radmfa.test';
 
 type Plain = Record<string, unknown>;
@@ -64,7 +65,7 @@ function tenantWith(users: Record<string, Plain>, settings: Plain): unknown {
 }
 
 describe('suite files', () => {
-  it('lists exactly the six suites of issue 7', () => {
+  it('lists exactly the six suites of issue 7 and the personalities suite', () => {
     const files = readdirSync(suitesDir)
       .filter((f) => f.endsWith('.yaml'))
       .map((f) => f.replace(/\.yaml$/, ''))

@@ -29,8 +29,16 @@ describe('normaliseServerConfig', () => {
     expect(config.duplicates.windowMs).toBe(10_000);
     expect(config.policy).toEqual({ rules: [], noMatch: 'grant' });
     expect(config.mfa.enabled).toBe(false);
+    // The nps personality is the default: its preset fills what the file leaves out.
+    expect(config.personality).toBe('nps');
+    expect(config.personalityOverrides).toEqual([]);
     expect(config.rejectDelayMs).toBe(0);
-    expect(config.npsCompat.dropPolicyAttributesAfterChallenge).toBe(false);
+    expect(config.statusServer).toBe('answer');
+    expect(config.replies).toEqual({ messageAuthenticator: 'always', codePrompt: '{prompt}' });
+    expect(config.npsCompat).toEqual({
+      dropPolicyAttributesAfterChallenge: true,
+      crpUsernameStuffing: false,
+    });
   });
 
   it('normalises a fuller config: IPv6 client CIDR, rfc5080 window, policy with a vendor attribute', () => {
