@@ -71,7 +71,9 @@ describe('junit.xml', () => {
     const failed = testcase('Accounting stored exactly once <whatever> the "loss" [accounting-once]');
     const failure = findAll(failed, 'failure')[0];
     expect(failure?.attributes.message).toBe('Interim stored twice (seed 1234, path 16:2:0)');
-    expect(failure?.text).toContain('replay: radmfa run properties --property accounting-once --seed 1234 --path 16:2:0');
+    expect(failure?.text).toContain(
+      'replay: radmfa run properties --property accounting-once --seed 1234 --path 16:2:0',
+    );
     expect(failure?.text).toContain('counterexample: [{"loss":0.5,"duplicates":[3,3]}]');
   });
 

@@ -1,4 +1,4 @@
-// The six bundled suites (scenarios/suites/*.yaml) pass on the reference server: every case on
+// The bundled suites (the six issue 7 names, and personalities) (scenarios/suites/*.yaml) pass on the reference server: every case on
 // embedded-virtual (skipped only where it lists no virtual target), and the quick suites on
 // `embedded` as `npm start` runs them, over real loopback UDP where a case lists that first.
 import { describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import type { CaseResult } from '../../scenarios/result.ts';
 import { bundledSuiteNames, loadSuites } from '../../scenarios/suites/loader.ts';
 import { formatIssues } from '../../runtime/validation/index.ts';
 
-const BUNDLED = ['accounting', 'dedupe', 'methods', 'mfa', 'nas-timeouts', 'protocol'];
+const BUNDLED = ['accounting', 'dedupe', 'methods', 'mfa', 'nas-timeouts', 'personalities', 'protocol'];
 
 async function run(name: string, target: TargetSpec): Promise<readonly CaseResult[]> {
   const loaded = loadSuites([name]);
