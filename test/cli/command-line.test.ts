@@ -1,20 +1,12 @@
 // The one command-line layer: flags as data, every mistake reported at once (exit 104), --help
 // generated from the declaration, an unknown command refused with the usage.
 import { describe, expect, it } from 'vitest';
-import { defineCommand, parseCommandLine, type CommandIo } from '../../cli/command-line.ts';
+import { defineCommand, parseCommandLine } from '../../cli/command-line.ts';
 import { ExitCode } from '../../cli/exit-codes.ts';
 import { main } from '../../cli/main.ts';
+import { captureIo, type CapturedIo } from '../support/command-io.ts';
 
-function capture(): CommandIo & { stdout: () => string; stderr: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    out: (text) => void (out += text),
-    err: (text) => void (err += text),
-    stdout: () => out,
-    stderr: () => err,
-  };
-}
+const capture = (): CapturedIo => captureIo();
 
 const flags = {
   target: { type: 'string', required: true, placeholder: 'HOST', help: 'where to send' },

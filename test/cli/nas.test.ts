@@ -4,7 +4,6 @@
 // server (the embedded default on ephemeral ports) or a socket that only listens.
 import { createSocket, type Socket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CommandIo } from '../../cli/command-line.ts';
 import { main } from '../../cli/main.ts';
 import { createCliNas, nasCommand, type NasArgs } from '../../cli/nas.ts';
 import { startStack, type Stack } from '../../scenarios/embedded/compose.ts';
@@ -15,17 +14,9 @@ import { nasProfiles } from '../../simulators/nas/index.ts';
 import { UdpTransport } from '../../runtime/udp-transport.ts';
 import { embeddedTestConfig } from '../support/mfa-stack.ts';
 import { startFakeServer, type FakeServer } from '../simulators/nas/support/fake-server.ts';
+import { captureIo, type CapturedIo } from '../support/command-io.ts';
 
-function capture(): CommandIo & { stdout: () => string; stderr: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    out: (text) => void (out += text),
-    err: (text) => void (err += text),
-    stdout: () => out,
-    stderr: () => err,
-  };
-}
+const capture = (): CapturedIo => captureIo();
 
 async function argsOf(argv: readonly string[]): Promise<NasArgs> {
   const parsed = await nasCommand.parse(argv);

@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify as toYaml } from 'yaml';
-import type { CommandIo } from '../../cli/command-line.ts';
 import { main } from '../../cli/main.ts';
 import { Progress, runCommand } from '../../cli/run.ts';
 import type { CaseResult, ConformanceResult } from '../../scenarios/result.ts';
+import { captureIo, type CapturedIo } from '../support/command-io.ts';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -22,17 +22,7 @@ function tempDir(): string {
   return dir;
 }
 
-function capture(tty = false): CommandIo & { stdout: () => string; stderr: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    out: (text) => void (out += text),
-    err: (text) => void (err += text),
-    stdout: () => out,
-    stderr: () => err,
-    tty,
-  };
-}
+const capture = (tty = false): CapturedIo => captureIo({ tty });
 
 /** A suite of two quick cases; `outcome` decides whether the second passes. */
 function suiteFile(dir: string, outcome: 'accept' | 'reject'): string {

@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify as toYaml } from 'yaml';
-import type { CommandIo } from '../../cli/command-line.ts';
 import { DEFAULT_ACCOUNTING_FILE, readConfigFile } from '../../cli/config-file.ts';
 import { main } from '../../cli/main.ts';
 import { startFailureIssue } from '../../cli/preflight.ts';
 import { resolveServeConfig } from '../../cli/serve.ts';
 import { DEMO_DIRECTORY, SERVE_SECRET } from '../support/serve-process.ts';
+import { captureIo, type CapturedIo } from '../support/command-io.ts';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -27,17 +27,7 @@ function tempDir(): string {
   return dir;
 }
 
-function capture(signal?: AbortSignal): CommandIo & { stdout: () => string; stderr: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    out: (text) => void (out += text),
-    err: (text) => void (err += text),
-    stdout: () => out,
-    stderr: () => err,
-    ...(signal !== undefined ? { signal } : {}),
-  };
-}
+const capture = (signal?: AbortSignal): CapturedIo => captureIo(signal !== undefined ? { signal } : {});
 
 function baseConfig(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
