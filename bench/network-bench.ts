@@ -2,7 +2,7 @@
 // warm both up, then run closed-loop rounds against each in turn (alternating which goes first),
 // and report throughput and latency per server with radmfa/FreeRADIUS ratios.
 import type { AttributeInput } from '../protocol/index.ts';
-import type { FreeRadiusUser } from '../test/support/freeradius.ts';
+import type { FreeRadiusUser } from '../peers/freeradius.ts';
 import type { Issue } from '../runtime/validation/index.ts';
 import type { IntegerParam, ChoiceParam } from './params.ts';
 import { createRequestFactory, type RequestFactory } from './request-factory.ts';

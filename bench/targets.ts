@@ -12,8 +12,8 @@ import { normaliseServerConfig } from '../reference/config/server-config.ts';
 import { formatIssues } from '../runtime/validation/index.ts';
 import { SystemClock } from '../runtime/clock.ts';
 import type { Endpoint } from '../runtime/transport.ts';
-import { startFreeRadius, type FreeRadiusUser } from '../test/support/freeradius.ts';
-import { DEMO_DIRECTORY, SERVE_SECRET, startServe } from '../test/support/serve-process.ts';
+import { startFreeRadius, type FreeRadiusUser } from '../peers/freeradius.ts';
+import { DEMO_DIRECTORY, SERVE_SECRET, startServe } from '../peers/serve-process.ts';
 
 export const BENCH_SECRET = SERVE_SECRET;
 

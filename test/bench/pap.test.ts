@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { NetworkResults } from '../../bench/network-bench.ts';
 import { demoUsers, papBench } from '../../bench/pap.ts';
 import { captureIo, runBenchCli } from '../../bench/script.ts';
-import { requireTools } from '../support/tools.ts';
+import { requireTools } from '../../peers/tools.ts';
 
 const tools = requireTools(['freeradius']);
 const dir = mkdtempSync(path.join(tmpdir(), 'radmfa-bench-pap-'));

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { NetworkResults } from '../../bench/network-bench.ts';
 import { captureIo, EXIT_INVALID_PARAMS, runBenchCli } from '../../bench/script.ts';
 import { statusServerBench } from '../../bench/status-server.ts';
-import { requireTools } from '../support/tools.ts';
+import { requireTools } from '../../peers/tools.ts';
 
 const tools = requireTools(['freeradius']);
 const dir = mkdtempSync(path.join(tmpdir(), 'radmfa-bench-status-'));

@@ -13,7 +13,7 @@ import { DEFAULT_ACCOUNTING_FILE, readConfigFile } from '../../cli/config-file.t
 import { main } from '../../cli/main.ts';
 import { startFailureIssue } from '../../cli/preflight.ts';
 import { resolveServeConfig } from '../../cli/serve.ts';
-import { DEMO_DIRECTORY, SERVE_SECRET } from '../support/serve-process.ts';
+import { DEMO_DIRECTORY, SERVE_SECRET } from '../../peers/serve-process.ts';
 import { captureIo, type CapturedIo } from '../support/command-io.ts';
 
 const dirs: string[] = [];

@@ -2,9 +2,9 @@
 // eapol_test. If this file fails, the integration tests built on the harness cannot be trusted.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runEapolTest } from '../support/eapol-test.ts';
-import { startFreeRadius, type FreeRadiusInstance } from '../support/freeradius.ts';
-import { runRadclient, runRadtest, sendStatusServer } from '../support/radclient.ts';
-import { requireTools } from '../support/tools.ts';
+import { startFreeRadius, type FreeRadiusInstance } from '../../peers/freeradius.ts';
+import { runRadclient, runRadtest, sendStatusServer } from '../../peers/radclient.ts';
+import { requireTools } from '../../peers/tools.ts';
 
 const tools = requireTools(['freeradius', 'radclient', 'radtest', 'eapol_test']);
 

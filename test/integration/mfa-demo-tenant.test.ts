@@ -27,8 +27,8 @@ import {
   type VirtualMfaStack,
 } from '../support/mfa-stack.ts';
 import { settle } from '../support/radius-test-client.ts';
-import { serveTestConfig, startServe } from '../support/serve-process.ts';
-import { requireTools, runProcess, toolPath } from '../support/tools.ts';
+import { serveTestConfig, startServe } from '../../peers/serve-process.ts';
+import { requireTools, runProcess, toolPath } from '../../peers/tools.ts';
 
 const tools = requireTools(['oathtool']);
 

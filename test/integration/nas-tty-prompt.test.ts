@@ -4,8 +4,8 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { base32Decode, totp } from '../../protocol/auth/index.ts';
-import { SERVE_SECRET, serveTestConfig, startServe, type ServeProcess } from '../support/serve-process.ts';
-import { requireTools } from '../support/tools.ts';
+import { SERVE_SECRET, serveTestConfig, startServe, type ServeProcess } from '../../peers/serve-process.ts';
+import { requireTools } from '../../peers/tools.ts';
 
 const tools = requireTools(['script']);
 const DEMO_TENANT = resolve(import.meta.dirname, '../../fixtures/tenant/demo.yaml');

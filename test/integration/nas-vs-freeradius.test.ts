@@ -1,10 +1,10 @@
 // `radmfa nas` proven against a real RADIUS server: FreeRADIUS 3.2 (Debian) on loopback accepts
 // what radmfa sends for every method, and radmfa verifies what FreeRADIUS answers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFreeRadius, type FreeRadiusInstance } from '../support/freeradius.ts';
-import { findFreeUdpPort } from '../support/ports.ts';
+import { startFreeRadius, type FreeRadiusInstance } from '../../peers/freeradius.ts';
+import { findFreeUdpPort } from '../../peers/ports.ts';
 import { runNasJson, runRadmfa } from '../support/radmfa-cli.ts';
-import { requireTools } from '../support/tools.ts';
+import { requireTools } from '../../peers/tools.ts';
 
 const tools = requireTools(['freeradius']);
 const USER = { name: 'vpnuser', password: 'Corr3ct-horse' };

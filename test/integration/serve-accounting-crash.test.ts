@@ -11,7 +11,7 @@ import { AcctStatusType, openAccountingStore } from '../../reference/accounting/
 import { SystemClock } from '../../runtime/clock.ts';
 import { UdpTransport } from '../../runtime/udp-transport.ts';
 import { RadiusTestClient } from '../support/radius-test-client.ts';
-import { SERVE_SECRET, makeServeWorkDir, serveTestConfig, startServe } from '../support/serve-process.ts';
+import { SERVE_SECRET, makeServeWorkDir, serveTestConfig, startServe } from '../../peers/serve-process.ts';
 
 const clock = new SystemClock();
 const transport = new UdpTransport();

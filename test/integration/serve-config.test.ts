@@ -12,7 +12,7 @@ import { PacketCode, type AttributeInput } from '../../protocol/index.ts';
 import { SystemClock } from '../../runtime/clock.ts';
 import type { Endpoint } from '../../runtime/transport.ts';
 import { UdpTransport } from '../../runtime/udp-transport.ts';
-import { findFreeUdpPorts } from '../support/ports.ts';
+import { findFreeUdpPorts } from '../../peers/ports.ts';
 import { RadiusTestClient } from '../support/radius-test-client.ts';
 import { runRadmfa } from '../support/radmfa-cli.ts';
 import {
@@ -22,7 +22,7 @@ import {
   serveTestConfig,
   startServe,
   type ServeProcess,
-} from '../support/serve-process.ts';
+} from '../../peers/serve-process.ts';
 
 const clock = new SystemClock();
 const transport = new UdpTransport();

@@ -12,7 +12,7 @@ import { UdpTransport } from '../../runtime/udp-transport.ts';
 import { createNas, type Nas } from '../../simulators/nas/index.ts';
 import { startStack, type Stack } from '../../scenarios/embedded/compose.ts';
 import { RadiusTestClient } from '../support/radius-test-client.ts';
-import { DEMO_DIRECTORY, SERVE_SECRET } from '../support/serve-process.ts';
+import { DEMO_DIRECTORY, SERVE_SECRET } from '../../peers/serve-process.ts';
 
 const clock = new SystemClock();
 const transport = new UdpTransport();

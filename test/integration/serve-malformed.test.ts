@@ -14,7 +14,7 @@ import {
   serveTestConfig,
   startServe,
   type ServeProcess,
-} from '../support/serve-process.ts';
+} from '../../peers/serve-process.ts';
 
 const clock = new SystemClock();
 const transport = new UdpTransport();

@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runNasJson } from '../support/radmfa-cli.ts';
-import { SERVE_SECRET, serveTestConfig, startServe, type ServeProcess } from '../support/serve-process.ts';
+import { SERVE_SECRET, serveTestConfig, startServe, type ServeProcess } from '../../peers/serve-process.ts';
 
 const DEMO_TENANT = resolve(import.meta.dirname, '../../fixtures/tenant/demo.yaml');
 

@@ -3,7 +3,7 @@
 // account, and account state comes from the AD attributes (OpenLDAP itself enforces none of them).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseMsChap2Success } from '../../protocol/auth/index.ts';
-import { runRadclient, runRadtest, type RadclientResult } from '../support/radclient.ts';
+import { runRadclient, runRadtest, type RadclientResult } from '../../peers/radclient.ts';
 import {
   DEMO_DIRECTORY,
   SERVE_SECRET,
@@ -12,9 +12,9 @@ import {
   serveTestConfig,
   startServe,
   type ServeProcess,
-} from '../support/serve-process.ts';
+} from '../../peers/serve-process.ts';
 import { slapdRequirement, startSlapd, type RunningSlapd } from '../support/slapd.ts';
-import { requireTools } from '../support/tools.ts';
+import { requireTools } from '../../peers/tools.ts';
 
 const slapd = slapdRequirement();
 const clients = requireTools(['radclient', 'radtest']);

@@ -20,7 +20,7 @@ import { AcctStatusType, openAccountingStore } from '../../reference/accounting/
 import type { DatagramSocket, Endpoint } from '../../runtime/transport.ts';
 import { UdpTransport } from '../../runtime/udp-transport.ts';
 import { runEapolTest } from '../support/eapol-test.ts';
-import { runRadclient, runRadtest, sendStatusServer, type RadclientResult } from '../support/radclient.ts';
+import { runRadclient, runRadtest, sendStatusServer, type RadclientResult } from '../../peers/radclient.ts';
 import {
   SERVE_SECRET,
   makeServeWorkDir,
@@ -30,8 +30,8 @@ import {
   startServe,
   type ServeExit,
   type ServeProcess,
-} from '../support/serve-process.ts';
-import { requireTools } from '../support/tools.ts';
+} from '../../peers/serve-process.ts';
+import { requireTools } from '../../peers/tools.ts';
 
 const tools = requireTools(['radclient', 'radtest', 'eapol_test']);
 

@@ -3,7 +3,7 @@
 // command's logging prints them as pino warn lines with a stable code.
 import { describe, expect, it } from 'vitest';
 import { demoTenantFixture } from '../../scenarios/embedded/defaults.ts';
-import { serveTestConfig, startServe } from '../support/serve-process.ts';
+import { serveTestConfig, startServe } from '../../peers/serve-process.ts';
 
 describe('radmfa serve start-up warnings', () => {
   it('REQUIRE_USER_MATCH FALSE and fail-open: one warn line each, before any login', async () => {

@@ -9,8 +9,8 @@ import { formatIssues } from '../../runtime/validation/index.ts';
 import { runConformance } from '../../scenarios/engine/index.ts';
 import type { CaseResult, ConformanceResult, DifferenceKind } from '../../scenarios/result.ts';
 import { loadSuites } from '../../scenarios/suites/loader.ts';
-import { startFreeRadius, type FreeRadiusInstance } from '../support/freeradius.ts';
-import { requireTools } from '../support/tools.ts';
+import { startFreeRadius, type FreeRadiusInstance } from '../../peers/freeradius.ts';
+import { requireTools } from '../../peers/tools.ts';
 
 const tools = requireTools(['freeradius']);
 const USER = { name: 'vpnuser', password: 'Corr3ct-horse' };

@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { runProcess, toolPath } from './tools.ts';
+import { runProcess, toolPath } from '../../peers/tools.ts';
 
 export type EapolMethod = 'md5' | 'mschapv2' | 'peap-mschapv2';
 

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { runProcess, type ProcessResult } from './tools.ts';
+import { runProcess, type ProcessResult } from '../../peers/tools.ts';
 
 const bin = resolve(import.meta.dirname, '../../bin/radmfa.js');
 

@@ -17,7 +17,7 @@ import {
   type DirectoryFixture,
   type DirectoryFixtureInput,
 } from '../../simulators/ldap/index.ts';
-import { requireTools, runProcess, toolPath, type ToolRequirement } from './tools.ts';
+import { requireTools, runProcess, toolPath, type ToolRequirement } from '../../peers/tools.ts';
 
 export interface SlapdOptions {
   readonly fixture?: DirectoryFixture | DirectoryFixtureInput;

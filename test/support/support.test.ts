@@ -10,10 +10,15 @@ import {
   renderListenSections,
   renderUsersFile,
   replaceListenSections,
-} from './freeradius.ts';
-import { findFreeUdpPorts, findFreeUdpPort } from './ports.ts';
-import { attributeLines, formatAttributeValue, parseRadclientOutput, serverArgument } from './radclient.ts';
-import { MissingToolError, isCi, requireTool, requireTools } from './tools.ts';
+} from '../../peers/freeradius.ts';
+import { findFreeUdpPorts, findFreeUdpPort } from '../../peers/ports.ts';
+import {
+  attributeLines,
+  formatAttributeValue,
+  parseRadclientOutput,
+  serverArgument,
+} from '../../peers/radclient.ts';
+import { MissingToolError, isCi, requireTool, requireTools } from '../../peers/tools.ts';
 
 describe('tools', () => {
   it('counts CI=true and CI=1 as CI, and nothing else', () => {

@@ -8,7 +8,7 @@ import type { CallRecord } from '../../../../simulators/mfa/api-types.ts';
 import type { CallFilter } from '../../../../simulators/mfa/call-history.ts';
 import { createMfaMock, type MfaMock } from '../../../../simulators/mfa/mock.ts';
 import { loadTenantFile, type TenantDefinition } from '../../../../simulators/mfa/tenant.ts';
-import { requireTool } from '../../../support/tools.ts';
+import { requireTool } from '../../../../peers/tools.ts';
 
 /** oathtool through the tool check: under CI a missing binary fails the file, elsewhere its tests skip. */
 export const oathtool = requireTool('oathtool');

@@ -1,3 +1,5 @@
+// Launchers for the real peers radmfa measures and tests against (FreeRADIUS, radclient, radmfa serve as a
+// child process), the tool lookup and free loopback ports: used by bench/ and by the tests.
 // Locating and running the external peers (FreeRADIUS, radclient, eapol_test, oathtool, OpenLDAP) that
 // integration tests drive. In CI a missing binary is a broken install, so it must fail loudly; on a
 // developer machine the suite may skip, but says so and names the apt package to install.

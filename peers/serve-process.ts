@@ -13,12 +13,12 @@ import {
   generateAuthenticatorResponse,
   generateNtResponse,
   ntPasswordHash,
-} from '../../protocol/auth/index.ts';
-import { SystemClock } from '../../runtime/clock.ts';
-import type { Endpoint } from '../../runtime/transport.ts';
+} from '../protocol/auth/index.ts';
+import { SystemClock } from '../runtime/clock.ts';
+import type { Endpoint } from '../runtime/transport.ts';
 
-const bin = path.resolve(import.meta.dirname, '../../bin/radmfa.js');
-export const DEMO_DIRECTORY = path.resolve(import.meta.dirname, '../../fixtures/directory/demo.yaml');
+const bin = path.resolve(import.meta.dirname, '../bin/radmfa.js');
+export const DEMO_DIRECTORY = path.resolve(import.meta.dirname, '../fixtures/directory/demo.yaml');
 export const SERVE_SECRET = 'testing123';
 
 /** Wall-clock bounds: a spawned daemon has no virtual clock to drive. */
