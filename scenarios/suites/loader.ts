@@ -125,7 +125,7 @@ function tenantWithOverrides(overrides: Readonly<Record<string, Readonly<Record<
 function checkTenant(topology: Topology, at: string, issues: Issue[]): TenantDefinition | undefined {
   if (topology.tenantUsers === undefined) return undefined;
   const { document, indexOf } = tenantWithOverrides(topology.tenantUsers);
-  const result = parseTenant(document);
+  const result = parseTenant(document, { baseDir: path.dirname(demoTenantFixture) });
   if (result.ok) return result.tenant;
   for (const issue of result.issues) {
     // users[3].behaviour... -> topology.tenantUsers.alice.behaviour...
