@@ -27,23 +27,26 @@ export type AssertionVerdict =
   | { readonly ok: true; readonly credential: KeyCredential }
   | { readonly ok: false; readonly reason: AssertionRefusal; readonly thumbprint?: string };
 
+/**
+ * The registered key the header names: by x5t#S256 when present (Entra's current form), else by x5t.
+ * The thumbprint reported back is the SHA-1 one when the header has it, as Entra's messages and
+ * Windows' certificate store show thumbprints.
+ */
 function findCredential(
   header: Record<string, unknown>,
   credentials: readonly KeyCredential[],
 ): { credential?: KeyCredential; thumbprint?: string } {
-  const s256 = header['x5t#S256'];
-  if (typeof s256 === 'string') {
-    const thumbprint = base64UrlToThumbprint(s256);
-    const credential = credentials.find((c) => c.thumbprintSha256 === thumbprint);
-    return credential !== undefined ? { credential, thumbprint } : { thumbprint };
-  }
-  const x5t = header['x5t'];
-  if (typeof x5t === 'string') {
-    const thumbprint = base64UrlToThumbprint(x5t);
-    const credential = credentials.find((c) => c.thumbprint === thumbprint);
-    return credential !== undefined ? { credential, thumbprint } : { thumbprint };
-  }
-  return {};
+  const s256 = typeof header['x5t#S256'] === 'string' ? base64UrlToThumbprint(header['x5t#S256']) : undefined;
+  const sha1 = typeof header['x5t'] === 'string' ? base64UrlToThumbprint(header['x5t']) : undefined;
+  const credential =
+    s256 !== undefined
+      ? credentials.find((c) => c.thumbprintSha256 === s256)
+      : credentials.find((c) => c.thumbprint === sha1);
+  const thumbprint = sha1 ?? s256;
+  return {
+    ...(credential !== undefined ? { credential } : {}),
+    ...(thumbprint !== undefined ? { thumbprint } : {}),
+  };
 }
 
 export function verifyClientAssertion(jwt: string, check: AssertionCheck): AssertionVerdict {

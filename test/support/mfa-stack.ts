@@ -212,6 +212,10 @@ export function writeTenantVariant(edit: (tenant: Record<string, unknown>) => vo
 } {
   const dir = mkdtempSync(path.join(tmpdir(), 'radmfa-mfa-tenant-'));
   const tenant = parseYaml(readFileSync(demoTenantFixture, 'utf8')) as Record<string, unknown>;
+  // The demo's certificate files are relative to fixtures/tenant; the copy lives elsewhere.
+  const demo = tenant.tenant as { certificates?: { file?: string }[] } | undefined;
+  for (const entry of demo?.certificates ?? [])
+    if (entry.file !== undefined) entry.file = path.resolve(path.dirname(demoTenantFixture), entry.file);
   edit(tenant);
   const file = path.join(dir, 'tenant.yaml');
   writeFileSync(file, toYaml(tenant));
