@@ -54,7 +54,8 @@ interface TenantFile {
 
 function readTenantFile(path: string): TenantFile {
   const document = parseDocument(readFileSync(path, 'utf8'));
-  if (document.errors.length > 0) throw new Error(`${path} is not valid YAML: ${document.errors[0]?.message ?? ''}`);
+  if (document.errors.length > 0)
+    throw new Error(`${path} is not valid YAML: ${document.errors[0]?.message ?? ''}`);
   const id: unknown = document.getIn(['tenant', 'id']);
   return { path, document, tenantId: typeof id === 'string' ? id : undefined };
 }
@@ -92,7 +93,11 @@ function registeredThumbprints(file: TenantFile): Set<string> {
 }
 
 /** Adds the certificate as a KeyCredential: its PEM (public part only) and its dates. */
-function register(file: TenantFile, certificatePem: string, info: ClientCertificate | ReturnType<typeof certificateInfo>): void {
+function register(
+  file: TenantFile,
+  certificatePem: string,
+  info: ClientCertificate | ReturnType<typeof certificateInfo>,
+): void {
   const entry = new YAMLMap();
   const pem = new Scalar(certificatePem.trim() + '\n');
   pem.type = Scalar.BLOCK_LITERAL;
@@ -119,7 +124,12 @@ function save(file: TenantFile): void {
 
 // ---------------------------------------------------------------- actions
 
-function line(certificate: ClientCertificate, now: number, registered: Set<string> | undefined, inUse: boolean): string {
+function line(
+  certificate: ClientCertificate,
+  now: number,
+  registered: Set<string> | undefined,
+  inUse: boolean,
+): string {
   const state = certificateState(certificate, now);
   const left = Math.ceil((certificate.notAfter - now) / DAY_MS);
   const status =
@@ -128,7 +138,12 @@ function line(certificate: ClientCertificate, now: number, registered: Set<strin
         ? `valid, EXPIRES IN ${left} DAY(S)`
         : `valid, ${left} days left`
       : state;
-  const registration = registered === undefined ? '' : registered.has(certificate.thumbprint) ? '  registered' : '  NOT REGISTERED';
+  const registration =
+    registered === undefined
+      ? ''
+      : registered.has(certificate.thumbprint)
+        ? '  registered'
+        : '  NOT REGISTERED';
   return (
     `${certificate.thumbprint}  ${certificate.subject}  ` +
     `${new Date(certificate.notBefore).toISOString()} .. ${new Date(certificate.notAfter).toISOString()}  ` +
@@ -153,16 +168,28 @@ function list(args: CertArgs, io: CommandIo, now: number): number {
   const inUse = selection?.kind === 'selected' ? selection.certificate.thumbprint : undefined;
   if (certificates.length === 0) io.out(`no certificates in ${args.dir}\n`);
   for (const c of certificates) io.out(line(c, now, registered, c.thumbprint === inUse));
-  if (selection?.kind === 'none') io.err(`radmfa cert: no usable certificate (${selection.reason}); run radmfa cert rollover\n`);
+  if (selection?.kind === 'none')
+    io.err(`radmfa cert: no usable certificate (${selection.reason}); run radmfa cert rollover\n`);
   return problems.length > 0 || selection?.kind === 'none' ? ExitCode.Failure : ExitCode.Ok;
 }
 
 /** Writes a new certificate (and key, mode 0600) to the directory and registers it. */
-async function create(args: CertArgs, io: CommandIo, now: number, tenant: TenantFile | undefined, tenantId: string): Promise<string> {
-  const generated = await createNpsCertificate(tenantId, now, { validityDays: args.days, keyType: args.keyType });
+async function create(
+  args: CertArgs,
+  io: CommandIo,
+  now: number,
+  tenant: TenantFile | undefined,
+  tenantId: string,
+): Promise<string> {
+  const generated = await createNpsCertificate(tenantId, now, {
+    validityDays: args.days,
+    keyType: args.keyType,
+  });
   mkdirSync(args.dir, { recursive: true });
   const file = join(args.dir, `${generated.info.thumbprint}.pem`);
-  writeFileSync(file, `${generated.certificatePem.trim()}\n${generated.privateKeyPem.trim()}\n`, { mode: 0o600 });
+  writeFileSync(file, `${generated.certificatePem.trim()}\n${generated.privateKeyPem.trim()}\n`, {
+    mode: 0o600,
+  });
   io.out(
     `created ${file}: ${generated.info.thumbprint} ${generated.info.subject}, valid until ` +
       `${new Date(generated.info.notAfter).toISOString()}\n`,
@@ -229,7 +256,12 @@ rollover: new, then deletes the expired certificates from DIR and unregisters th
 file; certificates still valid stay, so servers using them keep working until they switch.`,
   positionals: { name: 'ACTION', help: ACTIONS.join(', ') },
   flags: {
-    dir: { type: 'string', placeholder: 'DIR', required: true, help: 'the certificate directory (mfa.certificates.dir)' },
+    dir: {
+      type: 'string',
+      placeholder: 'DIR',
+      required: true,
+      help: 'the certificate directory (mfa.certificates.dir)',
+    },
     tenantId: { type: 'string', placeholder: 'ID', help: "the tenant id (default: the tenant file's)" },
     tenantFile: { type: 'string', placeholder: 'FILE', help: 'the mock tenant file to register with' },
     identifier: {
@@ -237,13 +269,19 @@ file; certificates still valid stay, so servers using them keep working until th
       placeholder: 'THUMBPRINT',
       help: 'list: mark the certificate CLIENT_CERT_IDENTIFIER selects',
     },
-    days: { type: 'integer', min: 1, max: 36_500, default: NPS_CERTIFICATE_VALIDITY_DAYS, help: 'validity in days' },
+    days: {
+      type: 'integer',
+      min: 1,
+      max: 36_500,
+      default: NPS_CERTIFICATE_VALIDITY_DAYS,
+      help: 'validity in days',
+    },
     keyType: {
       type: 'choice',
       choices: ['rsa-2048', 'ec-p256'] as const,
       default: 'rsa-2048',
       placeholder: 'TYPE',
-      help: "the key: RSA 2048 as the setup script makes, or ECDSA P-256",
+      help: 'the key: RSA 2048 as the setup script makes, or ECDSA P-256',
     },
   },
   exits: [
@@ -255,12 +293,25 @@ file; certificates still valid stay, so servers using them keep working until th
     const [action, ...rest] = positionals;
     const known = (ACTIONS as readonly string[]).includes(action ?? '');
     if (action === undefined) issues.add('ACTION', 'is missing', `give one of ${ACTIONS.join(', ')}`);
-    else if (!known) issues.add('ACTION', `"${action}" is not an action`, `give one of ${ACTIONS.join(', ')}`);
+    else if (!known)
+      issues.add('ACTION', `"${action}" is not an action`, `give one of ${ACTIONS.join(', ')}`);
     if (rest.length > 0) issues.add('ACTION', 'more than one action was given', 'give one action per run');
     if (values.tenantFile !== undefined && !existsSync(values.tenantFile))
-      issues.add('--tenant-file', `"${values.tenantFile}" does not exist`, 'give the path of an MFA tenant file');
-    if ((action === 'new' || action === 'rollover') && values.tenantId === undefined && values.tenantFile === undefined)
-      issues.add('--tenant-id', `is required to ${action} a certificate`, 'give --tenant-id ID or --tenant-file FILE');
+      issues.add(
+        '--tenant-file',
+        `"${values.tenantFile}" does not exist`,
+        'give the path of an MFA tenant file',
+      );
+    if (
+      (action === 'new' || action === 'rollover') &&
+      values.tenantId === undefined &&
+      values.tenantFile === undefined
+    )
+      issues.add(
+        '--tenant-id',
+        `is required to ${action} a certificate`,
+        'give --tenant-id ID or --tenant-file FILE',
+      );
     return {
       action: known ? (action as Action) : 'list',
       dir: values.dir ?? '',

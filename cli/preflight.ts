@@ -156,7 +156,8 @@ async function tenantIssues(path: string): Promise<Issue[]> {
 async function certificateIssues(config: ServerConfig, now: number): Promise<Issue[]> {
   const { mfa } = config;
   if (!mfa.enabled) return [];
-  const dir = mfa.certificateDir ?? (mfa.CLIENT_CERT_IDENTIFIER !== undefined ? demoCertificateDir : undefined);
+  const dir =
+    mfa.certificateDir ?? (mfa.CLIENT_CERT_IDENTIFIER !== undefined ? demoCertificateDir : undefined);
   if (dir === undefined) return [];
   // With an embedded tenant the id may be only in its file (a broken file is tenantIssues' to report).
   const embedded =

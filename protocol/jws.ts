@@ -59,7 +59,8 @@ export function parseCompact(jwt: string): CompactParse {
   const header = object(parts[0]);
   const payload = object(parts[1]);
   const signature = parts[2] ?? '';
-  if (header === undefined || payload === undefined || !/^[A-Za-z0-9_-]*$/.test(signature)) return { ok: false };
+  if (header === undefined || payload === undefined || !/^[A-Za-z0-9_-]*$/.test(signature))
+    return { ok: false };
   return {
     ok: true,
     header,

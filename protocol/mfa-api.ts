@@ -230,12 +230,7 @@ export const MFA_ERROR_CODES: readonly MfaErrorCode[] = [
 
 /** Why a token was refused or not accepted (the `detail` of an ESTS_TOKEN_ERROR). */
 export type TokenErrorReason =
-  | 'unknown_tenant'
-  | AssertionRefusal
-  | 'missing_token'
-  | 'invalid_token'
-  | 'expired_token'
-  | 'injected';
+  'unknown_tenant' | AssertionRefusal | 'missing_token' | 'invalid_token' | 'expired_token' | 'injected';
 
 export interface ErrorResponse {
   readonly error: {

@@ -44,7 +44,12 @@ export function sameSubject(a: string, b: string): boolean {
   const parts = (s: string): string[] =>
     s
       .split(/[\n,]/)
-      .map((part) => part.trim().replace(/\s*=\s*/, '=').toLowerCase())
+      .map((part) =>
+        part
+          .trim()
+          .replace(/\s*=\s*/, '=')
+          .toLowerCase(),
+      )
       .filter(Boolean)
       .sort();
   const left = parts(a);

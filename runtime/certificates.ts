@@ -44,7 +44,9 @@ export interface GeneratedCertificate {
   readonly info: CertificateInfo;
 }
 
-function algorithmFor(keyType: CertificateKeyType): webcrypto.RsaHashedKeyGenParams | webcrypto.EcKeyGenParams {
+function algorithmFor(
+  keyType: CertificateKeyType,
+): webcrypto.RsaHashedKeyGenParams | webcrypto.EcKeyGenParams {
   return keyType === 'rsa-2048'
     ? {
         name: 'RSASSA-PKCS1-v1_5',
@@ -80,10 +82,13 @@ export async function createSelfSignedCertificate(
     notBefore: options.notBefore,
     notAfter: options.notAfter,
     signingAlgorithm: signing,
-    keys: keys as unknown as Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[0]['keys'],
+    keys,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
+        true,
+      ),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
     ],
   });
@@ -96,7 +101,11 @@ export async function createSelfSignedCertificate(
 export function createNpsCertificate(
   tenantId: string,
   now: number,
-  options: { readonly validityDays?: number; readonly keyType?: CertificateKeyType; readonly notBefore?: number } = {},
+  options: {
+    readonly validityDays?: number;
+    readonly keyType?: CertificateKeyType;
+    readonly notBefore?: number;
+  } = {},
 ): Promise<GeneratedCertificate> {
   // A minute back, so a verifier whose clock runs slightly behind already accepts it.
   const notBefore = options.notBefore ?? now - 60_000;
@@ -107,4 +116,3 @@ export function createNpsCertificate(
     ...(options.keyType !== undefined ? { keyType: options.keyType } : {}),
   });
 }
-

@@ -14,7 +14,11 @@ function checkInputDir(c: IssueCollector, path: string, value: unknown): void {
   if (typeof value !== 'string' || value === '') return;
   const kind = statSync(value, { throwIfNoEntry: false });
   if (kind === undefined || !kind.isDirectory())
-    c.add(path, `"${value}" is not a directory`, 'create it with radmfa cert new --dir DIR, or correct the path');
+    c.add(
+      path,
+      `"${value}" is not a directory`,
+      'create it with radmfa cert new --dir DIR, or correct the path',
+    );
 }
 
 /**
@@ -96,7 +100,9 @@ export const mfaSchema = z
     tenantId: nonEmpty.optional().meta({ fix: 'write the directory tenant ID' }),
     certificates: z
       .object({
-        dir: nonEmpty.meta({ fix: 'write the directory holding the client certificates (radmfa cert new --dir)' }),
+        dir: nonEmpty.meta({
+          fix: 'write the directory holding the client certificates (radmfa cert new --dir)',
+        }),
       })
       .strict()
       .nullish()

@@ -38,7 +38,8 @@ export function clientCertificateFromPem(
 ): ClientCertificate {
   const certificate = new X509Certificate(certificatePem);
   const privateKey = createPrivateKey(privateKeyPem);
-  if (!certificate.checkPrivateKey(privateKey)) throw new Error('the private key does not belong to the certificate');
+  if (!certificate.checkPrivateKey(privateKey))
+    throw new Error('the private key does not belong to the certificate');
   return { ...certificateInfo(certificate), source, privateKey };
 }
 
@@ -71,7 +72,10 @@ export function loadCertificateDir(dir: string): {
   try {
     names = readdirSync(dir).sort();
   } catch (error) {
-    return { certificates, problems: [{ file: dir, message: `cannot read the directory: ${(error as Error).message}` }] };
+    return {
+      certificates,
+      problems: [{ file: dir, message: `cannot read the directory: ${(error as Error).message}` }],
+    };
   }
   for (const name of names) {
     const file = join(dir, name);
@@ -81,7 +85,10 @@ export function loadCertificateDir(dir: string): {
     if (certificatePem === undefined) continue;
     const keyPem = keyPemFor(file, blocks);
     if (keyPem === undefined) {
-      problems.push({ file, message: `no private key (in the file, or in ${basename(file, extname(file))}.key)` });
+      problems.push({
+        file,
+        message: `no private key (in the file, or in ${basename(file, extname(file))}.key)`,
+      });
       continue;
     }
     try {

@@ -86,7 +86,8 @@ export class CertificateCredential implements ClientCredential {
       selection.kind === 'selected'
         ? selection.certificate
         : [...selection.candidates].sort((a, b) => b.notAfter - a.notAfter)[0];
-    if (certificate === undefined) return { error: `no client certificate (${selection.kind === 'none' ? selection.reason : ''})` };
+    if (certificate === undefined)
+      return { error: `no client certificate (${selection.kind === 'none' ? selection.reason : ''})` };
     const clientId = this.options.clientId ?? NPS_CLIENT_ID;
     const now = Math.floor(this.options.clock.now() / 1000);
     const alg = algorithmOf(certificate);

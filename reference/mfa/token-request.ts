@@ -16,6 +16,7 @@ export async function requestToken(
 ): Promise<MfaCallResult<TokenResponse>> {
   const path = tokenPath(tenantId);
   const body = await credential.tokenRequest(new URL(path, http.baseUrl).href);
-  if ('error' in body) return { kind: 'service-error', status: 0, code: 'ESTS_TOKEN_ERROR', message: body.error };
+  if ('error' in body)
+    return { kind: 'service-error', status: 0, code: 'ESTS_TOKEN_ERROR', message: body.error };
   return callMfa<TokenResponse>(http, 'POST', path, body);
 }

@@ -8,16 +8,17 @@ import { resolve } from 'node:path';
 import type { Clock } from '../../runtime/clock.ts';
 import { createNpsCertificate } from '../../runtime/certificates.ts';
 import type { MfaSettings } from '../../reference/config/mfa-config.ts';
-import {
-  CertificateCredential,
-  type CertificateWarningCode,
-} from '../../reference/mfa/client-credential.ts';
+import { CertificateCredential, type CertificateWarningCode } from '../../reference/mfa/client-credential.ts';
 import {
   clientCertificateFromPem,
   loadCertificateDir,
   type ClientCertificate,
 } from '../../reference/mfa/client-certificates.ts';
-import { keyCredentialFromPem, withKeyCredentials, type TenantDefinition } from '../../simulators/mfa/tenant.ts';
+import {
+  keyCredentialFromPem,
+  withKeyCredentials,
+  type TenantDefinition,
+} from '../../simulators/mfa/tenant.ts';
 
 export const demoCertificateDir = resolve(import.meta.dirname, '../../fixtures/certificates/demo');
 
@@ -31,7 +32,9 @@ export interface EmbeddedCredential {
 export function certificatesIn(dir: string): readonly ClientCertificate[] {
   const { certificates, problems } = loadCertificateDir(dir);
   if (problems.length > 0)
-    throw new Error(`client certificates in ${dir}: ${problems.map((p) => `${p.file}: ${p.message}`).join('; ')}`);
+    throw new Error(
+      `client certificates in ${dir}: ${problems.map((p) => `${p.file}: ${p.message}`).join('; ')}`,
+    );
   return certificates;
 }
 
@@ -58,7 +61,10 @@ export async function embeddedCredential(
     keyCredentialFromPem(generated.certificatePem, { description: 'generated at start-up' }),
   ]);
   return {
-    credential: new CertificateCredential({ ...common, certificates: [current, ...certificatesIn(demoCertificateDir)] }),
+    credential: new CertificateCredential({
+      ...common,
+      certificates: [current, ...certificatesIn(demoCertificateDir)],
+    }),
     tenant: registered,
   };
 }

@@ -9,7 +9,6 @@ import {
   base64UrlToThumbprint,
   checkAssertionClaims,
   type AssertionRefusal,
-  type ClientAssertionClaims,
 } from '../../protocol/client-assertion.ts';
 import { parseCompact, verifyCompact } from '../../protocol/jws.ts';
 import type { KeyCredential } from './tenant.ts';
@@ -61,8 +60,9 @@ export function verifyClientAssertion(jwt: string, check: AssertionCheck): Asser
   if (alg === undefined) return { ok: false, reason: 'invalid_assertion', thumbprint };
   // A signature that does not verify, or one made with another kind of key (ES256 over an RSA
   // certificate): either way the registered key did not sign it.
-  if (!verifyCompact(parsed, alg, credential.publicKey)) return { ok: false, reason: 'invalid_signature', thumbprint };
-  const refusal = checkAssertionClaims(parsed.payload as Partial<Record<keyof ClientAssertionClaims, unknown>>, {
+  if (!verifyCompact(parsed, alg, credential.publicKey))
+    return { ok: false, reason: 'invalid_signature', thumbprint };
+  const refusal = checkAssertionClaims(parsed.payload, {
     audience: check.audience,
     clientId: check.clientId,
     now: Math.floor(check.now / 1000),

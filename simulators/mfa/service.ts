@@ -131,7 +131,10 @@ export class MfaService {
     });
     if (!verdict.ok) {
       // Entra names the thumbprint the client used, so an operator can compare it with the store.
-      const used = verdict.thumbprint !== undefined ? `Thumbprint of key used by client: '${verdict.thumbprint}'` : undefined;
+      const used =
+        verdict.thumbprint !== undefined
+          ? `Thumbprint of key used by client: '${verdict.thumbprint}'`
+          : undefined;
       return tokenFailure(verdict.reason, used);
     }
     const now = this.clock.now();

@@ -277,7 +277,12 @@ export function withKeyCredentials(
 const CERTIFICATE_FIX =
   'register the certificate itself: certificates: [{ certificate: "-----BEGIN CERTIFICATE-----...", endDate: 2030-01-01 }] or { file: client.pem } (radmfa cert new does it)';
 
-function certificatePem(entry: PlainObject, at: string, c: IssueCollector, baseDir: string): string | undefined {
+function certificatePem(
+  entry: PlainObject,
+  at: string,
+  c: IssueCollector,
+  baseDir: string,
+): string | undefined {
   const inline = entry['certificate'];
   const file = entry['file'];
   if (typeof inline === 'string' && file === undefined) return inline;
@@ -285,7 +290,11 @@ function certificatePem(entry: PlainObject, at: string, c: IssueCollector, baseD
     try {
       return readFileSync(resolve(baseDir, file), 'utf8');
     } catch (error) {
-      c.add(`${at}.file`, `cannot read ${file}: ${(error as Error).message}`, 'give the path of a PEM certificate, relative to the tenant file');
+      c.add(
+        `${at}.file`,
+        `cannot read ${file}: ${(error as Error).message}`,
+        'give the path of a PEM certificate, relative to the tenant file',
+      );
       return undefined;
     }
   }
@@ -334,7 +343,11 @@ function parseCertificates(input: unknown, c: IssueCollector, baseDir: string): 
     }
     const stated = entry['thumbprint'];
     if (typeof stated === 'string' && normaliseThumbprint(stated) !== credential.thumbprint) {
-      c.add(`${at}.thumbprint`, `does not match the certificate (${credential.thumbprint})`, 'remove thumbprint or correct it');
+      c.add(
+        `${at}.thumbprint`,
+        `does not match the certificate (${credential.thumbprint})`,
+        'remove thumbprint or correct it',
+      );
       return;
     }
     if (credential.endDate <= credential.startDate) {

@@ -57,7 +57,9 @@ function capture(): CommandIo & { stdout: () => string; stderr: () => string } {
 }
 
 function registered(tenantFile: string): { description?: string; endDate?: string }[] {
-  const doc = parseYaml(readFileSync(tenantFile, 'utf8')) as { tenant: { certificates?: { description?: string }[] } };
+  const doc = parseYaml(readFileSync(tenantFile, 'utf8')) as {
+    tenant: { certificates?: { description?: string }[] };
+  };
   return doc.tenant.certificates ?? [];
 }
 
@@ -65,16 +67,22 @@ describe('radmfa cert', () => {
   it('new: writes DIR/<THUMBPRINT>.pem (mode 0600), registers it in the tenant file, prints no key', async () => {
     const w = workspace();
     const io = capture();
-    expect(await main(['cert', 'new', '--dir', w.certs, '--tenant-file', w.tenant, '--key-type', 'ec-p256'], io)).toBe(0);
+    expect(
+      await main(['cert', 'new', '--dir', w.certs, '--tenant-file', w.tenant, '--key-type', 'ec-p256'], io),
+    ).toBe(0);
     const [file] = readdirSync(w.certs);
     expect(file).toMatch(/^[0-9A-F]{40}\.pem$/);
     const pem = readFileSync(path.join(w.certs, file ?? ''), 'utf8');
     expect(pem).toMatch(/BEGIN CERTIFICATE[\s\S]+BEGIN PRIVATE KEY/);
     expect(statSync(path.join(w.certs, file ?? '')).mode & 0o777).toBe(0o600);
     const thumbprint = file?.slice(0, 40) ?? '';
-    expect(io.stdout()).toContain(`created ${path.join(w.certs, file ?? '')}: ${thumbprint} CN=${TENANT_ID}, OU=Microsoft NPS Extension`);
+    expect(io.stdout()).toContain(
+      `created ${path.join(w.certs, file ?? '')}: ${thumbprint} CN=${TENANT_ID}, OU=Microsoft NPS Extension`,
+    );
     expect(io.stdout() + io.stderr()).not.toMatch(/PRIVATE KEY/);
-    expect(registered(w.tenant)).toEqual([expect.objectContaining({ description: `radmfa cert, thumbprint ${thumbprint}` })]);
+    expect(registered(w.tenant)).toEqual([
+      expect.objectContaining({ description: `radmfa cert, thumbprint ${thumbprint}` }),
+    ]);
     // The comment at the top of the tenant file survives the edit.
     expect(readFileSync(w.tenant, 'utf8')).toMatch(/^# a tenant for the cert command's tests/);
     // The tenant file registers only the public part.
@@ -82,17 +90,30 @@ describe('radmfa cert', () => {
 
     const list = capture();
     expect(await main(['cert', 'list', '--dir', w.certs, '--tenant-file', w.tenant], list)).toBe(0);
-    expect(list.stdout()).toMatch(new RegExp(`^${thumbprint}  CN=${TENANT_ID}, OU=Microsoft NPS Extension  .*valid, 730 days left  registered  <- in use\\n$`));
+    expect(list.stdout()).toMatch(
+      new RegExp(
+        `^${thumbprint}  CN=${TENANT_ID}, OU=Microsoft NPS Extension  .*valid, 730 days left  registered  <- in use\\n$`,
+      ),
+    );
   });
 
   it('the server with that directory gets a token from a mock loading that tenant file, over HTTP: alice approves', async () => {
     const w = workspace();
-    expect(await main(['cert', 'new', '--dir', w.certs, '--tenant-file', w.tenant, '--key-type', 'ec-p256'], capture())).toBe(0);
+    expect(
+      await main(
+        ['cert', 'new', '--dir', w.certs, '--tenant-file', w.tenant, '--key-type', 'ec-p256'],
+        capture(),
+      ),
+    ).toBe(0);
     const clock = new SystemClock();
     const mock = createMfaMock({ tenant: await loadTenantFile(w.tenant), clock });
     const server = await serveMfaMock(mock, { host: '127.0.0.1', port: 0 });
     const c = new IssueCollector();
-    const settings = normaliseMfa(c, { serviceUrl: server.url, tenantId: TENANT_ID, certificates: { dir: w.certs } });
+    const settings = normaliseMfa(c, {
+      serviceUrl: server.url,
+      tenantId: TENANT_ID,
+      certificates: { dir: w.certs },
+    });
     expect(c.issues).toEqual([]);
     const { certificates } = loadCertificateDir(w.certs);
     const mfa = new CloudMfa({
@@ -115,7 +136,9 @@ describe('radmfa cert', () => {
         },
       });
       expect(decision).toMatchObject({ kind: 'allow', reason: 'mfa-approved' });
-      expect(mock.service.history.list({ endpoint: 'token' }).map((call) => call.result)).toEqual(['token_issued']);
+      expect(mock.service.history.list({ endpoint: 'token' }).map((call) => call.result)).toEqual([
+        'token_issued',
+      ]);
     } finally {
       mfa.close();
       await server.close();
@@ -130,14 +153,23 @@ describe('radmfa cert', () => {
     // Made 40 days ago for 30 days: expired. Made 20 days ago for 30 days: 10 days left.
     expect(await runCert({ ...args, action: 'new' }, capture(), now - 40 * DAY)).toBe(0);
     expect(await runCert({ ...args, action: 'new' }, capture(), now - 20 * DAY)).toBe(0);
-    const [expired, expiring] = loadCertificateDir(w.certs).certificates.slice().sort((a, b) => a.notAfter - b.notAfter);
+    const [expired, expiring] = loadCertificateDir(w.certs)
+      .certificates.slice()
+      .sort((a, b) => a.notAfter - b.notAfter);
     const before = capture();
     expect(await main(['cert', 'list', '--dir', w.certs, '--tenant-file', w.tenant], before)).toBe(0);
     expect(before.stdout()).toMatch(new RegExp(`${expired?.thumbprint}  .*  expired  registered\\n`));
-    expect(before.stdout()).toMatch(new RegExp(`${expiring?.thumbprint}  .*  valid, EXPIRES IN 10 DAY\\(S\\)  registered  <- in use\\n`));
+    expect(before.stdout()).toMatch(
+      new RegExp(`${expiring?.thumbprint}  .*  valid, EXPIRES IN 10 DAY\\(S\\)  registered  <- in use\\n`),
+    );
 
     const io = capture();
-    expect(await main(['cert', 'rollover', '--dir', w.certs, '--tenant-file', w.tenant, '--key-type', 'ec-p256'], io)).toBe(0);
+    expect(
+      await main(
+        ['cert', 'rollover', '--dir', w.certs, '--tenant-file', w.tenant, '--key-type', 'ec-p256'],
+        io,
+      ),
+    ).toBe(0);
     expect(io.stdout()).toContain(`deleted expired ${expired?.thumbprint}`);
     expect(io.stdout()).toContain('unregistered 1 expired certificate(s)');
     const after = loadCertificateDir(w.certs).certificates;
@@ -148,18 +180,28 @@ describe('radmfa cert', () => {
     const fresh = after.find((c) => c.thumbprint !== expiring?.thumbprint);
     const list = capture();
     expect(await main(['cert', 'list', '--dir', w.certs, '--tenant-file', w.tenant], list)).toBe(0);
-    expect(list.stdout()).toMatch(new RegExp(`${fresh?.thumbprint}  .*valid, 730 days left  registered  <- in use\\n`));
+    expect(list.stdout()).toMatch(
+      new RegExp(`${fresh?.thumbprint}  .*valid, 730 days left  registered  <- in use\\n`),
+    );
   });
 
   it('list exits 1 when no certificate is usable; a wrong action or a missing tenant id exits 104', async () => {
     const w = workspace();
-    expect(await runCert({ action: 'new', dir: w.certs, tenantFile: w.tenant, keyType: 'ec-p256', days: 1 }, capture(), Date.now() - 2 * DAY)).toBe(0);
+    expect(
+      await runCert(
+        { action: 'new', dir: w.certs, tenantFile: w.tenant, keyType: 'ec-p256', days: 1 },
+        capture(),
+        Date.now() - 2 * DAY,
+      ),
+    ).toBe(0);
     const list = capture();
     expect(await main(['cert', 'list', '--dir', w.certs, '--tenant-id', TENANT_ID], list)).toBe(1);
     expect(list.stderr()).toContain('no usable certificate (all-expired); run radmfa cert rollover');
     const wrong = capture();
     expect(await main(['cert', 'renew', '--dir', w.certs], wrong)).toBe(104);
-    expect(wrong.stderr()).toContain('ACTION: "renew" is not an action. Fix: give one of new, list, rollover');
+    expect(wrong.stderr()).toContain(
+      'ACTION: "renew" is not an action. Fix: give one of new, list, rollover',
+    );
     const noTenant = capture();
     expect(await main(['cert', 'new', '--dir', w.certs], noTenant)).toBe(104);
     expect(noTenant.stderr()).toContain('--tenant-id: is required to new a certificate');
@@ -169,7 +211,13 @@ describe('radmfa cert', () => {
 describe('radmfa serve with only expired certificates', () => {
   it('refuses to start: exit 104 naming mfa.certificates.dir and the rollover fix, nothing of the key', async () => {
     const w = workspace();
-    expect(await runCert({ action: 'new', dir: w.certs, tenantId: TENANT_ID, keyType: 'ec-p256', days: 30 }, capture(), Date.now() - 40 * DAY)).toBe(0);
+    expect(
+      await runCert(
+        { action: 'new', dir: w.certs, tenantId: TENANT_ID, keyType: 'ec-p256', days: 30 },
+        capture(),
+        Date.now() - 40 * DAY,
+      ),
+    ).toBe(0);
     const config = path.join(w.dir, 'radmfa.yaml');
     writeFileSync(
       config,
@@ -184,7 +232,7 @@ describe('radmfa serve with only expired certificates', () => {
     expect(await main(['serve', '--config', config], io)).toBe(104);
     expect(io.stdout()).toBe('');
     expect(io.stderr()).toMatch(
-      /  - mfa\.certificates\.dir: every certificate that matches has expired: [0-9A-F]{40} on .*\. Fix: make a new one and delete the expired ones: radmfa cert rollover --dir /,
+      / {2}- mfa\.certificates\.dir: every certificate that matches has expired: [0-9A-F]{40} on .*\. Fix: make a new one and delete the expired ones: radmfa cert rollover --dir /,
     );
     expect(io.stderr()).not.toMatch(/PRIVATE KEY/);
 
@@ -204,7 +252,7 @@ describe('radmfa serve with only expired certificates', () => {
     const byThumbprint = capture();
     expect(await main(['serve', '--config', config], byThumbprint)).toBe(104);
     expect(byThumbprint.stderr()).toMatch(
-      /  - mfa\.CLIENT_CERT_IDENTIFIER: no certificate in .* has the thumbprint (AB){20} \(found: [0-9A-F]{40}\)\. Fix: copy a thumbprint from radmfa cert list/,
+      / {2}- mfa\.CLIENT_CERT_IDENTIFIER: no certificate in .* has the thumbprint (AB){20} \(found: [0-9A-F]{40}\)\. Fix: copy a thumbprint from radmfa cert list/,
     );
   });
 });

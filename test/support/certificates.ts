@@ -27,7 +27,11 @@ const pem = readFileSync(TEST_CERTIFICATE_FILE, 'utf8');
 const certificatePem = pemBlocks(pem).find((b) => b.label === 'CERTIFICATE')?.pem ?? '';
 const keyPem = pemBlocks(pem).find((b) => b.label === 'PRIVATE KEY')?.pem ?? '';
 
-export const testCertificate: ClientCertificate = clientCertificateFromPem(certificatePem, keyPem, TEST_CERTIFICATE_FILE);
+export const testCertificate: ClientCertificate = clientCertificateFromPem(
+  certificatePem,
+  keyPem,
+  TEST_CERTIFICATE_FILE,
+);
 
 export function testKeyCredential(): KeyCredential {
   return keyCredentialFromPem(certificatePem, { description: 'test certificate' });
@@ -63,13 +67,19 @@ export function demoExpiredCertificate(): ClientCertificate {
 }
 
 /** A certificate for the demo tenant that no tenant registers, valid around `now`. */
-export async function unregisteredCertificate(now: number, tenantId = DEMO_TENANT_ID): Promise<ClientCertificate> {
+export async function unregisteredCertificate(
+  now: number,
+  tenantId = DEMO_TENANT_ID,
+): Promise<ClientCertificate> {
   const made = await createNpsCertificate(tenantId, now, { keyType: 'ec-p256' });
   return clientCertificateFromPem(made.certificatePem, made.privateKeyPem, 'generated');
 }
 
 /** A credential over exactly these certificates, signing with the first (by its thumbprint). */
-export function credentialFor(certificates: readonly ClientCertificate[], clock: Clock): CertificateCredential {
+export function credentialFor(
+  certificates: readonly ClientCertificate[],
+  clock: Clock,
+): CertificateCredential {
   return new CertificateCredential({
     certificates,
     tenantId: DEMO_TENANT_ID,

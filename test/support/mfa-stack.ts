@@ -284,7 +284,10 @@ export function demoTenantVariant(edit: (tenant: Record<string, unknown>) => voi
   const tenant = parseYaml(readFileSync(demoTenantFixture, 'utf8')) as Record<string, unknown>;
   edit(tenant);
   return withTestCertificate(
-    tenantOrThrow(parseTenantYaml(toYaml(tenant), { baseDir: path.dirname(demoTenantFixture) }), 'test tenant'),
+    tenantOrThrow(
+      parseTenantYaml(toYaml(tenant), { baseDir: path.dirname(demoTenantFixture) }),
+      'test tenant',
+    ),
   );
 }
 

@@ -9,7 +9,11 @@ import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../runtime/clock.ts';
 import { IssueCollector } from '../../../runtime/validation/index.ts';
-import { createNpsCertificate, createSelfSignedCertificate, type GeneratedCertificate } from '../../../runtime/certificates.ts';
+import {
+  createNpsCertificate,
+  createSelfSignedCertificate,
+  type GeneratedCertificate,
+} from '../../../runtime/certificates.ts';
 import { normaliseMfa } from '../../../reference/config/mfa-config.ts';
 import { CloudMfa } from '../../../reference/mfa/cloud-mfa.ts';
 import { CertificateCredential } from '../../../reference/mfa/client-credential.ts';
@@ -75,7 +79,10 @@ describe('reading the certificate directory', () => {
       [one.pem.info.thumbprint, two.pem.info.thumbprint].sort(),
     );
     expect(loaded.problems).toEqual([
-      { file: path.join(dir, 'mismatched.pem'), message: 'the private key does not belong to the certificate' },
+      {
+        file: path.join(dir, 'mismatched.pem'),
+        message: 'the private key does not belong to the certificate',
+      },
       { file: path.join(dir, 'orphan.cer'), message: expect.stringMatching(/^no private key/) as unknown },
     ]);
   });
@@ -92,8 +99,13 @@ describe('choosing the certificate', () => {
     expect(bySubject.kind === 'selected' && bySubject.certificate.thumbprint).toBe(nps.cert.thumbprint);
     const spaced = other.cert.thumbprint.toLowerCase().replace(/(..)/g, '$1:').slice(0, -1);
     const byThumbprint = selectCertificate(all, { tenantId: TENANT_ID, now: NOW, identifier: spaced });
-    expect(byThumbprint.kind === 'selected' && byThumbprint.certificate.thumbprint).toBe(other.cert.thumbprint);
-    expect(selectCertificate(all, { tenantId: 'other-tenant', now: NOW })).toMatchObject({ kind: 'none', reason: 'no-match' });
+    expect(byThumbprint.kind === 'selected' && byThumbprint.certificate.thumbprint).toBe(
+      other.cert.thumbprint,
+    );
+    expect(selectCertificate(all, { tenantId: 'other-tenant', now: NOW })).toMatchObject({
+      kind: 'none',
+      reason: 'no-match',
+    });
   });
 
   it('rollover: the old one expiring in 10 days and a new one; the new one is used, and alone after the old expires', async () => {
@@ -105,31 +117,52 @@ describe('choosing the certificate', () => {
     expect(pick(NOW)).toBe(fresh.cert.thumbprint);
     expect(pick(NOW + 11 * DAY)).toBe(fresh.cert.thumbprint);
     // Before the new one was made, the old one was the one.
-    expect(selectCertificate([old.cert], { tenantId: TENANT_ID, now: NOW })).toMatchObject({ kind: 'selected' });
+    expect(selectCertificate([old.cert], { tenantId: TENANT_ID, now: NOW })).toMatchObject({
+      kind: 'selected',
+    });
   });
 
   it('refuses to start with only expired certificates (or none valid yet), naming the field and the fix', async () => {
-    const [expired, future] = await Promise.all([certificate(NOW - 800 * DAY, 730), certificate(NOW + DAY, 730)]);
+    const [expired, future] = await Promise.all([
+      certificate(NOW - 800 * DAY, 730),
+      certificate(NOW + DAY, 730),
+    ]);
     const dir = tempDir();
     const onlyExpired = { certificates: [expired.cert], problems: [] };
     expect(certificateStartIssues(dir, onlyExpired, { tenantId: TENANT_ID, now: NOW })).toEqual([
       {
         path: 'mfa.certificates.dir',
-        message: expect.stringMatching(new RegExp(`every certificate that matches has expired: ${expired.cert.thumbprint}`)) as unknown,
-        fix: expect.stringMatching(/^make a new one and delete the expired ones: radmfa cert rollover --dir /) as unknown,
+        message: expect.stringMatching(
+          new RegExp(`every certificate that matches has expired: ${expired.cert.thumbprint}`),
+        ) as unknown,
+        fix: expect.stringMatching(
+          /^make a new one and delete the expired ones: radmfa cert rollover --dir /,
+        ) as unknown,
       },
     ]);
     expect(
-      certificateStartIssues(dir, onlyExpired, { tenantId: TENANT_ID, now: NOW, identifier: expired.cert.thumbprint }),
+      certificateStartIssues(dir, onlyExpired, {
+        tenantId: TENANT_ID,
+        now: NOW,
+        identifier: expired.cert.thumbprint,
+      }),
     ).toEqual([expect.objectContaining({ path: 'mfa.CLIENT_CERT_IDENTIFIER' })]);
     expect(
-      certificateStartIssues(dir, { certificates: [future.cert], problems: [] }, { tenantId: TENANT_ID, now: NOW }),
+      certificateStartIssues(
+        dir,
+        { certificates: [future.cert], problems: [] },
+        { tenantId: TENANT_ID, now: NOW },
+      ),
     ).toEqual([expect.objectContaining({ message: expect.stringMatching(/valid yet/) as unknown })]);
     expect(
-      certificateStartIssues(dir, { certificates: [expired.cert, future.cert], problems: [] }, {
-        tenantId: TENANT_ID,
-        now: NOW + 2 * DAY,
-      }),
+      certificateStartIssues(
+        dir,
+        { certificates: [expired.cert, future.cert], problems: [] },
+        {
+          tenantId: TENANT_ID,
+          now: NOW + 2 * DAY,
+        },
+      ),
     ).toEqual([]);
   });
 });
@@ -151,7 +184,11 @@ describe('the 30-day warning', () => {
     expect(warnings).toEqual([
       {
         code: 'client-certificate-expiring',
-        message: expect.stringMatching(new RegExp(`^client certificate ${cert.thumbprint} .* expires in 30 day\\(s\\): run radmfa cert rollover`)) as unknown,
+        message: expect.stringMatching(
+          new RegExp(
+            `^client certificate ${cert.thumbprint} .* expires in 30 day\\(s\\): run radmfa cert rollover`,
+          ),
+        ) as unknown,
         at: cert.notAfter - 30 * DAY,
       },
     ]);
@@ -171,7 +208,12 @@ describe('the 30-day warning', () => {
     const clock = new VirtualClock(NOW);
     const { cert } = await certificate(NOW - 720 * DAY, 730);
     const codes: string[] = [];
-    new CertificateCredential({ certificates: [cert], tenantId: TENANT_ID, clock, onWarning: (code) => codes.push(code) }).close();
+    new CertificateCredential({
+      certificates: [cert],
+      tenantId: TENANT_ID,
+      clock,
+      onWarning: (code) => codes.push(code),
+    }).close();
     expect(codes).toEqual(['client-certificate-expiring']);
   });
 });
@@ -199,7 +241,11 @@ describe('the token flow with real signatures, CloudMfa against the mock', () =>
     },
   });
 
-  async function login(clock: VirtualClock, mfa: CloudMfa, name = 'alice'): Promise<Awaited<ReturnType<CloudMfa['verify']>>> {
+  async function login(
+    clock: VirtualClock,
+    mfa: CloudMfa,
+    name = 'alice',
+  ): Promise<Awaited<ReturnType<CloudMfa['verify']>>> {
     const pending = mfa.verify(context(name));
     let settled: Awaited<ReturnType<CloudMfa['verify']>> | undefined;
     void pending.then((d) => (settled = d));
@@ -208,7 +254,11 @@ describe('the token flow with real signatures, CloudMfa against the mock', () =>
     return settled;
   }
 
-  async function stack(registered: readonly ClientCertificate[], present: readonly ClientCertificate[], clock: VirtualClock) {
+  async function stack(
+    registered: readonly ClientCertificate[],
+    present: readonly ClientCertificate[],
+    clock: VirtualClock,
+  ) {
     const pems = new Map(registered.map((c) => [c.thumbprint, c]));
     const base = await loadDemoTenant();
     const tenant = withKeyCredentials(
@@ -219,7 +269,11 @@ describe('the token flow with real signatures, CloudMfa against the mock', () =>
     mocks.push(mock);
     msw.resetHandlers(...mock.handlers);
     const c = new IssueCollector();
-    const settings = normaliseMfa(c, { serviceUrl: MFA_URL, tenantId: TENANT_ID, certificates: { dir: 'test/fixtures/certificates' } });
+    const settings = normaliseMfa(c, {
+      serviceUrl: MFA_URL,
+      tenantId: TENANT_ID,
+      certificates: { dir: 'test/fixtures/certificates' },
+    });
     expect(c.issues).toEqual([]);
     const credential = new CertificateCredential({ certificates: present, tenantId: TENANT_ID, clock });
     const mfa = new CloudMfa({ settings, baseUrl: MFA_URL, clock, credential });
@@ -243,7 +297,11 @@ describe('the token flow with real signatures, CloudMfa against the mock', () =>
     expect(await login(clock, good.mfa)).toMatchObject({ kind: 'allow', reason: 'mfa-approved' });
     good.mfa.close();
     const bad = await stack([mine], [unregistered], clock);
-    expect(await login(clock, bad.mfa)).toMatchObject({ kind: 'deny', reason: 'mfa-unavailable', code: 'ESTS_TOKEN_ERROR' });
+    expect(await login(clock, bad.mfa)).toMatchObject({
+      kind: 'deny',
+      reason: 'mfa-unavailable',
+      code: 'ESTS_TOKEN_ERROR',
+    });
     expect(bad.mock.service.history.list({ endpoint: 'token' }).map((call) => call.result)).toEqual([
       'ESTS_TOKEN_ERROR:unknown_certificate',
     ]);
@@ -271,7 +329,11 @@ describe('the token flow with real signatures, CloudMfa against the mock', () =>
     const { mock, mfa } = await stack([old], [old], clock);
     expect(await login(clock, mfa)).toMatchObject({ kind: 'allow' });
     await clock.advance(11 * DAY);
-    expect(await login(clock, mfa)).toMatchObject({ kind: 'deny', reason: 'mfa-unavailable', code: 'ESTS_TOKEN_ERROR' });
+    expect(await login(clock, mfa)).toMatchObject({
+      kind: 'deny',
+      reason: 'mfa-unavailable',
+      code: 'ESTS_TOKEN_ERROR',
+    });
     expect(mock.service.history.list({ endpoint: 'token' }).map((call) => call.result)).toEqual([
       'token_issued',
       'ESTS_TOKEN_ERROR:certificate_expired',
@@ -290,7 +352,11 @@ describe('the token flow with real signatures, CloudMfa against the mock', () =>
     mocks.push(mock);
     msw.resetHandlers(...mock.handlers);
     const c = new IssueCollector();
-    const settings = normaliseMfa(c, { serviceUrl: MFA_URL, tenantId: TENANT_ID, certificates: { dir: 'test/fixtures/certificates' } });
+    const settings = normaliseMfa(c, {
+      serviceUrl: MFA_URL,
+      tenantId: TENANT_ID,
+      certificates: { dir: 'test/fixtures/certificates' },
+    });
     const mfa = new CloudMfa({
       settings,
       baseUrl: MFA_URL,
@@ -298,7 +364,9 @@ describe('the token flow with real signatures, CloudMfa against the mock', () =>
       credential: new CertificateCredential({ certificates: [cert], tenantId: TENANT_ID, clock }),
     });
     expect(await login(clock, mfa)).toMatchObject({ kind: 'deny', code: 'ESTS_TOKEN_ERROR' });
-    expect(mock.service.history.list({ endpoint: 'token' })[0]?.result).toBe('ESTS_TOKEN_ERROR:certificate_not_yet_valid');
+    expect(mock.service.history.list({ endpoint: 'token' })[0]?.result).toBe(
+      'ESTS_TOKEN_ERROR:certificate_not_yet_valid',
+    );
     mfa.close();
   });
 });

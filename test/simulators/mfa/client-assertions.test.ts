@@ -68,7 +68,11 @@ function request(assertion: string): TokenRequest {
   };
 }
 
-async function radmfaAssertion(generated: GeneratedCertificate, at = NOW, audience = TOKEN_URL): Promise<string> {
+async function radmfaAssertion(
+  generated: GeneratedCertificate,
+  at = NOW,
+  audience = TOKEN_URL,
+): Promise<string> {
   const credential = credentialOf(generated, new VirtualClock(at));
   const body = await credential.tokenRequest(audience);
   credential.close();
@@ -90,7 +94,10 @@ describe('client assertions at the token endpoint', () => {
       const assertion = await radmfaAssertion(generated);
       expect(detailOf(service, assertion)).toBe('issued');
       // An independent implementation accepts the signature and reads the claims Entra documents.
-      const key = await importX509(generated.certificatePem, generated.info.keyType === 'rsa' ? 'PS256' : 'ES256');
+      const key = await importX509(
+        generated.certificatePem,
+        generated.info.keyType === 'rsa' ? 'PS256' : 'ES256',
+      );
       const { payload, protectedHeader } = await jwtVerify(assertion, key, {
         audience: TOKEN_URL,
         issuer: NPS_CLIENT_ID,
@@ -120,7 +127,11 @@ describe('client assertions at the token endpoint', () => {
         .setNotBefore(NOW / 1000)
         .setExpirationTime(NOW / 1000 + 300);
     const rs256 = await claims(
-      new SignJWT({}).setProtectedHeader({ alg: 'RS256', typ: 'JWT', x5t: thumbprintToBase64Url(rsa.info.thumbprint) }),
+      new SignJWT({}).setProtectedHeader({
+        alg: 'RS256',
+        typ: 'JWT',
+        x5t: thumbprintToBase64Url(rsa.info.thumbprint),
+      }),
     ).sign(key);
     const ps256 = await claims(
       new SignJWT({}).setProtectedHeader({
@@ -149,7 +160,9 @@ describe('client assertions at the token endpoint', () => {
       /^certificate_expired: AADSTS700027: .*The key used is expired/,
     );
     const future = keyCredentialFromPem(ec.certificatePem, { startDate: NOW + DAY });
-    expect(detailOf(serviceWith([future]), await assertion(NOW))).toMatch(/^certificate_not_yet_valid: AADSTS700027/);
+    expect(detailOf(serviceWith([future]), await assertion(NOW))).toMatch(
+      /^certificate_not_yet_valid: AADSTS700027/,
+    );
   });
 
   it('takes the KeyCredential dates from the certificate when the tenant gives none', () => {
@@ -168,13 +181,17 @@ describe('client assertions at the token endpoint', () => {
     expect(detailOf(service, `${header}.${changed}.${signature}`)).toMatch(/^invalid_signature: AADSTS50013/);
     // The stranger's key signs, the header names the registered certificate.
     const [, strangerPayload, strangerSignature] = (await radmfaAssertion(stranger)).split('.');
-    expect(detailOf(service, `${header}.${strangerPayload}.${strangerSignature}`)).toMatch(/^invalid_signature/);
+    expect(detailOf(service, `${header}.${strangerPayload}.${strangerSignature}`)).toMatch(
+      /^invalid_signature/,
+    );
   });
 
   it('refuses an assertion outside its time range, for another audience, or from another client', async () => {
     const service = serviceWith([keyCredentialFromPem(ec.certificatePem)]);
     // Signed 10 min + the 5 min skew before now: exp has passed.
-    expect(detailOf(service, await radmfaAssertion(ec, NOW - 900_000))).toMatch(/^assertion_expired: AADSTS700024/);
+    expect(detailOf(service, await radmfaAssertion(ec, NOW - 900_000))).toMatch(
+      /^assertion_expired: AADSTS700024/,
+    );
     expect(detailOf(service, await radmfaAssertion(ec, NOW - 899_000))).toBe('issued');
     expect(
       detailOf(service, await radmfaAssertion(ec, NOW, 'https://login.radmfa.test/sts/other-tenant/token')),
@@ -189,9 +206,14 @@ describe('client assertions at the token endpoint', () => {
   });
 
   it('refuses a tenant file entry with only a thumbprint: it cannot verify a signature', () => {
-    const parsed = parseTenantYaml(`tenant: { id: t, domains: [x.test], certificates: [{ thumbprint: '${'A'.repeat(40)}' }] }\n`);
+    const parsed = parseTenantYaml(
+      `tenant: { id: t, domains: [x.test], certificates: [{ thumbprint: '${'A'.repeat(40)}' }] }\n`,
+    );
     expect(parsed.ok ? [] : parsed.issues).toEqual([
-      expect.objectContaining({ path: 'tenant.certificates[0]', message: 'a thumbprint alone cannot verify a signature' }),
+      expect.objectContaining({
+        path: 'tenant.certificates[0]',
+        message: 'a thumbprint alone cannot verify a signature',
+      }),
     ]);
   });
 });

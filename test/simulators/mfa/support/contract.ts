@@ -6,7 +6,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { arrival, oathtool, oathtoolTotp, START_MS, virtualDemoMock, type VirtualMock } from './harness.ts';
 import { DEMO_TENANT_ID, errorCode, MfaTestClient, okBody } from './client.ts';
 import { tokenPath } from '../../../../simulators/mfa/api-types.ts';
-import { credentialFor, demoExpiredCertificate, unregisteredCertificate } from '../../../support/certificates.ts';
+import {
+  credentialFor,
+  demoExpiredCertificate,
+  unregisteredCertificate,
+} from '../../../support/certificates.ts';
 
 export interface Transport {
   readonly client: MfaTestClient;
@@ -232,17 +236,22 @@ export function describeMfaContract(mode: string, open: (vm: VirtualMock) => Pro
         code: 'ESTS_TOKEN_ERROR',
         detail: expect.stringMatching(/^unknown_tenant/) as unknown,
       });
-      const stranger = credentialFor(
-        [await unregisteredCertificate(vm.clock.now())],
-        vm.clock,
+      const stranger = credentialFor([await unregisteredCertificate(vm.clock.now())], vm.clock);
+      const unregistered = await client.requestToken(
+        DEMO_TENANT_ID,
+        await client.assertion(DEMO_TENANT_ID, stranger),
       );
-      const unregistered = await client.requestToken(DEMO_TENANT_ID, await client.assertion(DEMO_TENANT_ID, stranger));
       expect(unregistered.kind === 'error' && unregistered.body.error.detail).toMatch(
         /^unknown_certificate: AADSTS700027: .*The key was not found/,
       );
       const previous = credentialFor([demoExpiredCertificate()], vm.clock);
-      const expired = await client.requestToken(DEMO_TENANT_ID, await client.assertion(DEMO_TENANT_ID, previous));
-      expect(expired.kind === 'error' && expired.body.error.detail).toMatch(/^certificate_expired: AADSTS700027/);
+      const expired = await client.requestToken(
+        DEMO_TENANT_ID,
+        await client.assertion(DEMO_TENANT_ID, previous),
+      );
+      expect(expired.kind === 'error' && expired.body.error.detail).toMatch(
+        /^certificate_expired: AADSTS700027/,
+      );
       // Entra takes the grant form-encoded (RFC 6749 section 4.4.2); radmfa's clients send JSON. Both work.
       const form = new URLSearchParams({ ...(await client.assertion()) }).toString();
       const response = await fetch(`${client.baseUrl}${tokenPath(DEMO_TENANT_ID)}`, {
