@@ -69,5 +69,8 @@ function resolvePaths(value: unknown, base: string): unknown {
   if (isPlainObject(out.mfa) && isPlainObject(out.mfa.embedded)) {
     out.mfa = { ...out.mfa, embedded: { ...out.mfa.embedded, tenant: at(out.mfa.embedded.tenant) } };
   }
+  if (isPlainObject(out.mfa) && isPlainObject(out.mfa.certificates)) {
+    out.mfa = { ...out.mfa, certificates: { ...out.mfa.certificates, dir: at(out.mfa.certificates.dir) } };
+  }
   return out;
 }

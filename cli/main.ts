@@ -28,6 +28,11 @@ export const commands: readonly CommandEntry[] = [
     load: async () => (await import('./schema.ts')).schemaCommand,
   },
   {
+    name: 'cert',
+    summary: 'make, list and roll over the client certificates (the NPS setup script)',
+    load: async () => (await import('./cert.ts')).certCommand,
+  },
+  {
     name: 'start',
     summary: 'the main job: embedded default + conformance suite + report',
     load: async () => (await import('./start.ts')).startCommand,

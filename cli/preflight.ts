@@ -10,6 +10,8 @@ import type { Issue } from '../runtime/validation/index.ts';
 import { DirectoryFixtureError, LdapStubError, loadDirectoryFixture } from '../simulators/ldap/index.ts';
 import { MfaMockError } from '../simulators/mfa/errors.ts';
 import { loadTenantFile } from '../simulators/mfa/tenant.ts';
+import { certificateStartIssues, loadCertificateDir } from '../reference/mfa/client-certificates.ts';
+import { demoCertificateDir } from '../scenarios/embedded/certificates.ts';
 
 const FREERADIUS_NOTE = 'on 1812/1813 it is often a packaged FreeRADIUS (sudo systemctl stop freeradius)';
 
@@ -146,16 +148,41 @@ async function tenantIssues(path: string): Promise<Issue[]> {
   }
 }
 
+/**
+ * The client certificates the server would sign with: from mfa.certificates.dir, or with an embedded
+ * tenant and no directory the generated one (always valid) plus the demo's, which only a
+ * CLIENT_CERT_IDENTIFIER can pick.
+ */
+async function certificateIssues(config: ServerConfig, now: number): Promise<Issue[]> {
+  const { mfa } = config;
+  if (!mfa.enabled) return [];
+  const dir =
+    mfa.certificateDir ?? (mfa.CLIENT_CERT_IDENTIFIER !== undefined ? demoCertificateDir : undefined);
+  if (dir === undefined) return [];
+  // With an embedded tenant the id may be only in its file (a broken file is tenantIssues' to report).
+  const embedded =
+    mfa.tenantId === '' && mfa.embeddedTenant !== undefined
+      ? await loadTenantFile(mfa.embeddedTenant).catch(() => undefined)
+      : undefined;
+  const tenantId = mfa.tenantId || (embedded?.id ?? '');
+  return certificateStartIssues(dir, loadCertificateDir(dir), {
+    tenantId,
+    now,
+    ...(mfa.CLIENT_CERT_IDENTIFIER !== undefined ? { identifier: mfa.CLIENT_CERT_IDENTIFIER } : {}),
+  });
+}
+
 /** Every reason this configuration would fail to start, found without starting anything. */
-export async function preflight(config: ServerConfig): Promise<Issue[]> {
-  const [fixture, tenant, ports] = await Promise.all([
+export async function preflight(config: ServerConfig, now = Date.now()): Promise<Issue[]> {
+  const [fixture, tenant, certificates, ports] = await Promise.all([
     config.directory.embeddedFixture !== undefined ? fixtureIssues(config.directory.embeddedFixture) : [],
     config.mfa.enabled && config.mfa.embeddedTenant !== undefined
       ? tenantIssues(config.mfa.embeddedTenant)
       : [],
+    certificateIssues(config, now),
     portIssues(config),
   ]);
-  return [...fixture, ...tenant, ...ports];
+  return [...fixture, ...tenant, ...certificates, ...ports];
 }
 
 /**

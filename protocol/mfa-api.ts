@@ -4,6 +4,8 @@
 // talks to: a token from the tenant's STS with a client certificate, then a bearer-authenticated MFA
 // call per login, then polling (or a code) until the second factor is decided. See docs/mfa-api.md.
 
+import type { AssertionRefusal } from './client-assertion.ts';
+
 // ---------------------------------------------------------------- paths
 
 export const MFA_PATHS = {
@@ -84,9 +86,18 @@ export function isFinalStatus(status: SessionStatus): boolean {
 
 // ---------------------------------------------------------------- requests and responses
 
+/**
+ * An OAuth 2.0 client_credentials grant authenticated by a client assertion (RFC 7523; Entra's
+ * certificate credentials, protocol/client-assertion.ts). The names are OAuth's; Entra takes them
+ * form-encoded, radmfa's endpoint takes them as JSON or form-encoded.
+ */
 export interface TokenRequest {
-  /** SHA-1 thumbprint of the client certificate, hex; case, spaces and colons are ignored. */
-  readonly clientCertificateThumbprint: string;
+  readonly grant_type: 'client_credentials';
+  readonly client_id: string;
+  readonly client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+  /** A JWT signed with the private key of a certificate registered for the client in the tenant. */
+  readonly client_assertion: string;
+  readonly scope?: string;
 }
 
 export interface TokenResponse {
@@ -219,13 +230,7 @@ export const MFA_ERROR_CODES: readonly MfaErrorCode[] = [
 
 /** Why a token was refused or not accepted (the `detail` of an ESTS_TOKEN_ERROR). */
 export type TokenErrorReason =
-  | 'unknown_tenant'
-  | 'unknown_certificate'
-  | 'certificate_expired'
-  | 'missing_token'
-  | 'invalid_token'
-  | 'expired_token'
-  | 'injected';
+  'unknown_tenant' | AssertionRefusal | 'missing_token' | 'invalid_token' | 'expired_token' | 'injected';
 
 export interface ErrorResponse {
   readonly error: {

@@ -26,7 +26,9 @@ export type WarningCode =
   | 'mfa-fail-open'
   | 'user-identifier-missing'
   | 'ip-whitelist-no-nas-ip'
-  | 'alternate-login-id-missing';
+  | 'alternate-login-id-missing'
+  | 'client-certificate-expiring'
+  | 'client-certificate-unusable';
 
 export const WARNING_CODES: Readonly<Record<WarningCode, string>> = {
   'require-user-match-false':
@@ -39,6 +41,10 @@ export const WARNING_CODES: Readonly<Record<WarningCode, string>> = {
   'ip-whitelist-no-nas-ip': 'IP_WHITELIST is set but the request has no NAS-IP-Address: MFA is required',
   'alternate-login-id-missing':
     'LDAP_ALTERNATE_LOGINID_ATTRIBUTE is set but the user has no value for it: identified by UPN instead',
+  'client-certificate-expiring':
+    'the client certificate in use expires within 30 days: roll it over (radmfa cert rollover)',
+  'client-certificate-unusable':
+    'no client certificate is valid now: tokens will be refused (security token error) until one is',
 };
 
 export interface ServerEventMap {

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import {
   IssueCollector,
@@ -8,6 +9,17 @@ import {
 } from '../../runtime/validation/index.ts';
 import { parseCidr } from './cidr.ts';
 import { checkInputFile } from './paths.ts';
+
+function checkInputDir(c: IssueCollector, path: string, value: unknown): void {
+  if (typeof value !== 'string' || value === '') return;
+  const kind = statSync(value, { throwIfNoEntry: false });
+  if (kind === undefined || !kind.isDirectory())
+    c.add(
+      path,
+      `"${value}" is not a directory`,
+      'create it with radmfa cert new --dir DIR, or correct the path',
+    );
+}
 
 /**
  * Second-factor settings. The upper-case names are the NPS extension's registry values
@@ -20,8 +32,17 @@ export interface MfaSettings {
   /** Tenant file for the embedded MFA mock, started by the command (then serviceUrl may be empty). */
   readonly embeddedTenant?: string;
   readonly tenantId: string;
-  /** Identifies the server's client certificate to the token endpoint (thumbprint). */
-  readonly clientCertificate: string;
+  /**
+   * Directory of the server's client certificates (PEM: certificate and private key in one file, or
+   * NAME.pem/.crt/.cer with NAME.key). Unset with an embedded tenant: a demo certificate is generated
+   * at start-up and registered with the embedded mock.
+   */
+  readonly certificateDir?: string;
+  /**
+   * The registry value: the thumbprint of the certificate to use (extension 1.2.2893.1 and later).
+   * Unset: certificates are chosen by the subject CN=<tenantId>, OU=Microsoft NPS Extension.
+   */
+  readonly CLIENT_CERT_IDENTIFIER?: string;
   /** Unset = TRUE: users not enrolled for MFA are rejected. FALSE: they are let in without MFA. */
   readonly REQUIRE_USER_MATCH: boolean;
   /** NAS-IP-Address values (or CIDRs) whose requests skip MFA. */
@@ -77,7 +98,24 @@ export const mfaSchema = z
       .nullish()
       .meta({ description: 'start the MFA mock in process with this tenant file' }),
     tenantId: nonEmpty.optional().meta({ fix: 'write the directory tenant ID' }),
-    clientCertificate: nonEmpty.optional().meta({ fix: 'write the client certificate thumbprint' }),
+    certificates: z
+      .object({
+        dir: nonEmpty.meta({
+          fix: 'write the directory holding the client certificates (radmfa cert new --dir)',
+        }),
+      })
+      .strict()
+      .nullish()
+      .meta({ description: 'where the client certificates and their keys are (PEM files)' }),
+    CLIENT_CERT_IDENTIFIER: z
+      .string()
+      .transform((v) => v.replace(/[\s:]/g, '').toUpperCase())
+      .pipe(z.string().regex(/^[0-9A-F]{40}$/, 'is not a SHA-1 thumbprint (40 hex digits)'))
+      .nullish()
+      .meta({
+        fix: 'copy the thumbprint radmfa cert list prints (40 hex digits; spaces and colons are ignored)',
+        description: 'thumbprint of the client certificate to use; default: by subject',
+      }),
     REQUIRE_USER_MATCH: registryBoolean.optional(),
     IP_WHITELIST: z
       .union([z.string(), z.array(nonEmpty)])
@@ -133,13 +171,14 @@ function checkMfa(c: IssueCollector, input: PlainObject, present: boolean): void
       'write the tenant ID the MFA service knows this server by',
     );
   }
-  if (enabled && !embedded && input.clientCertificate === undefined) {
+  if (enabled && !embedded && !isPlainObject(input.certificates)) {
     c.add(
-      'clientCertificate',
+      'certificates.dir',
       'is missing while mfa.enabled is true',
-      'write the thumbprint of the client certificate registered for this server',
+      'write certificates: { dir: DIR } with the client certificates (make one with radmfa cert new --dir DIR)',
     );
   }
+  if (isPlainObject(input.certificates)) checkInputDir(c, 'certificates.dir', input.certificates.dir);
   whitelistEntries(input.IP_WHITELIST).forEach((entry, i) => {
     if (typeof entry !== 'string' || entry === '') return;
     if (isIP(entry) === 0 && parseCidr(entry) === undefined) {
@@ -160,7 +199,8 @@ function buildMfa(input: MfaInput, present: boolean): MfaSettings {
     serviceUrl: input.serviceUrl ?? '',
     ...(embeddedTenant !== undefined ? { embeddedTenant } : {}),
     tenantId: input.tenantId ?? '',
-    clientCertificate: input.clientCertificate ?? '',
+    ...(input.certificates?.dir !== undefined ? { certificateDir: input.certificates.dir } : {}),
+    ...(input.CLIENT_CERT_IDENTIFIER != null ? { CLIENT_CERT_IDENTIFIER: input.CLIENT_CERT_IDENTIFIER } : {}),
     REQUIRE_USER_MATCH: registryValue(input.REQUIRE_USER_MATCH, true),
     IP_WHITELIST: whitelistEntries(input.IP_WHITELIST).filter((e): e is string => typeof e === 'string'),
     OVERRIDE_NUMBER_MATCHING_WITH_OTP: registryValue(input.OVERRIDE_NUMBER_MATCHING_WITH_OTP, true),

@@ -5,7 +5,6 @@ import {
   isFinalStatus,
   isNotEnrolledError,
   sessionPath,
-  tokenPath,
   MAX_POLL_WAIT_MS,
   type BeginRequest,
   type BeginResponse,
@@ -14,12 +13,13 @@ import {
   type MfaMethod,
   type MfaServiceErrorCode,
   type SessionResponse,
-  type TokenResponse,
 } from '../../protocol/mfa-api.ts';
 import { parseCidr } from '../config/cidr.ts';
 import type { MfaSettings } from '../config/mfa-config.ts';
 import type { WarningCode } from '../events.ts';
+import type { ClientCredential } from './client-credential.ts';
 import { callMfa, type MfaCallResult, type MfaHttpOptions } from './mfa-http.ts';
+import { requestToken } from './token-request.ts';
 import type { MfaCodeSession, MfaContext, MfaDecision, SecondFactor } from './second-factor.ts';
 
 export interface CloudMfaOptions {
@@ -27,6 +27,8 @@ export interface CloudMfaOptions {
   /** Service URL (the embedded mock's, when the settings name a tenant file instead). */
   readonly baseUrl: string;
   readonly clock: Clock;
+  /** The client certificate's assertion for the token endpoint; closed with the client. */
+  readonly credential: ClientCredential;
   readonly fetch?: typeof fetch;
   /** Conditions an operator must hear about: fail-open used, whitelist without NAS-IP-Address. */
   readonly onWarning?: (code: MfaWarningCode, message: string, context: MfaContext) => void;
@@ -93,6 +95,7 @@ export class CloudMfa implements SecondFactor {
   /** Ends waits in progress (their logins get no answer) so a stopping server does not linger. */
   close(): void {
     this.closing.abort();
+    this.options.credential.close();
   }
 
   async verify(context: MfaContext): Promise<MfaDecision> {
@@ -279,9 +282,7 @@ export class CloudMfa implements SecondFactor {
   private async fetchToken(): Promise<MfaCallResult<string>> {
     const now = this.options.clock.now();
     const { settings } = this.options;
-    const result = await callMfa<TokenResponse>(this.http, 'POST', tokenPath(settings.tenantId), {
-      clientCertificateThumbprint: settings.clientCertificate,
-    });
+    const result = await requestToken(this.http, settings.tenantId, this.options.credential);
     if (result.kind !== 'ok') return result;
     this.token = { value: result.body.accessToken, expiresAt: now + result.body.expiresInSeconds * 1000 };
     return { kind: 'ok', status: result.status, body: result.body.accessToken };

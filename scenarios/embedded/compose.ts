@@ -9,6 +9,8 @@ import { LdapDirectory } from '../../reference/directory/ldap-directory.ts';
 import { ServerEvents } from '../../reference/events.ts';
 import { ReferenceServer } from '../../reference/server.ts';
 import { CloudMfa } from '../../reference/mfa/cloud-mfa.ts';
+import type { CertificateCredential, CertificateWarningCode } from '../../reference/mfa/client-credential.ts';
+import { embeddedCredential } from './certificates.ts';
 import { startLdapStub, type LdapStub } from '../../simulators/ldap/index.ts';
 import type { MfaHttpServer, MfaMock, TenantDefinition } from '../../simulators/mfa/index.ts';
 
@@ -80,12 +82,20 @@ export async function startStack(config: ServerConfig, options: StackOptions = {
     let mfaSettings = config.mfa;
     let mfaMock: MfaMock | undefined;
     let mfaHttp: MfaHttpServer | undefined;
+    let credential: CertificateCredential | undefined;
+    const events = options.events ?? new ServerEvents();
+    const onCertificateWarning = (code: CertificateWarningCode, message: string): void =>
+      events.emit('warning', { code, message });
     if (mfaSettings.enabled && mfaSettings.embeddedTenant !== undefined) {
       // Loaded only when used: msw costs about a second of start-up that a server without MFA need not pay.
       const { createMfaMock, loadTenantFile, serveMfaMock } = await import('../../simulators/mfa/index.ts');
-      const tenant = options.tenant ?? (await loadTenantFile(mfaSettings.embeddedTenant));
+      const loaded = options.tenant ?? (await loadTenantFile(mfaSettings.embeddedTenant));
+      mfaSettings = { ...mfaSettings, tenantId: mfaSettings.tenantId || loaded.id };
+      const embedded = await embeddedCredential(mfaSettings, clock, loaded, onCertificateWarning);
+      credential = embedded.credential;
+      cleanups.push(() => embedded.credential.close());
       const mock = createMfaMock({
-        tenant,
+        tenant: embedded.tenant ?? loaded,
         clock,
         ...(options.mfaSeed !== undefined ? { seed: options.mfaSeed } : {}),
       });
@@ -94,32 +104,28 @@ export async function startStack(config: ServerConfig, options: StackOptions = {
       const http = await serveMfaMock(mock, { host: '127.0.0.1', port: 0 });
       mfaHttp = http;
       cleanups.push(() => http.close());
-      const now = clock.now();
-      const certificate = tenant.certificates.find((c) => c.notAfter === undefined || c.notAfter > now);
-      mfaSettings = {
-        ...mfaSettings,
-        serviceUrl: mfaSettings.serviceUrl || http.url,
-        tenantId: mfaSettings.tenantId || tenant.id,
-        clientCertificate: mfaSettings.clientCertificate || (certificate?.thumbprint ?? ''),
-      };
+      mfaSettings = { ...mfaSettings, serviceUrl: mfaSettings.serviceUrl || http.url };
+    } else if (mfaSettings.enabled) {
+      credential = (await embeddedCredential(mfaSettings, clock, undefined, onCertificateWarning)).credential;
     }
     const effective: ServerConfig = { ...config, directory: directoryConfig, mfa: mfaSettings };
-    const events = options.events ?? new ServerEvents();
-    const secondFactor = mfaSettings.enabled
-      ? new CloudMfa({
-          settings: mfaSettings,
-          baseUrl: mfaSettings.serviceUrl,
-          clock,
-          ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
-          onWarning: (code, message, context) =>
-            events.emit('warning', {
-              code,
-              message,
-              client: context.client,
-              userName: context.user.accountName,
-            }),
-        })
-      : undefined;
+    const secondFactor =
+      mfaSettings.enabled && credential !== undefined
+        ? new CloudMfa({
+            settings: mfaSettings,
+            baseUrl: mfaSettings.serviceUrl,
+            clock,
+            credential,
+            ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
+            onWarning: (code, message, context) =>
+              events.emit('warning', {
+                code,
+                message,
+                client: context.client,
+                userName: context.user.accountName,
+              }),
+          })
+        : undefined;
     if (secondFactor !== undefined) cleanups.push(() => secondFactor.close());
     const server = await ReferenceServer.start({
       config: effective,

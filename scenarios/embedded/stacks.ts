@@ -30,6 +30,7 @@ import {
   type TenantDefinition,
 } from '../../simulators/mfa/index.ts';
 import { startStack } from './compose.ts';
+import { embeddedCredential } from './certificates.ts';
 import { demoTenantFixture, embeddedDefaultConfig } from './defaults.ts';
 
 /** The secret every embedded client entry has (the one FreeRADIUS and radtest ship with). */
@@ -248,26 +249,25 @@ export async function startVirtualStack(options: VirtualStackOptions): Promise<E
     fixtureAt(options.directoryFixture),
     tenantFor(base, options),
   ]);
-  const now = clock.now();
-  const certificate = tenant.certificates.find((c) => c.notAfter === undefined || c.notAfter > now);
-  const config: ServerConfig = {
-    ...base,
-    mfa: {
-      ...base.mfa,
-      serviceUrl: base.mfa.serviceUrl || VIRTUAL_MFA_URL,
-      tenantId: base.mfa.tenantId || tenant.id,
-      clientCertificate: base.mfa.clientCertificate || (certificate?.thumbprint ?? ''),
-    },
+  const settings = {
+    ...base.mfa,
+    serviceUrl: base.mfa.serviceUrl || VIRTUAL_MFA_URL,
+    tenantId: base.mfa.tenantId || tenant.id,
   };
+  const config: ServerConfig = { ...base, mfa: settings };
+  const events = new ServerEvents();
+  const embedded = await embeddedCredential(settings, clock, tenant, (code, message) =>
+    events.emit('warning', { code, message }),
+  );
   const network = new MemoryNetwork(clock, impairmentOf(options.network, seed));
   const directory = new StaticDirectory({ users: staticRecords(fixture), clock });
-  const mock = createMfaMock({ tenant, clock, seed });
-  const events = new ServerEvents();
+  const mock = createMfaMock({ tenant: embedded.tenant ?? tenant, clock, seed });
   const secondFactor = config.mfa.enabled
     ? new CloudMfa({
         settings: config.mfa,
         baseUrl: config.mfa.serviceUrl,
         clock,
+        credential: embedded.credential,
         fetch: inProcessFetch(mock),
         onWarning: (code, message, context) =>
           events.emit('warning', {

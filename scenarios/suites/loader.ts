@@ -141,7 +141,7 @@ function tenantWithOverrides(
 function checkTenant(topology: Topology, at: string, issues: Issue[]): TenantDefinition | undefined {
   if (topology.tenantUsers === undefined && topology.tenantSettings === undefined) return undefined;
   const { document, indexOf } = tenantWithOverrides(topology.tenantUsers ?? {}, topology.tenantSettings);
-  const result = parseTenant(document);
+  const result = parseTenant(document, { baseDir: path.dirname(demoTenantFixture) });
   if (result.ok) return result.tenant;
   for (const issue of result.issues) {
     if (issue.path.startsWith('settings')) {

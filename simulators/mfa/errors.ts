@@ -3,6 +3,7 @@
 // plus the seed's troubleshooting section); the few radmfa adds are marked `radmfa` so nobody mistakes
 // them for Microsoft's.
 
+import { ASSERTION_REFUSALS } from '../../protocol/client-assertion.ts';
 import type { MfaErrorCode, MfaServiceErrorCode, TokenErrorReason } from './api-types.ts';
 
 export type ErrorCodeSource = 'nps-docs' | 'radmfa';
@@ -83,9 +84,8 @@ export const HTTP_STATUS: Readonly<Record<MfaServiceErrorCode, number>> = {
 };
 
 export const TOKEN_ERROR_DETAILS: Readonly<Record<TokenErrorReason, string>> = {
-  unknown_tenant: 'unknown tenant id',
-  unknown_certificate: 'no certificate with this thumbprint is registered for the tenant',
-  certificate_expired: 'the certificate has expired',
+  unknown_tenant: "AADSTS90002: Tenant not found (the token endpoint's tenant id is not this tenant's)",
+  ...ASSERTION_REFUSALS,
   missing_token: 'no bearer token in the Authorization header',
   invalid_token: 'the bearer token was not issued by this service',
   expired_token: 'the bearer token has expired',
@@ -105,9 +105,13 @@ export function mfaFailure(code: MfaServiceErrorCode, detail?: string): MfaFailu
   return detail === undefined ? { ok: false, code, message } : { ok: false, code, message, detail };
 }
 
-/** ESTS_TOKEN_ERROR whose detail starts with the reason code, e.g. "expired_token: ...". */
-export function tokenFailure(reason: TokenErrorReason): MfaFailure {
-  return mfaFailure('ESTS_TOKEN_ERROR', `${reason}: ${TOKEN_ERROR_DETAILS[reason]}`);
+/**
+ * ESTS_TOKEN_ERROR whose detail starts with the reason code, e.g. "expired_token: ...". The seed's
+ * "security token error" is this code, whatever the reason (certificate, tenant, token).
+ */
+export function tokenFailure(reason: TokenErrorReason, more?: string): MfaFailure {
+  const detail = `${reason}: ${TOKEN_ERROR_DETAILS[reason]}`;
+  return mfaFailure('ESTS_TOKEN_ERROR', more === undefined ? detail : `${detail} ${more}`);
 }
 
 export type MfaResult<T> = { readonly ok: true; readonly value: T } | MfaFailure;

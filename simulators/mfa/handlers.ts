@@ -68,6 +68,20 @@ async function readJson(request: Request): Promise<MfaResult<unknown>> {
   }
 }
 
+/** Entra's token endpoint takes a form (RFC 6749 section 4.4.2); radmfa's clients send JSON. */
+async function readTokenBody(request: Request): Promise<MfaResult<unknown>> {
+  const type = request.headers.get('content-type') ?? '';
+  if (!type.startsWith('application/x-www-form-urlencoded')) return readJson(request);
+  return { ok: true, value: Object.fromEntries(new URLSearchParams(await request.text())) };
+}
+
+/** A refused token: the call history records the reason ("ESTS_TOKEN_ERROR:certificate_expired"). */
+function tokenReply(failure: MfaFailure): Reply {
+  const reason = failure.code === 'ESTS_TOKEN_ERROR' ? failure.detail?.split(':')[0] : undefined;
+  const reply = errorReply(failure);
+  return reason === undefined ? reply : { ...reply, result: `${failure.code}:${reason}` };
+}
+
 /** msw has already percent-decoded path parameters; decoding again would turn "%25" into "%" and on. */
 function param(value: string | readonly string[] | undefined): string {
   return typeof value === 'string' ? value : '';
@@ -135,15 +149,18 @@ export function createMfaHandlers(service: MfaService, options: MfaHandlerOption
   const mfa: HttpHandler[] = [
     http.post(at(MFA_PATHS.token), async ({ request, params }) => {
       const tenantId = param(params['tenantId']);
-      const body = await readJson(request);
+      const body = await readTokenBody(request);
       const parsed = body.ok ? parseTokenRequest(body.value) : body;
+      const url = new URL(request.url);
+      const audience = `${url.origin}${url.pathname}`;
       return serve(service, 'token', { tenantId }, (notes) => {
-        if (!parsed.ok) return errorReply(parsed);
+        if (!parsed.ok) return tokenReply(parsed);
         if (service.faults.tokenErrorNow()) {
           notes.fault('token_error');
           return errorReply(tokenFailure('injected'));
         }
-        return okReply(service.issueToken(tenantId, parsed.value), 200, () => 'token_issued');
+        const issued = service.issueToken(tenantId, parsed.value, audience);
+        return issued.ok ? okReply(issued, 200, () => 'token_issued') : tokenReply(issued);
       });
     }),
 

@@ -10,7 +10,8 @@ import {
   type MfaMethod,
   type TokenRequest,
 } from './api-types.ts';
-import { mfaFailure, type MfaResult } from './errors.ts';
+import { CLIENT_ASSERTION_TYPE, CLIENT_CREDENTIALS_GRANT } from '../../protocol/client-assertion.ts';
+import { mfaFailure, tokenFailure, type MfaResult } from './errors.ts';
 
 function isMethod(value: unknown): value is MfaMethod {
   return typeof value === 'string' && (MFA_METHODS as readonly string[]).includes(value);
@@ -18,13 +19,38 @@ function isMethod(value: unknown): value is MfaMethod {
 
 const CONTEXT_KEYS = ['clientIp', 'callingStationId', 'nasIdentifier', 'nasIp', 'requestId'] as const;
 
+/**
+ * OAuth's client_credentials grant with a JWT client assertion (RFC 7523). A missing or wrong field is
+ * a token error, as Entra answers it (invalid_request), not a format error: the extension reports it
+ * as a security token error like any other refused credential.
+ */
 export function parseTokenRequest(body: unknown): MfaResult<TokenRequest> {
-  if (!isPlainObject(body)) return mfaFailure('REQUEST_FORMAT_ERROR', 'body must be a JSON object');
-  const thumbprint = body['clientCertificateThumbprint'];
-  if (typeof thumbprint !== 'string' || thumbprint.trim() === '') {
-    return mfaFailure('REQUEST_FORMAT_ERROR', 'clientCertificateThumbprint must be a non-empty string');
+  if (!isPlainObject(body)) return mfaFailure('REQUEST_FORMAT_ERROR', 'body must be a JSON object or a form');
+  const field = (key: string): string | undefined => {
+    const value = body[key];
+    return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+  };
+  const clientId = field('client_id');
+  const assertion = field('client_assertion');
+  if (
+    field('grant_type') !== CLIENT_CREDENTIALS_GRANT ||
+    field('client_assertion_type') !== CLIENT_ASSERTION_TYPE ||
+    clientId === undefined ||
+    assertion === undefined
+  ) {
+    return tokenFailure('invalid_request');
   }
-  return { ok: true, value: { clientCertificateThumbprint: thumbprint } };
+  const scope = field('scope');
+  return {
+    ok: true,
+    value: {
+      grant_type: CLIENT_CREDENTIALS_GRANT,
+      client_id: clientId,
+      client_assertion_type: CLIENT_ASSERTION_TYPE,
+      client_assertion: assertion,
+      ...(scope !== undefined ? { scope } : {}),
+    },
+  };
 }
 
 export function parseBeginRequest(body: unknown): MfaResult<BeginRequest> {

@@ -20,13 +20,14 @@ import {
   type TokenResponse,
 } from './api-types.ts';
 import { CallHistory } from './call-history.ts';
+import { NPS_CLIENT_ID } from '../../protocol/client-assertion.ts';
+import { verifyClientAssertion } from './assertions.ts';
 import { MfaMockError, mfaFailure, tokenFailure, type MfaResult } from './errors.ts';
 import { FaultController } from './faults.ts';
 import { isExpired, nextChangeAt, sessionView, statusAt, wake, type MfaSession } from './sessions.ts';
 import { SmsOutbox } from './sms-outbox.ts';
 import {
   isValidPhoneNumber,
-  normaliseThumbprint,
   type MfaUserDefinition,
   type OtpDefinition,
   type TenantDefinition,
@@ -114,14 +115,29 @@ export class MfaService {
 
   // ---------------------------------------------------------------- tokens
 
-  issueToken(tenantId: string, request: TokenRequest): MfaResult<TokenResponse> {
-    const now = this.clock.now();
+  /**
+   * Issues a bearer token for a client assertion signed by a registered certificate. `audience` is
+   * the token endpoint's URL as the request reached it (the assertion's aud must name it).
+   */
+  issueToken(tenantId: string, request: TokenRequest, audience: string): MfaResult<TokenResponse> {
     if (tenantId !== this.tenant.id) return tokenFailure('unknown_tenant');
-    const thumbprint = normaliseThumbprint(request.clientCertificateThumbprint);
-    const certificate = this.tenant.certificates.find((c) => c.thumbprint === thumbprint);
-    if (certificate === undefined) return tokenFailure('unknown_certificate');
-    if (certificate.notAfter !== undefined && now > certificate.notAfter)
-      return tokenFailure('certificate_expired');
+    if (request.client_id !== NPS_CLIENT_ID)
+      return tokenFailure('wrong_client', `AADSTS700016: application ${request.client_id} not found`);
+    const verdict = verifyClientAssertion(request.client_assertion, {
+      credentials: this.tenant.certificates,
+      clientId: request.client_id,
+      audience,
+      now: this.clock.now(),
+    });
+    if (!verdict.ok) {
+      // Entra names the thumbprint the client used, so an operator can compare it with the store.
+      const used =
+        verdict.thumbprint !== undefined
+          ? `Thumbprint of key used by client: '${verdict.thumbprint}'`
+          : undefined;
+      return tokenFailure(verdict.reason, used);
+    }
+    const now = this.clock.now();
     this.pruneTokens(now);
     const suffix = Math.floor(this.tokenRandom() * 2 ** 32)
       .toString(16)

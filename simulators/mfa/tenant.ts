@@ -2,8 +2,12 @@
 // how they behave. Written as YAML; normalised with defaults here and validated all at once, every
 // issue naming the field and the fix (exit 104 territory for the CLI).
 
+import { X509Certificate, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { certificateInfo } from '../../runtime/certificate-info.ts';
 import { base32Decode, type OtpAlgorithm } from '../../protocol/auth/otp.ts';
 import {
   describeValue,
@@ -52,11 +56,22 @@ export interface MfaUserDefinition {
   readonly behaviour: UserBehaviour;
 }
 
-export interface CertificateDefinition {
+/**
+ * A certificate registered for the tenant's MFA client, as Entra keeps it on the service principal
+ * (KeyCredentials: the certificate's public key, its thumbprint as customKeyIdentifier, StartDateTime
+ * and EndDateTime). Tokens are only issued for assertions this key verifies, between those dates.
+ */
+export interface KeyCredential {
   /** SHA-1 thumbprint, upper-case hex without separators. */
   readonly thumbprint: string;
-  /** Epoch ms; absent means it never expires. */
-  readonly notAfter?: number;
+  readonly thumbprintSha256: string;
+  readonly subject: string;
+  readonly publicKey: KeyObject;
+  /** Epoch ms; default the certificate's notBefore. */
+  readonly startDate: number;
+  /** Epoch ms; default the certificate's notAfter. */
+  readonly endDate: number;
+  readonly description?: string;
 }
 
 export interface TenantSettings {
@@ -85,7 +100,7 @@ export interface TenantDefinition {
   /** UPN domains this tenant may authenticate; a user outside them gets AccessDenied. */
   readonly domains: readonly string[];
   readonly blocked: boolean;
-  readonly certificates: readonly CertificateDefinition[];
+  readonly certificates: readonly KeyCredential[];
   readonly settings: TenantSettings;
   readonly users: readonly MfaUserDefinition[];
 }
@@ -233,31 +248,113 @@ function parseTimestamp(input: unknown, path: string, c: IssueCollector): number
   return undefined;
 }
 
-function parseCertificates(input: unknown, c: IssueCollector): CertificateDefinition[] {
+/** Registers a PEM certificate as a KeyCredential; its dates unless others are given. */
+export function keyCredentialFromPem(
+  pem: string,
+  options: { readonly startDate?: number; readonly endDate?: number; readonly description?: string } = {},
+): KeyCredential {
+  const certificate = new X509Certificate(pem);
+  const info = certificateInfo(certificate);
+  return {
+    thumbprint: info.thumbprint,
+    thumbprintSha256: info.thumbprintSha256,
+    subject: info.subject,
+    publicKey: certificate.publicKey,
+    startDate: options.startDate ?? info.notBefore,
+    endDate: options.endDate ?? info.notAfter,
+    ...(options.description !== undefined ? { description: options.description } : {}),
+  };
+}
+
+/** The tenant with more certificates registered (the setup script's "associates the public key"). */
+export function withKeyCredentials(
+  tenant: TenantDefinition,
+  credentials: readonly KeyCredential[],
+): TenantDefinition {
+  return { ...tenant, certificates: [...tenant.certificates, ...credentials] };
+}
+
+const CERTIFICATE_FIX =
+  'register the certificate itself: certificates: [{ certificate: "-----BEGIN CERTIFICATE-----...", endDate: 2030-01-01 }] or { file: client.pem } (radmfa cert new does it)';
+
+function certificatePem(
+  entry: PlainObject,
+  at: string,
+  c: IssueCollector,
+  baseDir: string,
+): string | undefined {
+  const inline = entry['certificate'];
+  const file = entry['file'];
+  if (typeof inline === 'string' && file === undefined) return inline;
+  if (typeof file === 'string' && inline === undefined) {
+    try {
+      return readFileSync(resolve(baseDir, file), 'utf8');
+    } catch (error) {
+      c.add(
+        `${at}.file`,
+        `cannot read ${file}: ${(error as Error).message}`,
+        'give the path of a PEM certificate, relative to the tenant file',
+      );
+      return undefined;
+    }
+  }
+  c.add(
+    at,
+    entry['thumbprint'] !== undefined && inline === undefined && file === undefined
+      ? 'a thumbprint alone cannot verify a signature'
+      : 'needs exactly one of certificate (PEM text) or file',
+    CERTIFICATE_FIX,
+  );
+  return undefined;
+}
+
+function parseCertificates(input: unknown, c: IssueCollector, baseDir: string): KeyCredential[] {
   const path = 'tenant.certificates';
-  const fix =
-    'list the client certificates: certificates: [{ thumbprint: "<40 hex digits>", notAfter: 2030-01-01 }]';
-  if (!Array.isArray(input) || input.length === 0) {
-    c.add(path, 'at least one certificate is required', fix);
+  // None is allowed: every token is then refused, until one is registered (the embedded default
+  // registers the certificate it generates at start-up).
+  if (input === undefined || input === null) return [];
+  if (!Array.isArray(input)) {
+    c.add(path, 'expected a list', CERTIFICATE_FIX);
     return [];
   }
-  const certificates: CertificateDefinition[] = [];
+  const certificates: KeyCredential[] = [];
   input.forEach((entry: unknown, i) => {
     const at = `${path}[${i}]`;
     if (!isPlainObject(entry)) {
-      c.add(at, 'expected a mapping', fix);
+      c.add(at, 'expected a mapping', CERTIFICATE_FIX);
       return;
     }
-    c.knownKeys(entry, at, ['thumbprint', 'notAfter', 'description']);
-    const raw = str(entry, 'thumbprint', at, c, 'give the SHA-1 thumbprint as 40 hex digits');
-    const notAfter = parseTimestamp(entry['notAfter'], `${at}.notAfter`, c);
-    if (raw === undefined) return;
-    const thumbprint = normaliseThumbprint(raw);
-    if (!/^[0-9A-F]{40}$/.test(thumbprint)) {
-      c.add(`${at}.thumbprint`, `not 40 hex digits: "${raw}"`, 'copy the SHA-1 thumbprint');
+    c.knownKeys(entry, at, ['certificate', 'file', 'startDate', 'endDate', 'description', 'thumbprint']);
+    const startDate = parseTimestamp(entry['startDate'], `${at}.startDate`, c);
+    const endDate = parseTimestamp(entry['endDate'], `${at}.endDate`, c);
+    const description = optionalStr(entry, 'description', at, c);
+    const pem = certificatePem(entry, at, c, baseDir);
+    if (pem === undefined) return;
+    let credential: KeyCredential;
+    try {
+      credential = keyCredentialFromPem(pem, {
+        ...(startDate !== undefined ? { startDate } : {}),
+        ...(endDate !== undefined ? { endDate } : {}),
+        ...(description !== undefined ? { description } : {}),
+      });
+    } catch (error) {
+      c.add(at, `not a PEM certificate: ${(error as Error).message}`, CERTIFICATE_FIX);
       return;
     }
-    certificates.push(notAfter === undefined ? { thumbprint } : { thumbprint, notAfter });
+    const stated = entry['thumbprint'];
+    if (typeof stated === 'string' && normaliseThumbprint(stated) !== credential.thumbprint) {
+      c.add(
+        `${at}.thumbprint`,
+        `does not match the certificate (${credential.thumbprint})`,
+        'remove thumbprint or correct it',
+      );
+      return;
+    }
+    if (credential.endDate <= credential.startDate) {
+      c.add(`${at}.endDate`, 'is not after startDate', 'give an endDate later than startDate');
+      return;
+    }
+    certificates.push(credential);
   });
   return certificates;
 }
@@ -447,14 +544,19 @@ export type TenantParseResult =
   | { readonly ok: true; readonly tenant: TenantDefinition }
   | { readonly ok: false; readonly issues: readonly Issue[] };
 
+export interface TenantParseOptions {
+  /** Where certificate `file:` entries are relative to (the tenant file's directory). */
+  readonly baseDir?: string;
+}
+
 /** Validates a parsed YAML/JSON document, returning every issue at once. */
-export function parseTenant(input: unknown): TenantParseResult {
+export function parseTenant(input: unknown, options: TenantParseOptions = {}): TenantParseResult {
   const c = new IssueCollector();
   if (!isPlainObject(input)) {
     c.add(
       '',
       `must be a mapping with tenant, settings, users, got ${describeValue(input)}`,
-      'start the file with tenant: { id: ..., certificates: [...] }',
+      'start the file with tenant: { id: ..., domains: [...] }',
     );
     return { ok: false, issues: c.issues };
   }
@@ -464,7 +566,7 @@ export function parseTenant(input: unknown): TenantParseResult {
   let name = '';
   let domains: string[] = [];
   let blocked = false;
-  let certificates: CertificateDefinition[] = [];
+  let certificates: KeyCredential[] = [];
   if (!isPlainObject(tenantInput)) {
     c.add(
       'tenant',
@@ -492,7 +594,7 @@ export function parseTenant(input: unknown): TenantParseResult {
     } else {
       domains = (domainsInput as string[]).map((d) => d.trim().toLowerCase());
     }
-    certificates = parseCertificates(tenantInput['certificates'], c);
+    certificates = parseCertificates(tenantInput['certificates'], c, options.baseDir ?? process.cwd());
   }
   const settings = parseSettings(input['settings'], c);
   const usersInput = input['users'] ?? [];
@@ -525,7 +627,7 @@ export function parseTenant(input: unknown): TenantParseResult {
 }
 
 /** Parses YAML text; YAML syntax errors become issues too. */
-export function parseTenantYaml(text: string): TenantParseResult {
+export function parseTenantYaml(text: string, options: TenantParseOptions = {}): TenantParseResult {
   let document: unknown;
   try {
     document = parseYaml(text);
@@ -542,7 +644,7 @@ export function parseTenantYaml(text: string): TenantParseResult {
       ],
     };
   }
-  return parseTenant(document);
+  return parseTenant(document, options);
 }
 
 /** Reads and validates a tenant file; throws MfaMockError listing every issue. */
@@ -554,7 +656,7 @@ export async function loadTenantFile(path: string): Promise<TenantDefinition> {
     const message = error instanceof Error ? error.message : String(error);
     throw new MfaMockError('MFA_TENANT_UNREADABLE', `cannot read tenant file ${path}: ${message}`);
   }
-  return tenantOrThrow(parseTenantYaml(text), path);
+  return tenantOrThrow(parseTenantYaml(text, { baseDir: dirname(path) }), path);
 }
 
 export function tenantOrThrow(result: TenantParseResult, source = 'tenant definition'): TenantDefinition {

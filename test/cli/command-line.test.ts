@@ -197,9 +197,10 @@ describe('radmfa', () => {
     const io = capture();
     expect(await main(['serv'], io)).toBe(104);
     expect(io.stderr()).toMatch(
-      /command: "serv" is not a radmfa command\. Fix: use one of serve, nas, run, schema, start/,
+      /command: "serv" is not a radmfa command\. Fix: use one of serve, nas, run, schema, cert, start/,
     );
-    for (const name of ['serve', 'nas', 'start']) expect(io.stderr()).toMatch(new RegExp(`radmfa ${name} `));
+    for (const name of ['serve', 'nas', 'cert', 'start'])
+      expect(io.stderr()).toMatch(new RegExp(`radmfa ${name} `));
   });
 
   it('no command at all is a usage error too; --help is not', async () => {
@@ -211,7 +212,7 @@ describe('radmfa', () => {
     expect(help.stdout()).toMatch(/Commands:/);
   });
 
-  it.each(['serve', 'nas', 'start'])('radmfa %s --help is generated and exits 0', async (name) => {
+  it.each(['serve', 'nas', 'cert', 'start'])('radmfa %s --help is generated and exits 0', async (name) => {
     const io = capture();
     expect(await main([name, '--help'], io)).toBe(0);
     expect(io.stdout()).toMatch(new RegExp(`^radmfa ${name} `));

@@ -1,11 +1,11 @@
-// Finding Debian's chromium for the browser tests, the way test/support/tools.ts treats other peers:
+// Finding Debian's chromium for the browser tests, the way peers/tools.ts treats other peers:
 // on a developer machine a missing browser skips the test with a notice naming the package; under CI
 // (CI=true or CI=1) it is a broken install and fails the run.
 import { accessSync, constants } from 'node:fs';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
-/** Same code as test/support/tools.ts's MissingToolError, whose tool table has no browser. */
+/** Same code as peers/tools.ts's MissingToolError, whose tool table has no browser. */
 export class MissingBrowserError extends Error {
   readonly code = 'TOOL_MISSING';
   constructor(message: string) {

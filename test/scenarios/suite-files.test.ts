@@ -3,7 +3,7 @@
 // settings, NAS profile) must be something the server, the MFA mock and the NAS accept, or the case
 // would fail for a typo instead of for the behaviour it checks.
 import { readFileSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { demoTenantFixture, embeddedDefaultConfig } from '../../scenarios/embedded/defaults.ts';
@@ -137,7 +137,7 @@ describe('suite files', () => {
       for (const c of file.cases) {
         const topology = effective(file, c).topology ?? {};
         const tenant = tenantWith(topology.tenantUsers ?? {}, topology.tenantSettings ?? {});
-        const result = parseTenant(tenant);
+        const result = parseTenant(tenant, { baseDir: dirname(demoTenantFixture) });
         expect(result.ok ? [] : result.issues, `${name}/${c.id}`).toEqual([]);
       }
     }

@@ -37,6 +37,7 @@ import {
   type Nas,
   type RetryPolicyInput,
 } from '../../simulators/nas/index.ts';
+import { testCredential, withTestCertificate } from './certificates.ts';
 import { MemoryDirectory, type MemoryUser } from './memory-directory.ts';
 import { runNasJson } from './radmfa-cli.ts';
 
@@ -45,7 +46,7 @@ export const DEMO_SECRET = 'testing123';
 /** bob's app-code secret in the demo tenant (and the one the test tenant gives alice's app). */
 export const DEMO_TOTP_SECRET = 'JBSWY3DPEHPK3PXP';
 /** The demo tenant's current client certificate. */
-export const DEMO_THUMBPRINT = 'A1B2C3D4E5F60718293A4B5C6D7E8F9001122334';
+export { TEST_THUMBPRINT as DEMO_THUMBPRINT } from './certificates.ts';
 /** Where the in-process mock answers, and where virtual time starts: the engine's virtual stacks' values. */
 export { VIRTUAL_MFA_URL as MFA_BASE_URL, VIRTUAL_START_MS } from '../../scenarios/embedded/stacks.ts';
 
@@ -211,6 +212,10 @@ export function writeTenantVariant(edit: (tenant: Record<string, unknown>) => vo
 } {
   const dir = mkdtempSync(path.join(tmpdir(), 'radmfa-mfa-tenant-'));
   const tenant = parseYaml(readFileSync(demoTenantFixture, 'utf8')) as Record<string, unknown>;
+  // The demo's certificate files are relative to fixtures/tenant; the copy lives elsewhere.
+  const demo = tenant.tenant as { certificates?: { file?: string }[] } | undefined;
+  for (const entry of demo?.certificates ?? [])
+    if (entry.file !== undefined) entry.file = path.resolve(path.dirname(demoTenantFixture), entry.file);
   edit(tenant);
   const file = path.join(dir, 'tenant.yaml');
   writeFileSync(file, toYaml(tenant));
@@ -270,7 +275,7 @@ let demoTenant: Promise<TenantDefinition> | undefined;
 
 /** The demo tenant, loaded once. */
 export function loadDemoTenant(): Promise<TenantDefinition> {
-  demoTenant ??= loadTenantFile(demoTenantFixture);
+  demoTenant ??= loadTenantFile(demoTenantFixture).then(withTestCertificate);
   return demoTenant;
 }
 
@@ -278,7 +283,12 @@ export function loadDemoTenant(): Promise<TenantDefinition> {
 export function demoTenantVariant(edit: (tenant: Record<string, unknown>) => void): TenantDefinition {
   const tenant = parseYaml(readFileSync(demoTenantFixture, 'utf8')) as Record<string, unknown>;
   edit(tenant);
-  return tenantOrThrow(parseTenantYaml(toYaml(tenant)), 'test tenant');
+  return withTestCertificate(
+    tenantOrThrow(
+      parseTenantYaml(toYaml(tenant), { baseDir: path.dirname(demoTenantFixture) }),
+      'test tenant',
+    ),
+  );
 }
 
 export interface VirtualStackOptions {
@@ -342,7 +352,7 @@ export async function startVirtualMfaStack(options: VirtualStackOptions): Promis
       enabled: true,
       serviceUrl: MFA_BASE_URL,
       tenantId: tenant.id,
-      clientCertificate: DEMO_THUMBPRINT,
+      certificates: { dir: 'test/fixtures/certificates' },
       ...options.mfa,
     },
     ...options.config,
@@ -353,6 +363,7 @@ export async function startVirtualMfaStack(options: VirtualStackOptions): Promis
     settings: config.mfa,
     baseUrl: config.mfa.serviceUrl,
     clock,
+    credential: testCredential(clock, tenant.id),
     onWarning: (code, message, context) =>
       events.emit('warning', { code, message, client: context.client, userName: context.user.accountName }),
   });

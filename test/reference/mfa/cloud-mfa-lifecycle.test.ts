@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { normaliseServerConfig } from '../../../reference/config/server-config.ts';
 import type { DirectoryUser } from '../../../reference/directory/types.ts';
+import { testCredential } from '../../support/certificates.ts';
 import { CloudMfa } from '../../../reference/mfa/cloud-mfa.ts';
 import type { MfaContext } from '../../../reference/mfa/second-factor.ts';
 import { VirtualClock } from '../../../runtime/clock.ts';
@@ -24,7 +25,7 @@ function settings(approvalTimeoutMs: number, extra: Record<string, unknown> = {}
     mfa: {
       serviceUrl: 'http://mfa.test',
       tenantId: 't',
-      clientCertificate: 'c',
+      certificates: { dir: 'test/fixtures/certificates' },
       approvalTimeoutMs,
       ...extra,
     },
@@ -94,6 +95,7 @@ describe('CloudMfa lifecycle', () => {
       settings: settings(10_000),
       baseUrl: 'http://mfa.test',
       clock,
+      credential: testCredential(clock, 't'),
       fetch: service.fetch,
     });
     let decision: unknown;
@@ -112,6 +114,7 @@ describe('CloudMfa lifecycle', () => {
       settings: settings(90_000),
       baseUrl: 'http://mfa.test',
       clock,
+      credential: testCredential(clock, 't'),
       fetch: service.fetch,
     });
     let decision: unknown;
@@ -131,6 +134,7 @@ describe('CloudMfa lifecycle', () => {
       settings: settings(10_000, { IP_WHITELIST: ['10.0.0.1', '2001:db8::/32'] }),
       baseUrl: 'http://mfa.test',
       clock,
+      credential: testCredential(clock, 't'),
       fetch: service.fetch,
     });
     expect(await mfa.verify({ ...context, nasIpAddress: '10.0.0.1' })).toEqual({

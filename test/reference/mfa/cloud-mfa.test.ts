@@ -8,12 +8,12 @@ import { IssueCollector } from '../../../runtime/validation/index.ts';
 import { normaliseMfa, type MfaSettings } from '../../../reference/config/mfa-config.ts';
 import type { DirectoryUser } from '../../../reference/directory/types.ts';
 import { CloudMfa } from '../../../reference/mfa/cloud-mfa.ts';
+import { testCredential } from '../../support/certificates.ts';
 import type { MfaContext, MfaDecision } from '../../../reference/mfa/second-factor.ts';
 import { createMfaMock, type MfaMock, type TenantDefinition } from '../../../simulators/mfa/index.ts';
 import { fixed } from '../../../simulators/users/index.ts';
 import {
   DEMO_PASSWORD,
-  DEMO_THUMBPRINT,
   DEMO_TOTP_SECRET,
   MFA_BASE_URL,
   VIRTUAL_START_MS,
@@ -50,7 +50,7 @@ function settings(overrides: Record<string, unknown> = {}): MfaSettings {
   const result = normaliseMfa(c, {
     enabled: true,
     serviceUrl: MFA_BASE_URL,
-    clientCertificate: DEMO_THUMBPRINT,
+    certificates: { dir: 'test/fixtures/certificates' },
     tenantId: 'set-below',
     ...overrides,
   });
@@ -69,6 +69,7 @@ async function fixture(overrides: Record<string, unknown> = {}, tenant?: TenantD
     settings: settings({ tenantId: definition.id, ...overrides }),
     baseUrl: MFA_BASE_URL,
     clock,
+    credential: testCredential(clock, definition.id),
     onWarning: (code, message) => warnings.push({ code, message }),
   });
   return {

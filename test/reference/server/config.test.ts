@@ -176,7 +176,7 @@ describe('normaliseServerConfig', () => {
       'directory: names both a url and an embedded fixture',
       'mfa.serviceUrl: is missing while mfa.enabled is true',
       'mfa.tenantId: is missing while mfa.enabled is true',
-      'mfa.clientCertificate: is missing while mfa.enabled is true',
+      'mfa.certificates.dir: is missing while mfa.enabled is true',
       'mfa.IP_WHITELIST[1]: "not-an-ip" is not an IP address',
     ]);
   });

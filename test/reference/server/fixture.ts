@@ -103,7 +103,7 @@ const MFA_CONFIG = {
   enabled: true,
   serviceUrl: 'http://127.0.0.1:9',
   tenantId: 'test-tenant',
-  clientCertificate: 'test-thumbprint',
+  certificates: { dir: 'test/fixtures/certificates' },
 };
 
 /** Starts a ReferenceServer on any clock and transport (UDP included), registered for closing. */

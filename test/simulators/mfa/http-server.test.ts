@@ -18,7 +18,7 @@ const FAST_TENANT = `
 tenant:
   id: fast-tenant
   domains: [radmfa.test]
-  certificates: [{ thumbprint: 'A1B2C3D4E5F60718293A4B5C6D7E8F9001122334' }]
+  certificates: [{ file: test/fixtures/certificates/test-client.pem }]
 users:
   - upn: quick@radmfa.test
     methods: [push]
@@ -30,7 +30,7 @@ const opened: { mock: MfaMock; server: MfaHttpServer }[] = [];
 async function open(mock: MfaMock): Promise<{ server: MfaHttpServer; client: MfaTestClient }> {
   const server = await serveMfaMock(mock);
   opened.push({ mock, server });
-  return { server, client: new MfaTestClient(server.url) };
+  return { server, client: new MfaTestClient(server.url, mock.service.clock) };
 }
 
 afterEach(async () => {
@@ -147,7 +147,7 @@ describe('MFA mock over real HTTP', () => {
     const server = await serveMfaMock(mock, { host: '::1' });
     opened.push({ mock, server });
     expect(server.url).toMatch(/^http:\/\/\[::1\]:\d+$/);
-    const client = new MfaTestClient(server.url);
+    const client = new MfaTestClient(server.url, mock.service.clock);
     expect((await client.login()).kind).toBe('ok');
   });
 });

@@ -13,7 +13,7 @@ afterAll(() => server.close());
 describeMfaContract('in process, msw/node', (vm) => {
   server.resetHandlers(...vm.mock.handlers);
   return Promise.resolve({
-    client: new MfaTestClient(BASE_URL),
+    client: new MfaTestClient(BASE_URL, vm.clock),
     close: () => {
       server.resetHandlers();
       return Promise.resolve();

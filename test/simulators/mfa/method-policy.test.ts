@@ -13,7 +13,7 @@ const TENANT = `
 tenant:
   id: t-1
   domains: [example.test]
-  certificates: [{ thumbprint: 'A1B2C3D4E5F60718293A4B5C6D7E8F9001122334' }]
+  certificates: [{ file: test/fixtures/certificates/test-client.pem }]
 settings: { seed: 7, disabledMethods: DISABLED }
 users:
   - upn: fob@example.test

@@ -15,7 +15,7 @@ tenant:
   id: t-1
   name: test tenant
   domains: [example.test, corp.example.test]
-  certificates: [{ thumbprint: 'A1B2C3D4E5F60718293A4B5C6D7E8F9001122334' }]
+  certificates: [{ file: test/fixtures/certificates/test-client.pem }]
 settings: { seed: 7, promptTimeout: 30s }
 users:
   - upn: multi@example.test

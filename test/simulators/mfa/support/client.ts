@@ -14,21 +14,28 @@ import {
   type FaultSettings,
   type SessionResponse,
   type SmsOutboxResponse,
+  type TokenRequest,
   type TokenResponse,
 } from '../../../../simulators/mfa/api-types.ts';
+import { SystemClock, type Clock } from '../../../../runtime/clock.ts';
+import type { ClientCredential } from '../../../../reference/mfa/client-credential.ts';
+import { DEMO_TENANT_ID, testCredential } from '../../../support/certificates.ts';
 
 export type Reply<T> =
   | { readonly kind: 'ok'; readonly status: number; readonly body: T }
   | { readonly kind: 'error'; readonly status: number; readonly body: ErrorResponse }
   | { readonly kind: 'network'; readonly error: string };
 
-export const DEMO_TENANT_ID = '3f6b2c1e-8a4d-4e2f-9b7a-0c5d1e2f3a4b';
-export const DEMO_THUMBPRINT = 'A1B2C3D4E5F60718293A4B5C6D7E8F9001122334';
+export { DEMO_TENANT_ID, TEST_THUMBPRINT as DEMO_THUMBPRINT } from '../../../support/certificates.ts';
 
 export class MfaTestClient {
   token = '';
 
-  constructor(readonly baseUrl: string) {}
+  /** `clock` dates the client assertions: the mock's clock, so they are valid when it checks them. */
+  constructor(
+    readonly baseUrl: string,
+    readonly clock: Clock = new SystemClock(),
+  ) {}
 
   async call<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Reply<T>> {
     const headers: Record<string, string> = {};
@@ -55,14 +62,27 @@ export class MfaTestClient {
     return { kind: 'error', status: response.status, body: parsed as ErrorResponse };
   }
 
-  async login(tenantId = DEMO_TENANT_ID, thumbprint = DEMO_THUMBPRINT): Promise<Reply<TokenResponse>> {
-    const reply = await this.requestToken(tenantId, thumbprint);
+  /** A token for a client assertion signed with the test certificate. */
+  async login(tenantId = DEMO_TENANT_ID): Promise<Reply<TokenResponse>> {
+    const reply = await this.requestToken(tenantId, await this.assertion(tenantId));
     if (reply.kind === 'ok') this.token = reply.body.accessToken;
     return reply;
   }
 
-  requestToken(tenantId: string, thumbprint: string): Promise<Reply<TokenResponse>> {
-    return this.call('POST', tokenPath(tenantId), { clientCertificateThumbprint: thumbprint });
+  /** The token request a server with the test certificate would send to this tenant's endpoint. */
+  async assertion(tenantId = DEMO_TENANT_ID, credential?: ClientCredential): Promise<TokenRequest> {
+    const signer = credential ?? testCredential(this.clock, tenantId);
+    try {
+      const body = await signer.tokenRequest(`${this.baseUrl}${tokenPath(tenantId)}`);
+      if ('error' in body) throw new Error(body.error);
+      return body;
+    } finally {
+      if (credential === undefined) signer.close();
+    }
+  }
+
+  requestToken(tenantId: string, body: unknown): Promise<Reply<TokenResponse>> {
+    return this.call('POST', tokenPath(tenantId), body);
   }
 
   begin(request: BeginRequest): Promise<Reply<BeginResponse>> {

@@ -5,6 +5,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { arrival, oathtool, oathtoolTotp, START_MS, virtualDemoMock, type VirtualMock } from './harness.ts';
 import { DEMO_TENANT_ID, errorCode, MfaTestClient, okBody } from './client.ts';
+import { tokenPath } from '../../../../simulators/mfa/api-types.ts';
+import {
+  credentialFor,
+  demoExpiredCertificate,
+  unregisteredCertificate,
+} from '../../../support/certificates.ts';
 
 export interface Transport {
   readonly client: MfaTestClient;
@@ -223,26 +229,37 @@ export function describeMfaContract(mode: string, open: (vm: VirtualMock) => Pro
       expect(errorCode(await client.poll('ses-999999'))).toBe('InvalidSession');
     });
 
-    it('refuses tokens for an unknown tenant, an unknown or expired certificate (ESTS_TOKEN_ERROR)', async () => {
-      const unknownTenant = await client.requestToken(
-        '00000000-0000-0000-0000-000000000000',
-        'A1B2C3D4E5F60718293A4B5C6D7E8F9001122334',
-      );
+    it('refuses tokens for an unknown tenant, an unregistered or expired certificate (ESTS_TOKEN_ERROR)', async () => {
+      const unknownTenant = await client.login('00000000-0000-0000-0000-000000000000');
       expect(unknownTenant.kind === 'error' && unknownTenant.status).toBe(401);
       expect(unknownTenant.kind === 'error' && unknownTenant.body.error).toMatchObject({
         code: 'ESTS_TOKEN_ERROR',
         detail: expect.stringMatching(/^unknown_tenant/) as unknown,
       });
-      const badCert = await client.requestToken(DEMO_TENANT_ID, 'FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF');
-      expect(badCert.kind === 'error' && badCert.body.error.detail).toMatch(/^unknown_certificate/);
-      const expired = await client.requestToken(DEMO_TENANT_ID, '0F1E2D3C4B5A69788796A5B4C3D2E1F000112233');
-      expect(expired.kind === 'error' && expired.body.error.detail).toMatch(/^certificate_expired/);
-      // Separators and case, as certificate tools print thumbprints, do not matter.
-      const spaced = await client.requestToken(
+      const stranger = credentialFor([await unregisteredCertificate(vm.clock.now())], vm.clock);
+      const unregistered = await client.requestToken(
         DEMO_TENANT_ID,
-        'a1 b2 c3 d4 e5 f6 07 18 29 3a 4b 5c 6d 7e 8f 90 01 12 23 34',
+        await client.assertion(DEMO_TENANT_ID, stranger),
       );
-      expect(spaced.kind).toBe('ok');
+      expect(unregistered.kind === 'error' && unregistered.body.error.detail).toMatch(
+        /^unknown_certificate: AADSTS700027: .*The key was not found/,
+      );
+      const previous = credentialFor([demoExpiredCertificate()], vm.clock);
+      const expired = await client.requestToken(
+        DEMO_TENANT_ID,
+        await client.assertion(DEMO_TENANT_ID, previous),
+      );
+      expect(expired.kind === 'error' && expired.body.error.detail).toMatch(
+        /^certificate_expired: AADSTS700027/,
+      );
+      // Entra takes the grant form-encoded (RFC 6749 section 4.4.2); radmfa's clients send JSON. Both work.
+      const form = new URLSearchParams({ ...(await client.assertion()) }).toString();
+      const response = await fetch(`${client.baseUrl}${tokenPath(DEMO_TENANT_ID)}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: form,
+      });
+      expect(response.status).toBe(200);
     });
 
     it('refuses MFA calls without a valid, unexpired bearer token', async () => {

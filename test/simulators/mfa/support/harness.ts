@@ -8,6 +8,7 @@ import type { CallRecord } from '../../../../simulators/mfa/api-types.ts';
 import type { CallFilter } from '../../../../simulators/mfa/call-history.ts';
 import { createMfaMock, type MfaMock } from '../../../../simulators/mfa/mock.ts';
 import { loadTenantFile, type TenantDefinition } from '../../../../simulators/mfa/tenant.ts';
+import { withTestCertificate } from '../../../support/certificates.ts';
 import { requireTool } from '../../../../peers/tools.ts';
 
 /** oathtool through the tool check: under CI a missing binary fails the file, elsewhere its tests skip. */
@@ -22,7 +23,7 @@ export const START_MS = Date.UTC(2025, 0, 6, 9, 0, 0);
 let demo: Promise<TenantDefinition> | undefined;
 
 export function demoTenant(): Promise<TenantDefinition> {
-  demo ??= loadTenantFile(DEMO_TENANT_FILE);
+  demo ??= loadTenantFile(DEMO_TENANT_FILE).then(withTestCertificate);
   return demo;
 }
 
