@@ -84,6 +84,8 @@ export const HTTP_STATUS: Readonly<Record<MfaServiceErrorCode, number>> = {
 
 export const TOKEN_ERROR_DETAILS: Readonly<Record<TokenErrorReason, string>> = {
   unknown_tenant: 'unknown tenant id',
+  unknown_resource:
+    'the token was asked for a resource this service is not (AZURE_MFA_RESOURCE_HOSTNAME of another cloud?)',
   unknown_certificate: 'no certificate with this thumbprint is registered for the tenant',
   certificate_expired: 'the certificate has expired',
   missing_token: 'no bearer token in the Authorization header',

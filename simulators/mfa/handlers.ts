@@ -6,6 +6,7 @@
 import { http, HttpResponse, type HttpHandler, type JsonBodyType } from 'msw';
 import { formatIssue } from '../../runtime/validation/index.ts';
 import {
+  hostOfEndpoint,
   MFA_PATHS,
   type CallRecord,
   type CallHistoryResponse,
@@ -27,6 +28,19 @@ export interface MfaHandlerOptions {
    * suits both the loopback HTTP server (whatever port it got) and in-process tests.
    */
   readonly baseUrl?: string;
+  /**
+   * The resource tokens are issued for ("https://" + AZURE_MFA_RESOURCE_HOSTNAME). A token request
+   * naming another resource gets ESTS_TOKEN_ERROR (unknown_resource); one naming none is served.
+   * Default: any resource.
+   */
+  readonly resource?: string;
+}
+
+/** The handlers by the host that serves them; admin endpoints are served on every host. */
+export interface MfaHandlerGroups {
+  readonly sts: HttpHandler[];
+  readonly mfa: HttpHandler[];
+  readonly admin: HttpHandler[];
 }
 
 interface Reply {
@@ -89,7 +103,7 @@ async function serve(
   described: Omit<CallRecord, 'seq' | 'endpoint' | 'receivedAt'>,
   work: (notes: CallNotes) => Reply | Promise<Reply>,
 ): Promise<Response> {
-  if (!service.faults.reachable) return HttpResponse.error();
+  if (!service.faults.isReachable(hostOfEndpoint(endpoint))) return HttpResponse.error();
   const { clock, history } = service;
   const seq = history.record({ endpoint, receivedAt: clock.now(), ...described });
   const plan = service.faults.plan(endpoint);
@@ -128,17 +142,33 @@ function optionalInt(value: string | null): number | undefined | 'invalid' {
   return /^\d+$/.test(value) ? Number(value) : 'invalid';
 }
 
+/** Whether a token request's `resource` is one this service issues tokens for. */
+function resourceMatches(request: Request, expected: string | undefined): boolean {
+  const asked = new URL(request.url).searchParams.get('resource');
+  if (expected === undefined || asked === null) return true;
+  return asked.replace(/\/+$/, '').toLowerCase() === expected.replace(/\/+$/, '').toLowerCase();
+}
+
 export function createMfaHandlers(service: MfaService, options: MfaHandlerOptions = {}): HttpHandler[] {
+  const groups = createMfaHandlerGroups(service, options);
+  return [...groups.sts, ...groups.mfa, ...groups.admin];
+}
+
+export function createMfaHandlerGroups(
+  service: MfaService,
+  options: MfaHandlerOptions = {},
+): MfaHandlerGroups {
   const base = (options.baseUrl ?? '*').replace(/\/+$/, '');
   const at = (path: string): string => `${base}${path}`;
 
-  const mfa: HttpHandler[] = [
+  const sts: HttpHandler[] = [
     http.post(at(MFA_PATHS.token), async ({ request, params }) => {
       const tenantId = param(params['tenantId']);
       const body = await readJson(request);
       const parsed = body.ok ? parseTokenRequest(body.value) : body;
       return serve(service, 'token', { tenantId }, (notes) => {
         if (!parsed.ok) return errorReply(parsed);
+        if (!resourceMatches(request, options.resource)) return errorReply(tokenFailure('unknown_resource'));
         if (service.faults.tokenErrorNow()) {
           notes.fault('token_error');
           return errorReply(tokenFailure('injected'));
@@ -146,7 +176,9 @@ export function createMfaHandlers(service: MfaService, options: MfaHandlerOption
         return okReply(service.issueToken(tenantId, parsed.value), 200, () => 'token_issued');
       });
     }),
+  ];
 
+  const mfa: HttpHandler[] = [
     http.post(at(MFA_PATHS.begin), async ({ request }) => {
       const body = await readJson(request);
       const parsed = body.ok ? parseBeginRequest(body.value) : body;
@@ -283,5 +315,5 @@ export function createMfaHandlers(service: MfaService, options: MfaHandlerOption
     }),
   ];
 
-  return [...mfa, ...admin];
+  return { sts, mfa, admin };
 }

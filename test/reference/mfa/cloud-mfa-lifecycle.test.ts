@@ -22,7 +22,7 @@ function settings(approvalTimeoutMs: number, extra: Record<string, unknown> = {}
     clients: [{ address: '127.0.0.1', secret: 's' }],
     directory: { url: 'ldap://127.0.0.1:389' },
     mfa: {
-      serviceUrl: 'http://mfa.test',
+      serviceUrl: 'https://mfa.test',
       tenantId: 't',
       clientCertificate: 'c',
       approvalTimeoutMs,
@@ -92,7 +92,7 @@ describe('CloudMfa lifecycle', () => {
     const service = stubService(clock, 'immediate');
     const mfa = new CloudMfa({
       settings: settings(10_000),
-      baseUrl: 'http://mfa.test',
+      baseUrl: 'https://mfa.test',
       clock,
       fetch: service.fetch,
     });
@@ -110,7 +110,7 @@ describe('CloudMfa lifecycle', () => {
     const service = stubService(clock, 'hang');
     const mfa = new CloudMfa({
       settings: settings(90_000),
-      baseUrl: 'http://mfa.test',
+      baseUrl: 'https://mfa.test',
       clock,
       fetch: service.fetch,
     });
@@ -129,7 +129,7 @@ describe('CloudMfa lifecycle', () => {
     const service = stubService(clock, 'immediate');
     const mfa = new CloudMfa({
       settings: settings(10_000, { IP_WHITELIST: ['10.0.0.1', '2001:db8::/32'] }),
-      baseUrl: 'http://mfa.test',
+      baseUrl: 'https://mfa.test',
       clock,
       fetch: service.fetch,
     });
