@@ -69,5 +69,8 @@ function resolvePaths(value: unknown, base: string): unknown {
   if (isPlainObject(out.mfa) && isPlainObject(out.mfa.embedded)) {
     out.mfa = { ...out.mfa, embedded: { ...out.mfa.embedded, tenant: at(out.mfa.embedded.tenant) } };
   }
+  if (isPlainObject(out.mfa) && typeof out.mfa.caFile === 'string') {
+    out.mfa = { ...out.mfa, caFile: at(out.mfa.caFile) };
+  }
   return out;
 }

@@ -70,12 +70,9 @@ const registryBoolean = z
 
 const nonEmpty = z.string().min(1);
 
-const hostname = z
-  .string()
-  .regex(HOSTNAME_PATTERN, 'is not a host name')
-  .meta({
-    fix: 'write a host name without scheme or path, e.g. strongauthenticationservice.auth.microsoft.us',
-  });
+const hostname = z.string().regex(HOSTNAME_PATTERN, 'is not a host name').meta({
+  fix: 'write a host name without scheme or path, e.g. strongauthenticationservice.auth.microsoft.us',
+});
 
 export const mfaSchema = z
   .object({

@@ -70,7 +70,7 @@ function classifyNetworkError(
   if (typeof code !== 'string' || CONNECT_ERRORS.has(code))
     return { code: 'HTTP_CONNECT_ERROR', message: detail };
   // A refused certificate or protocol: the connection was made and TLS ended it, fail-closed.
-  const tls = tlsRefusalOf(code);
+  const tls = tlsRefusalOf(code, typeof causeMessage === 'string' ? causeMessage : '');
   if (tls !== undefined)
     return { code: 'HTTPS_COMMUNICATION_ERROR', message: `TLS ${tls} (${code}): ${detail}`, tls };
   return { code: 'HTTPS_COMMUNICATION_ERROR', message: detail };

@@ -48,9 +48,16 @@ const TLS_REFUSALS: Readonly<Record<string, TlsRefusal>> = {
   ERR_MFA_PLAIN_HTTP_REFUSED: 'plain-http-refused',
 };
 
-/** The refusal behind a socket error code, if it is a TLS (or plain-HTTP) refusal. */
-export function tlsRefusalOf(code: string): TlsRefusal | undefined {
-  return TLS_REFUSALS[code] ?? (code.startsWith('ERR_SSL_') ? 'handshake-failed' : undefined);
+/** OpenSSL's words for a protocol version the two sides do not share (reported as EPROTO). */
+const PROTOCOL_VERSION = /protocol version|unsupported protocol|no protocols available|wrong version number/i;
+
+/** The refusal behind a socket error, if it is a TLS (or plain-HTTP) refusal. */
+export function tlsRefusalOf(code: string, message = ''): TlsRefusal | undefined {
+  const known = TLS_REFUSALS[code];
+  if (known !== undefined) return known;
+  // A handshake the peer ended with an alert comes back as EPROTO with OpenSSL's text.
+  if (code === 'EPROTO') return PROTOCOL_VERSION.test(message) ? 'protocol-version' : 'handshake-failed';
+  return code.startsWith('ERR_SSL_') ? 'handshake-failed' : undefined;
 }
 
 export interface MfaTransportOptions {
