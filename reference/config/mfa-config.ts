@@ -31,6 +31,11 @@ export interface MfaSettings extends CloudHosts, MfaTransportSettings {
   readonly cloud: MfaCloud;
   /** Tenant file for the embedded MFA mock, started by the command (then serviceUrl may be empty). */
   readonly embeddedTenant?: string;
+  /**
+   * The embedded mock plays the cloud's hosts (STS_URL's and AZURE_MFA_HOSTNAME) over HTTPS, with a CA
+   * made for the run, instead of one plain-HTTP loopback URL.
+   */
+  readonly embeddedHttps: boolean;
   readonly tenantId: string;
   /** Identifies the server's client certificate to the token endpoint (thumbprint). */
   readonly clientCertificate: string;
@@ -105,6 +110,10 @@ export const mfaSchema = z
     embedded: z
       .object({
         tenant: nonEmpty.meta({ fix: 'write the path of an MFA tenant file' }),
+        https: z
+          .boolean()
+          .optional()
+          .meta({ description: "serve the mock under the cloud's host names over HTTPS with a run CA" }),
       })
       .strict()
       .nullish()
@@ -206,6 +215,7 @@ function buildMfa(input: MfaInput, present: boolean): MfaSettings {
     STS_URL: input.STS_URL ?? preset.STS_URL,
     ...buildMfaTransport(input),
     ...(embeddedTenant !== undefined ? { embeddedTenant } : {}),
+    embeddedHttps: input.embedded?.https === true,
     tenantId: input.tenantId ?? '',
     clientCertificate: input.clientCertificate ?? '',
     REQUIRE_USER_MATCH: registryValue(input.REQUIRE_USER_MATCH, true),

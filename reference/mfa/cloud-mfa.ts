@@ -34,6 +34,8 @@ export interface CloudMfaOptions {
   readonly clock: Clock;
   /** An in-process mock's fetch; without it, HTTPS as the settings say (mfa-transport.ts). */
   readonly fetch?: MfaFetch;
+  /** PEM trust anchors instead of settings.caFile (the embedded stack's run CA, kept in memory). */
+  readonly ca?: string;
   /** Conditions an operator must hear about: fail-open used, whitelist without NAS-IP-Address. */
   readonly onWarning?: (code: MfaWarningCode, message: string, context: MfaContext) => void;
 }
@@ -94,7 +96,7 @@ export class CloudMfa implements SecondFactor {
     const { settings } = options;
     this.skipList = whitelist(settings.IP_WHITELIST);
     this.endpoints = mfaEndpoints({ ...settings, serviceUrl: options.baseUrl ?? settings.serviceUrl });
-    this.transport = options.fetch === undefined ? mfaTransportFromSettings(settings) : undefined;
+    this.transport = options.fetch === undefined ? mfaTransportFromSettings(settings, options.ca) : undefined;
     const common = {
       clock: options.clock,
       timeoutMs: settings.httpTimeoutMs,

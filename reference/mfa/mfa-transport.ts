@@ -75,15 +75,22 @@ export interface MfaTransport {
   close(): void;
 }
 
-/** The transport the settings describe; reads the CA file (checked when the config was read). */
-export function mfaTransportFromSettings(settings: MfaTransportSettings): MfaTransport {
+/**
+ * The transport the settings describe; reads the CA file (checked when the config was read). `ca`
+ * (PEM) replaces the file: the embedded stack's run CA, which exists only in memory.
+ */
+export function mfaTransportFromSettings(settings: MfaTransportSettings, ca?: string): MfaTransport {
   const resolve = new Map<string, ResolveTarget>();
   for (const [host, value] of Object.entries(settings.resolve)) {
     const target = parseResolveTarget(value);
     if (target !== undefined) resolve.set(host.toLowerCase(), target);
   }
   return createMfaTransport({
-    ...(settings.caFile !== undefined ? { ca: readFileSync(settings.caFile, 'utf8') } : {}),
+    ...(ca !== undefined
+      ? { ca }
+      : settings.caFile !== undefined
+        ? { ca: readFileSync(settings.caFile, 'utf8') }
+        : {}),
     minTlsVersion: settings.minTlsVersion,
     allowInsecureHttp: settings.allowInsecureHttp,
     resolve,

@@ -9,6 +9,7 @@ import { LdapDirectory } from '../../reference/directory/ldap-directory.ts';
 import { ServerEvents } from '../../reference/events.ts';
 import { ReferenceServer } from '../../reference/server.ts';
 import { CloudMfa } from '../../reference/mfa/cloud-mfa.ts';
+import { embeddedResource, serveEmbeddedCloud } from './mfa-cloud-embedded.ts';
 import { startLdapStub, type LdapStub } from '../../simulators/ldap/index.ts';
 import type { MfaHttpServer, MfaMock, TenantDefinition } from '../../simulators/mfa/index.ts';
 
@@ -80,6 +81,7 @@ export async function startStack(config: ServerConfig, options: StackOptions = {
     let mfaSettings = config.mfa;
     let mfaMock: MfaMock | undefined;
     let mfaHttp: MfaHttpServer | undefined;
+    let mfaCa: string | undefined;
     if (mfaSettings.enabled && mfaSettings.embeddedTenant !== undefined) {
       // Loaded only when used: msw costs about a second of start-up that a server without MFA need not pay.
       const { createMfaMock, loadTenantFile, serveMfaMock } = await import('../../simulators/mfa/index.ts');
@@ -88,17 +90,28 @@ export async function startStack(config: ServerConfig, options: StackOptions = {
         tenant,
         clock,
         ...(options.mfaSeed !== undefined ? { seed: options.mfaSeed } : {}),
+        ...(mfaSettings.embeddedHttps ? { resource: embeddedResource(mfaSettings) } : {}),
       });
       mfaMock = mock;
       cleanups.push(() => mock.dispose());
-      const http = await serveMfaMock(mock, { host: '127.0.0.1', port: 0 });
-      mfaHttp = http;
-      cleanups.push(() => http.close());
+      let serviceUrl = mfaSettings.serviceUrl;
+      if (mfaSettings.embeddedHttps) {
+        const cloud = await serveEmbeddedCloud(mock, mfaSettings);
+        cleanups.push(() => cloud.servers.close());
+        mfaHttp = cloud.servers.mfa;
+        mfaCa = cloud.caPem;
+        mfaSettings = cloud.settings;
+      } else {
+        const http = await serveMfaMock(mock, { host: '127.0.0.1', port: 0 });
+        mfaHttp = http;
+        cleanups.push(() => http.close());
+        serviceUrl ||= http.url;
+      }
       const now = clock.now();
       const certificate = tenant.certificates.find((c) => c.notAfter === undefined || c.notAfter > now);
       mfaSettings = {
         ...mfaSettings,
-        serviceUrl: mfaSettings.serviceUrl || http.url,
+        serviceUrl,
         tenantId: mfaSettings.tenantId || tenant.id,
         clientCertificate: mfaSettings.clientCertificate || (certificate?.thumbprint ?? ''),
       };
@@ -108,8 +121,8 @@ export async function startStack(config: ServerConfig, options: StackOptions = {
     const secondFactor = mfaSettings.enabled
       ? new CloudMfa({
           settings: mfaSettings,
-          baseUrl: mfaSettings.serviceUrl,
           clock,
+          ...(mfaCa !== undefined ? { ca: mfaCa } : {}),
           ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
           onWarning: (code, message, context) =>
             events.emit('warning', {
@@ -139,7 +152,7 @@ export async function startStack(config: ServerConfig, options: StackOptions = {
       ...(ldapStub !== undefined ? { ldapStub } : {}),
       ...(mfaMock !== undefined ? { mfaMock } : {}),
       ...(mfaHttp !== undefined ? { mfaHttp } : {}),
-      ...(mfaSettings.enabled ? { mfaUrl: mfaSettings.serviceUrl } : {}),
+      ...(mfaSettings.enabled ? { mfaUrl: mfaSettings.serviceUrl || secondFactor?.endpoints.mfa } : {}),
       close: closeAll,
     };
   } catch (error) {

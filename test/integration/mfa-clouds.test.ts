@@ -21,7 +21,14 @@ import {
   type MfaMock,
 } from '../../simulators/mfa/index.ts';
 import { createRunCa, type RunCa } from '../../simulators/mfa/run-ca.ts';
-import { DEMO_THUMBPRINT, DEMO_TOTP_SECRET, loadDemoTenant, upn } from '../support/mfa-stack.ts';
+import { embeddedDefaultConfig } from '../../scenarios/embedded/defaults.ts';
+import {
+  DEMO_THUMBPRINT,
+  DEMO_TOTP_SECRET,
+  loadDemoTenant,
+  startMfaStack,
+  upn,
+} from '../support/mfa-stack.ts';
 
 const clock = new SystemClock();
 const dir = mkdtempSync(join(tmpdir(), 'radmfa-clouds-'));
@@ -242,5 +249,53 @@ describe('HTTPS: certificates are verified, fail closed', () => {
     });
     const decision = await client.verify(context('bob'));
     expect(decision).toMatchObject({ kind: 'allow', reason: 'fail-open', code: 'HTTPS_COMMUNICATION_ERROR' });
+  });
+});
+
+describe('the embedded stack with mfa.embedded.https', () => {
+  const tenantFile = (): string => {
+    const mfa = embeddedDefaultConfig().mfa as { embedded: { tenant: string } };
+    return mfa.embedded.tenant;
+  };
+
+  it("a RADIUS login goes through the cloud's names over HTTPS with the run's CA (usgov)", async () => {
+    const running = await startMfaStack({
+      mfa: { cloud: 'usgov', embedded: { tenant: tenantFile(), https: true } },
+    });
+    try {
+      expect(running.stack.config.mfa.resolve).toHaveProperty('login.microsoftonline.us');
+      expect(running.stack.config.mfa.resolve).toHaveProperty(
+        'strongauthenticationservice.auth.microsoft.us',
+      );
+      expect(running.stack.config.mfa.serviceUrl).toBe('');
+      expect(running.mfaUrl).toBe('https://strongauthenticationservice.auth.microsoft.us/');
+      const result = await running.login({ user: 'alice' });
+      expect(result.outcome).toBe('accept');
+      const calls = running.mock.service.history.list({});
+      expect(calls.map((call) => call.endpoint).slice(0, 2)).toEqual(['token', 'begin']);
+      expect(running.events.access.at(-1)).toMatchObject({ outcome: 'accept', reason: 'mfa-approved' });
+    } finally {
+      await running.close();
+    }
+  });
+
+  it('the STS down in the embedded stack: rejected with the security token error', async () => {
+    const running = await startMfaStack({
+      mfa: { cloud: 'china', embedded: { tenant: tenantFile(), https: true } },
+    });
+    try {
+      running.mock.service.faults.set({ unreachable: { hosts: ['sts'] } });
+      await running.stack.mfaHttp?.settled();
+      const result = await running.login({ user: 'alice' });
+      expect(result.outcome).toBe('reject');
+      expect(running.events.access.at(-1)).toMatchObject({
+        outcome: 'reject',
+        reason: 'mfa-unavailable',
+        mfa: { code: 'ESTS_TOKEN_ERROR' },
+      });
+      expect(running.begins(upn('alice'))).toBe(0);
+    } finally {
+      await running.close();
+    }
   });
 });
