@@ -22,6 +22,7 @@ import {
 } from '../../simulators/mfa/index.ts';
 import { createRunCa, type RunCa } from '../../simulators/mfa/run-ca.ts';
 import { embeddedDefaultConfig } from '../../scenarios/embedded/defaults.ts';
+import { runRadmfa } from '../support/radmfa-cli.ts';
 import {
   DEMO_THUMBPRINT,
   DEMO_TOTP_SECRET,
@@ -296,6 +297,44 @@ describe('the embedded stack with mfa.embedded.https', () => {
       expect(running.begins(upn('alice'))).toBe(0);
     } finally {
       await running.close();
+    }
+  });
+});
+
+describe('radmfa serve refuses bad cloud and TLS settings (exit 104, field and fix)', () => {
+  it('lists every cloud/TLS mistake at once', async () => {
+    const file = join(dir, 'bad-cloud.yaml');
+    writeFileSync(
+      file,
+      [
+        'clients: [{ address: 127.0.0.1/32, secret: testing123 }]',
+        'directory: { url: "ldap://127.0.0.1:389" }',
+        'mfa:',
+        '  tenantId: t',
+        '  clientCertificate: c',
+        '  cloud: germany',
+        '  AZURE_MFA_HOSTNAME: https://strongauthenticationservice.auth.microsoft.us',
+        '  STS_URL: http://login.microsoftonline.us/',
+        '  caFile: no-such-ca.pem',
+        '  minTlsVersion: TLSv1.1',
+        '  resolve: { login.microsoftonline.us: "localhost:443" }',
+        '',
+      ].join('\n'),
+    );
+    const result = await runRadmfa(['serve', '--config', file]);
+    expect(result.exitCode).toBe(104);
+    const lines = result.stderr.split('\n').filter((line) => line.startsWith('  - '));
+    for (const field of [
+      'mfa.cloud',
+      'mfa.AZURE_MFA_HOSTNAME',
+      'mfa.STS_URL',
+      'mfa.caFile',
+      'mfa.minTlsVersion',
+      'mfa.resolve.login.microsoftonline.us',
+    ]) {
+      const line = lines.find((l) => l.startsWith(`  - ${field}: `));
+      expect(line, `no issue for ${field} in:\n${result.stderr}`).toBeDefined();
+      expect(line).toMatch(/\. Fix: \S/);
     }
   });
 });
