@@ -20,14 +20,16 @@ function hostOf(url: string): string {
 /**
  * The seed's "security token error": a token that could not be obtained, whatever the cause. The
  * seed's own troubleshooting list for it includes "verify that https://login.microsoftonline.com/ is
- * accessible", so an STS that cannot be reached (or whose certificate is refused) is a token error,
- * not the "HTTP connect error" it lists for the MFA hosts.
+ * accessible", so a token service that cannot be reached, whose certificate is refused or that
+ * answers with an error is a token error, not the "HTTP connect error" the seed lists for the MFA
+ * hosts. A refusal that already says ESTS_TOKEN_ERROR keeps its own message.
  */
 export function asSecurityTokenError<T>(result: MfaCallResult<T>, stsUrl: string): MfaCallResult<T> {
-  if (result.kind !== 'transport-error') return result;
+  if (result.kind === 'ok') return result;
+  if (result.kind === 'service-error' && result.code === 'ESTS_TOKEN_ERROR') return result;
   return {
     kind: 'service-error',
-    status: 0,
+    status: result.kind === 'service-error' ? result.status : 0,
     code: 'ESTS_TOKEN_ERROR',
     message: `security token error: no token from ${hostOf(stsUrl)} (${result.code}: ${result.message})`,
   };

@@ -166,6 +166,32 @@ describe('the token host and the MFA host fail apart', () => {
     expect(second).toMatchObject({ kind: 'allow' });
   });
 
+  it('any fault on the token endpoint is a security token error: 5xx, a dropped connection', async () => {
+    for (const faults of [
+      { serverError: { endpoints: ['token' as const] } },
+      { drop: { endpoints: ['token' as const] } },
+    ]) {
+      const { mock, client } = await cloudFixture('public');
+      mock.service.faults.set(faults);
+      const decision = await client.verify(context('bob'));
+      expect(decision).toMatchObject({ kind: 'deny', reason: 'mfa-unavailable', code: 'ESTS_TOKEN_ERROR' });
+      expect(decision.kind === 'deny' ? decision.detail : '').toMatch(
+        /^security token error: no token from login\.microsoftonline\.com/,
+      );
+    }
+  });
+
+  it('the same faults on the MFA host keep their own codes: ServiceUnavailable, HTTPS communication error', async () => {
+    const { mock, client } = await cloudFixture('public');
+    mock.service.faults.set({ serverError: { endpoints: ['begin'], times: 1 } });
+    expect(await client.verify(context('bob'))).toMatchObject({ kind: 'deny', code: 'ServiceUnavailable' });
+    mock.service.faults.set({ drop: { endpoints: ['begin'], times: 1 } });
+    expect(await client.verify(context('bob'))).toMatchObject({
+      kind: 'deny',
+      code: 'HTTPS_COMMUNICATION_ERROR',
+    });
+  });
+
   it('MFA host unreachable: HTTP connect error after a token was issued', async () => {
     const { mock, servers, client } = await cloudFixture('china');
     mock.service.faults.set({ unreachable: { hosts: ['mfa'] } });
