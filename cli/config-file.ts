@@ -72,5 +72,8 @@ function resolvePaths(value: unknown, base: string): unknown {
   if (isPlainObject(out.mfa) && isPlainObject(out.mfa.certificates)) {
     out.mfa = { ...out.mfa, certificates: { ...out.mfa.certificates, dir: at(out.mfa.certificates.dir) } };
   }
+  if (isPlainObject(out.mfa) && typeof out.mfa.caFile === 'string') {
+    out.mfa = { ...out.mfa, caFile: at(out.mfa.caFile) };
+  }
   return out;
 }

@@ -230,7 +230,13 @@ export const MFA_ERROR_CODES: readonly MfaErrorCode[] = [
 
 /** Why a token was refused or not accepted (the `detail` of an ESTS_TOKEN_ERROR). */
 export type TokenErrorReason =
-  'unknown_tenant' | AssertionRefusal | 'missing_token' | 'invalid_token' | 'expired_token' | 'injected';
+  | 'unknown_tenant'
+  | AssertionRefusal
+  | 'missing_token'
+  | 'invalid_token'
+  | 'expired_token'
+  | 'unknown_resource'
+  | 'injected';
 
 export interface ErrorResponse {
   readonly error: {
@@ -251,6 +257,18 @@ export function isNotEnrolledError(code: MfaErrorCode): boolean {
 // ---------------------------------------------------------------- admin: history, SMS, faults
 
 export type MfaEndpoint = 'token' | 'begin' | 'poll' | 'code';
+
+/**
+ * The hosts a client reaches: the security token service (STS_URL: token) and the MFA service
+ * (AZURE_MFA_HOSTNAME: begin, poll, code). Faults can take one down and leave the other up.
+ */
+export type MfaHost = 'sts' | 'mfa';
+
+export const MFA_HOSTS: readonly MfaHost[] = ['sts', 'mfa'];
+
+export function hostOfEndpoint(endpoint: MfaEndpoint): MfaHost {
+  return endpoint === 'token' ? 'sts' : 'mfa';
+}
 
 export type FaultKind = 'latency' | 'server_error' | 'drop' | 'token_error';
 
@@ -320,9 +338,11 @@ export interface FaultSettings {
   readonly drop?: FaultRule & { readonly afterProcessing?: boolean };
   /**
    * Nothing answers: in process every request fails as a network error; over HTTP the listener is
-   * closed (connection refused). With forMs the service comes back by itself after that long.
+   * closed (connection refused). With forMs the service comes back by itself after that long. With
+   * hosts, only those hosts (served per host, their listeners close; served on one listener, their
+   * calls fail as network errors and the listener stays open for the other host).
    */
-  readonly unreachable?: { readonly forMs?: number };
+  readonly unreachable?: { readonly forMs?: number; readonly hosts?: readonly MfaHost[] };
 }
 
 export interface HealthResponse {

@@ -8,6 +8,13 @@ import {
   type PlainObject,
 } from '../../runtime/validation/index.ts';
 import { parseCidr } from './cidr.ts';
+import { CLOUD_PRESETS, HOSTNAME_PATTERN, MFA_CLOUDS, type CloudHosts, type MfaCloud } from './mfa-cloud.ts';
+import {
+  buildMfaTransport,
+  checkMfaTransport,
+  mfaTransportSchema,
+  type MfaTransportSettings,
+} from './mfa-transport-config.ts';
 import { checkInputFile } from './paths.ts';
 
 function checkInputDir(c: IssueCollector, path: string, value: unknown): void {
@@ -25,12 +32,22 @@ function checkInputDir(c: IssueCollector, path: string, value: unknown): void {
  * Second-factor settings. The upper-case names are the NPS extension's registry values
  * (HKLM\SOFTWARE\Microsoft\AzureMfa), kept as they are so an NPS administrator recognises them.
  */
-export interface MfaSettings {
+export interface MfaSettings extends CloudHosts, MfaTransportSettings {
   readonly enabled: boolean;
-  /** Base URL of the cloud MFA service (the mock, or a compatible service). */
+  /**
+   * One compatible service at this base URL plays every host (the embedded mock, a lab service);
+   * empty: the cloud's hosts (`cloud` and the three registry values, in CloudHosts).
+   */
   readonly serviceUrl: string;
+  /** The preset the three host settings were taken from (each can be overridden). */
+  readonly cloud: MfaCloud;
   /** Tenant file for the embedded MFA mock, started by the command (then serviceUrl may be empty). */
   readonly embeddedTenant?: string;
+  /**
+   * The embedded mock plays the cloud's hosts (STS_URL's and AZURE_MFA_HOSTNAME) over HTTPS, with a CA
+   * made for the run, instead of one plain-HTTP loopback URL.
+   */
+  readonly embeddedHttps: boolean;
   readonly tenantId: string;
   /**
    * Directory of the server's client certificates (PEM: certificate and private key in one file, or
@@ -79,6 +96,10 @@ const registryBoolean = z
 
 const nonEmpty = z.string().min(1);
 
+const hostname = z.string().regex(HOSTNAME_PATTERN, 'is not a host name').meta({
+  fix: 'write a host name without scheme or path, e.g. strongauthenticationservice.auth.microsoft.us',
+});
+
 export const mfaSchema = z
   .object({
     enabled: z.boolean().optional().meta({ description: 'default: true when the mfa section is present' }),
@@ -88,11 +109,32 @@ export const mfaSchema = z
       .optional()
       .meta({
         fix: 'write http://host:port or https://host:port',
-        description: 'base URL of the MFA service',
+        description: 'one base URL playing every MFA host (instead of the cloud hostnames)',
       }),
+    cloud: z
+      .enum(MFA_CLOUDS)
+      .default('public')
+      .meta({ description: 'public, usgov (Azure Government) or china (Azure operated by 21Vianet)' }),
+    AZURE_MFA_HOSTNAME: hostname.optional().meta({ description: "the MFA service's host (preset by cloud)" }),
+    AZURE_MFA_RESOURCE_HOSTNAME: hostname
+      .optional()
+      .meta({ description: 'the resource a token is requested for (preset by cloud)' }),
+    STS_URL: z
+      .string()
+      .regex(/^https?:\/\/[^/?#]+\/?$/, 'is not an http(s) origin')
+      .optional()
+      .meta({
+        fix: 'write the token service as https://host/, e.g. https://login.microsoftonline.us/',
+        description: 'the security token service (preset by cloud)',
+      }),
+    ...mfaTransportSchema,
     embedded: z
       .object({
         tenant: nonEmpty.meta({ fix: 'write the path of an MFA tenant file' }),
+        https: z
+          .boolean()
+          .optional()
+          .meta({ description: "serve the mock under the cloud's host names over HTTPS with a run CA" }),
       })
       .strict()
       .nullish()
@@ -149,6 +191,8 @@ function registryValue(value: boolean | string | undefined, fallback: boolean): 
   return typeof value === 'boolean' ? value : value.toUpperCase() === 'TRUE';
 }
 
+const CLOUD_SETTINGS = ['cloud', 'AZURE_MFA_HOSTNAME', 'AZURE_MFA_RESOURCE_HOSTNAME', 'STS_URL'] as const;
+
 /** What no schema can say: which settings an enabled MFA needs, and whether addresses parse. */
 function checkMfa(c: IssueCollector, input: PlainObject, present: boolean): void {
   const enabled = typeof input.enabled === 'boolean' ? input.enabled : present;
@@ -156,11 +200,14 @@ function checkMfa(c: IssueCollector, input: PlainObject, present: boolean): void
   if (isPlainObject(input.embedded)) {
     checkInputFile(c, 'embedded.tenant', input.embedded.tenant, 'an MFA tenant file');
   }
-  if (enabled && !embedded && input.serviceUrl === undefined) {
+  // radmfa speaks its own MFA API, not Microsoft's: the cloud's hosts are only used when asked for
+  // (a cloud or a host named), never as a silent default that would send logins to the internet.
+  const cloudNamed = CLOUD_SETTINGS.some((key) => input[key] !== undefined);
+  if (enabled && !embedded && input.serviceUrl === undefined && !cloudNamed) {
     c.add(
       'serviceUrl',
       'is missing while mfa.enabled is true',
-      'write the MFA service URL, name an embedded tenant (mfa.embedded.tenant), or set mfa.enabled: false',
+      'write the MFA service URL, choose a cloud (mfa.cloud: public, usgov or china, with mfa.resolve mapping its hosts to your service), name an embedded tenant (mfa.embedded.tenant), or set mfa.enabled: false',
     );
   }
   // With an embedded tenant the command fills these from the tenant file when they are left empty.
@@ -179,6 +226,7 @@ function checkMfa(c: IssueCollector, input: PlainObject, present: boolean): void
     );
   }
   if (isPlainObject(input.certificates)) checkInputDir(c, 'certificates.dir', input.certificates.dir);
+  checkMfaTransport(c, input);
   whitelistEntries(input.IP_WHITELIST).forEach((entry, i) => {
     if (typeof entry !== 'string' || entry === '') return;
     if (isIP(entry) === 0 && parseCidr(entry) === undefined) {
@@ -194,10 +242,19 @@ function checkMfa(c: IssueCollector, input: PlainObject, present: boolean): void
 function buildMfa(input: MfaInput, present: boolean): MfaSettings {
   const embeddedTenant = input.embedded?.tenant;
   const alternate = input.LDAP_ALTERNATE_LOGINID_ATTRIBUTE ?? undefined;
+  const preset = CLOUD_PRESETS[input.cloud];
   return {
     enabled: input.enabled ?? present,
     serviceUrl: input.serviceUrl ?? '',
+    cloud: input.cloud,
+    AZURE_MFA_HOSTNAME: (input.AZURE_MFA_HOSTNAME ?? preset.AZURE_MFA_HOSTNAME).toLowerCase(),
+    AZURE_MFA_RESOURCE_HOSTNAME: (
+      input.AZURE_MFA_RESOURCE_HOSTNAME ?? preset.AZURE_MFA_RESOURCE_HOSTNAME
+    ).toLowerCase(),
+    STS_URL: input.STS_URL ?? preset.STS_URL,
+    ...buildMfaTransport(input),
     ...(embeddedTenant !== undefined ? { embeddedTenant } : {}),
+    embeddedHttps: input.embedded?.https === true,
     tenantId: input.tenantId ?? '',
     ...(input.certificates?.dir !== undefined ? { certificateDir: input.certificates.dir } : {}),
     ...(input.CLIENT_CERT_IDENTIFIER != null ? { CLIENT_CERT_IDENTIFIER: input.CLIENT_CERT_IDENTIFIER } : {}),

@@ -15,21 +15,29 @@ import {
   type SessionResponse,
 } from '../../protocol/mfa-api.ts';
 import { parseCidr } from '../config/cidr.ts';
+import { mfaEndpoints, type MfaEndpoints } from '../config/mfa-cloud.ts';
 import type { MfaSettings } from '../config/mfa-config.ts';
 import type { WarningCode } from '../events.ts';
 import type { ClientCredential } from './client-credential.ts';
 import { callMfa, type MfaCallResult, type MfaHttpOptions } from './mfa-http.ts';
-import { requestToken } from './token-request.ts';
+import { mfaTransportFromSettings, type MfaFetch, type MfaTransport } from './mfa-transport.ts';
+import { asSecurityTokenError, requestToken } from './token-request.ts';
 import type { MfaCodeSession, MfaContext, MfaDecision, SecondFactor } from './second-factor.ts';
 
 export interface CloudMfaOptions {
   readonly settings: MfaSettings;
-  /** Service URL (the embedded mock's, when the settings name a tenant file instead). */
-  readonly baseUrl: string;
+  /**
+   * One service URL for every host (the embedded mock's, when the settings name a tenant file
+   * instead); without it the hosts come from the settings (serviceUrl, or the cloud's hosts).
+   */
+  readonly baseUrl?: string;
   readonly clock: Clock;
   /** The client certificate's assertion for the token endpoint; closed with the client. */
   readonly credential: ClientCredential;
-  readonly fetch?: typeof fetch;
+  /** An in-process mock's fetch; without it, HTTPS as the settings say (mfa-transport.ts). */
+  readonly fetch?: MfaFetch;
+  /** PEM trust anchors instead of settings.caFile (the embedded stack's run CA, kept in memory). */
+  readonly ca?: string;
   /** Conditions an operator must hear about: fail-open used, whitelist without NAS-IP-Address. */
   readonly onWarning?: (code: MfaWarningCode, message: string, context: MfaContext) => void;
 }
@@ -79,23 +87,33 @@ export class CloudMfa implements SecondFactor {
   private tokenRequest: Promise<MfaCallResult<string>> | undefined;
   private readonly closing = new AbortController();
   private readonly skipList: BlockList;
+  /** Begin, poll and code: the MFA host. */
   private readonly http: MfaHttpOptions;
+  /** Token requests: the security token service. */
+  private readonly stsHttp: MfaHttpOptions;
+  readonly endpoints: MfaEndpoints;
+  private readonly transport: MfaTransport | undefined;
 
   constructor(private readonly options: CloudMfaOptions) {
-    this.skipList = whitelist(options.settings.IP_WHITELIST);
-    this.http = {
-      baseUrl: options.baseUrl,
+    const { settings } = options;
+    this.skipList = whitelist(settings.IP_WHITELIST);
+    this.endpoints = mfaEndpoints({ ...settings, serviceUrl: options.baseUrl ?? settings.serviceUrl });
+    this.transport = options.fetch === undefined ? mfaTransportFromSettings(settings, options.ca) : undefined;
+    const common = {
       clock: options.clock,
-      timeoutMs: options.settings.httpTimeoutMs,
-      ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
+      timeoutMs: settings.httpTimeoutMs,
+      fetch: options.fetch ?? this.transport?.fetch,
       signal: this.closing.signal,
     };
+    this.http = { ...common, baseUrl: this.endpoints.mfa };
+    this.stsHttp = { ...common, baseUrl: this.endpoints.sts };
   }
 
   /** Ends waits in progress (their logins get no answer) so a stopping server does not linger. */
   close(): void {
     this.closing.abort();
     this.options.credential.close();
+    this.transport?.close();
   }
 
   async verify(context: MfaContext): Promise<MfaDecision> {
@@ -282,7 +300,16 @@ export class CloudMfa implements SecondFactor {
   private async fetchToken(): Promise<MfaCallResult<string>> {
     const now = this.options.clock.now();
     const { settings } = this.options;
-    const result = await requestToken(this.http, settings.tenantId, this.options.credential);
+    const sent = await requestToken(
+      this.stsHttp,
+      settings.tenantId,
+      this.endpoints.resource,
+      this.options.credential,
+    );
+    // One service playing every host (serviceUrl) that is down is the seed's "HTTP connect error";
+    // only a token service of its own failing is the "security token error".
+    const result =
+      this.endpoints.sts === this.endpoints.mfa ? sent : asSecurityTokenError(sent, this.endpoints.sts);
     if (result.kind !== 'ok') return result;
     this.token = { value: result.body.accessToken, expiresAt: now + result.body.expiresInSeconds * 1000 };
     return { kind: 'ok', status: result.status, body: result.body.accessToken };

@@ -1,5 +1,6 @@
 import type { Clock } from '../../runtime/clock.ts';
 import type { ErrorResponse, MfaErrorCode, MfaServiceErrorCode } from '../../protocol/mfa-api.ts';
+import { tlsRefusalOf, type MfaFetch, type TlsRefusal } from './mfa-transport.ts';
 
 /** What one HTTP call to the MFA service came to: a body, a service error, or no usable answer. */
 export type MfaCallResult<T> =
@@ -14,14 +15,16 @@ export type MfaCallResult<T> =
       readonly kind: 'transport-error';
       readonly code: Extract<MfaErrorCode, 'HTTP_CONNECT_ERROR' | 'HTTPS_COMMUNICATION_ERROR'>;
       readonly message: string;
+      /** Set when TLS (or the plain-HTTP rule) refused the connection. */
+      readonly tls?: TlsRefusal;
     };
 
 export interface MfaHttpOptions {
   readonly baseUrl: string;
   readonly clock: Clock;
   readonly timeoutMs: number;
-  /** Injected for tests; defaults to the global fetch (which msw intercepts in process). */
-  readonly fetch?: typeof fetch;
+  /** The transport (mfa-transport.ts), or an in-process mock's; defaults to the global fetch. */
+  readonly fetch?: MfaFetch;
   /** Aborts every call in progress (the server is shutting down). */
   readonly signal?: AbortSignal;
 }
@@ -57,7 +60,7 @@ const CONNECT_ERRORS: ReadonlySet<string> = new Set([
  */
 function classifyNetworkError(
   error: unknown,
-): Pick<Extract<MfaCallResult<unknown>, { kind: 'transport-error' }>, 'code' | 'message'> {
+): Pick<Extract<MfaCallResult<unknown>, { kind: 'transport-error' }>, 'code' | 'message' | 'tls'> {
   const message = error instanceof Error ? error.message : String(error);
   const cause: unknown = error instanceof Error ? error.cause : undefined;
   if (typeof cause !== 'object' || cause === null) return { code: 'HTTP_CONNECT_ERROR', message };
@@ -66,6 +69,10 @@ function classifyNetworkError(
     typeof causeMessage === 'string' && causeMessage !== '' ? `${message}: ${causeMessage}` : message;
   if (typeof code !== 'string' || CONNECT_ERRORS.has(code))
     return { code: 'HTTP_CONNECT_ERROR', message: detail };
+  // A refused certificate or protocol: the connection was made and TLS ended it, fail-closed.
+  const tls = tlsRefusalOf(code, typeof causeMessage === 'string' ? causeMessage : '');
+  if (tls !== undefined)
+    return { code: 'HTTPS_COMMUNICATION_ERROR', message: `TLS ${tls} (${code}): ${detail}`, tls };
   return { code: 'HTTPS_COMMUNICATION_ERROR', message: detail };
 }
 
@@ -114,7 +121,11 @@ export async function callMfa<T>(
         kind: 'service-error',
         status: response.status,
         code: parsed.error.code,
-        message: parsed.error.message,
+        // The detail says which of several causes (a token refused as unknown_certificate, ...).
+        message:
+          parsed.error.detail === undefined
+            ? parsed.error.message
+            : `${parsed.error.message} (${parsed.error.detail})`,
       };
     }
     if (!response.ok) {

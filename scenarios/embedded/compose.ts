@@ -11,6 +11,7 @@ import { ReferenceServer } from '../../reference/server.ts';
 import { CloudMfa } from '../../reference/mfa/cloud-mfa.ts';
 import type { CertificateCredential, CertificateWarningCode } from '../../reference/mfa/client-credential.ts';
 import { embeddedCredential } from './certificates.ts';
+import { embeddedResource, serveEmbeddedCloud } from './mfa-cloud-embedded.ts';
 import { startLdapStub, type LdapStub } from '../../simulators/ldap/index.ts';
 import type { MfaHttpServer, MfaMock, TenantDefinition } from '../../simulators/mfa/index.ts';
 
@@ -83,6 +84,7 @@ export async function startStack(config: ServerConfig, options: StackOptions = {
     let mfaMock: MfaMock | undefined;
     let mfaHttp: MfaHttpServer | undefined;
     let credential: CertificateCredential | undefined;
+    let mfaCa: string | undefined;
     const events = options.events ?? new ServerEvents();
     const onCertificateWarning = (code: CertificateWarningCode, message: string): void =>
       events.emit('warning', { code, message });
@@ -98,13 +100,22 @@ export async function startStack(config: ServerConfig, options: StackOptions = {
         tenant: embedded.tenant ?? loaded,
         clock,
         ...(options.mfaSeed !== undefined ? { seed: options.mfaSeed } : {}),
+        ...(mfaSettings.embeddedHttps ? { resource: embeddedResource(mfaSettings) } : {}),
       });
       mfaMock = mock;
       cleanups.push(() => mock.dispose());
-      const http = await serveMfaMock(mock, { host: '127.0.0.1', port: 0 });
-      mfaHttp = http;
-      cleanups.push(() => http.close());
-      mfaSettings = { ...mfaSettings, serviceUrl: mfaSettings.serviceUrl || http.url };
+      if (mfaSettings.embeddedHttps) {
+        const cloud = await serveEmbeddedCloud(mock, mfaSettings);
+        cleanups.push(() => cloud.servers.close());
+        mfaHttp = cloud.servers.mfa;
+        mfaCa = cloud.caPem;
+        mfaSettings = cloud.settings;
+      } else {
+        const http = await serveMfaMock(mock, { host: '127.0.0.1', port: 0 });
+        mfaHttp = http;
+        cleanups.push(() => http.close());
+        mfaSettings = { ...mfaSettings, serviceUrl: mfaSettings.serviceUrl || http.url };
+      }
     } else if (mfaSettings.enabled) {
       credential = (await embeddedCredential(mfaSettings, clock, undefined, onCertificateWarning)).credential;
     }
@@ -113,9 +124,9 @@ export async function startStack(config: ServerConfig, options: StackOptions = {
       mfaSettings.enabled && credential !== undefined
         ? new CloudMfa({
             settings: mfaSettings,
-            baseUrl: mfaSettings.serviceUrl,
             clock,
             credential,
+            ...(mfaCa !== undefined ? { ca: mfaCa } : {}),
             ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
             onWarning: (code, message, context) =>
               events.emit('warning', {
@@ -145,7 +156,7 @@ export async function startStack(config: ServerConfig, options: StackOptions = {
       ...(ldapStub !== undefined ? { ldapStub } : {}),
       ...(mfaMock !== undefined ? { mfaMock } : {}),
       ...(mfaHttp !== undefined ? { mfaHttp } : {}),
-      ...(mfaSettings.enabled ? { mfaUrl: mfaSettings.serviceUrl } : {}),
+      ...(mfaSettings.enabled ? { mfaUrl: mfaSettings.serviceUrl || secondFactor?.endpoints.mfa } : {}),
       close: closeAll,
     };
   } catch (error) {

@@ -86,6 +86,8 @@ export const HTTP_STATUS: Readonly<Record<MfaServiceErrorCode, number>> = {
 export const TOKEN_ERROR_DETAILS: Readonly<Record<TokenErrorReason, string>> = {
   unknown_tenant: "AADSTS90002: Tenant not found (the token endpoint's tenant id is not this tenant's)",
   ...ASSERTION_REFUSALS,
+  unknown_resource:
+    'the token was asked for a resource this service is not (AZURE_MFA_RESOURCE_HOSTNAME of another cloud?)',
   missing_token: 'no bearer token in the Authorization header',
   invalid_token: 'the bearer token was not issued by this service',
   expired_token: 'the bearer token has expired',

@@ -10,7 +10,14 @@ import {
   type PlainObject,
 } from '../../runtime/validation/index.ts';
 import type { RandomSource } from '../users/random.ts';
-import type { FaultKind, FaultRule, FaultSettings, MfaEndpoint } from './api-types.ts';
+import {
+  MFA_HOSTS,
+  type FaultKind,
+  type FaultRule,
+  type FaultSettings,
+  type MfaEndpoint,
+  type MfaHost,
+} from './api-types.ts';
 
 const ENDPOINTS: readonly MfaEndpoint[] = ['token', 'begin', 'poll', 'code'];
 
@@ -50,29 +57,40 @@ export class FaultController {
 
   /** Replaces every fault. */
   set(settings: FaultSettings): void {
-    const wasReachable = this.reachable;
+    const was = this.reachability();
     this.current = JSON.parse(JSON.stringify(settings)) as Mutable<FaultSettings>;
     this.armUnreachableTimer();
-    this.notifyIfChanged(wasReachable);
+    this.notifyIfChanged(was);
   }
 
   /** Changes only the faults named in `settings`. */
   update(settings: FaultSettings): void {
-    const wasReachable = this.reachable;
+    const was = this.reachability();
     this.current = { ...this.current, ...(JSON.parse(JSON.stringify(settings)) as FaultSettings) };
     if ('unreachable' in settings) this.armUnreachableTimer();
-    this.notifyIfChanged(wasReachable);
+    this.notifyIfChanged(was);
   }
 
   clear(): void {
     this.set({});
   }
 
+  /** Whether anything answers: false only when every host is unreachable. */
   get reachable(): boolean {
-    return this.current.unreachable === undefined;
+    return MFA_HOSTS.some((host) => this.isReachable(host));
   }
 
-  /** Called with the new state whenever reachability changes (the HTTP server closes or reopens). */
+  /** Whether this host answers (the unreachable fault, for every host or for this one). */
+  isReachable(host: MfaHost): boolean {
+    const unreachable = this.current.unreachable;
+    if (unreachable === undefined) return true;
+    return unreachable.hosts !== undefined && !unreachable.hosts.includes(host);
+  }
+
+  /**
+   * Called whenever a host's reachability changes (the HTTP listeners close or reopen), with whether
+   * anything answers; per-host listeners ask isReachable.
+   */
   onReachabilityChange(listener: (reachable: boolean) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -134,14 +152,19 @@ export class FaultController {
     if (forMs === undefined) return;
     this.unreachableTimer = this.clock.setTimeout(() => {
       this.unreachableTimer = undefined;
+      const was = this.reachability();
       delete this.current.unreachable;
-      this.notifyIfChanged(false);
+      this.notifyIfChanged(was);
     }, forMs);
   }
 
-  private notifyIfChanged(wasReachable: boolean): void {
+  private reachability(): string {
+    return MFA_HOSTS.map((host) => `${host}:${this.isReachable(host)}`).join(',');
+  }
+
+  private notifyIfChanged(was: string): void {
+    if (this.reachability() === was) return;
     const now = this.reachable;
-    if (now === wasReachable) return;
     for (const listener of [...this.listeners]) listener(now);
   }
 }
@@ -271,8 +294,19 @@ export function validateFaultSettings(
         fix: 'write unreachable: {} or { forMs: 5000 }',
       });
     } else {
-      issues.push(...unknownKeyIssues(Object.keys(unreachable), 'unreachable', ['forMs']));
+      issues.push(...unknownKeyIssues(Object.keys(unreachable), 'unreachable', ['forMs', 'hosts']));
       nonNegative(unreachable, 'forMs', 'unreachable', false, issues);
+      const hosts = unreachable['hosts'];
+      if (
+        hosts !== undefined &&
+        (!Array.isArray(hosts) || hosts.length === 0 || hosts.some((h) => !MFA_HOSTS.includes(h as MfaHost)))
+      ) {
+        issues.push({
+          path: 'unreachable.hosts',
+          message: `expected a non-empty list of ${MFA_HOSTS.join(', ')}, got ${JSON.stringify(hosts)}`,
+          fix: 'write hosts: [sts] for the token service, [mfa] for the MFA service',
+        });
+      }
     }
   }
   return issues.length === 0 ? { ok: true, settings: input } : { ok: false, issues };

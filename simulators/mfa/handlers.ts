@@ -6,6 +6,7 @@
 import { http, HttpResponse, type HttpHandler, type JsonBodyType } from 'msw';
 import { formatIssue } from '../../runtime/validation/index.ts';
 import {
+  hostOfEndpoint,
   MFA_PATHS,
   type CallRecord,
   type CallHistoryResponse,
@@ -27,6 +28,19 @@ export interface MfaHandlerOptions {
    * suits both the loopback HTTP server (whatever port it got) and in-process tests.
    */
   readonly baseUrl?: string;
+  /**
+   * The resource tokens are issued for ("https://" + AZURE_MFA_RESOURCE_HOSTNAME). A token request
+   * naming another resource gets ESTS_TOKEN_ERROR (unknown_resource); one naming none is served.
+   * Default: any resource.
+   */
+  readonly resource?: string;
+}
+
+/** The handlers by the host that serves them; admin endpoints are served on every host. */
+export interface MfaHandlerGroups {
+  readonly sts: HttpHandler[];
+  readonly mfa: HttpHandler[];
+  readonly admin: HttpHandler[];
 }
 
 interface Reply {
@@ -103,7 +117,7 @@ async function serve(
   described: Omit<CallRecord, 'seq' | 'endpoint' | 'receivedAt'>,
   work: (notes: CallNotes) => Reply | Promise<Reply>,
 ): Promise<Response> {
-  if (!service.faults.reachable) return HttpResponse.error();
+  if (!service.faults.isReachable(hostOfEndpoint(endpoint))) return HttpResponse.error();
   const { clock, history } = service;
   const seq = history.record({ endpoint, receivedAt: clock.now(), ...described });
   const plan = service.faults.plan(endpoint);
@@ -142,11 +156,26 @@ function optionalInt(value: string | null): number | undefined | 'invalid' {
   return /^\d+$/.test(value) ? Number(value) : 'invalid';
 }
 
+/** Whether a token request's `resource` is one this service issues tokens for. */
+function resourceMatches(request: Request, expected: string | undefined): boolean {
+  const asked = new URL(request.url).searchParams.get('resource');
+  if (expected === undefined || asked === null) return true;
+  return asked.replace(/\/+$/, '').toLowerCase() === expected.replace(/\/+$/, '').toLowerCase();
+}
+
 export function createMfaHandlers(service: MfaService, options: MfaHandlerOptions = {}): HttpHandler[] {
+  const groups = createMfaHandlerGroups(service, options);
+  return [...groups.sts, ...groups.mfa, ...groups.admin];
+}
+
+export function createMfaHandlerGroups(
+  service: MfaService,
+  options: MfaHandlerOptions = {},
+): MfaHandlerGroups {
   const base = (options.baseUrl ?? '*').replace(/\/+$/, '');
   const at = (path: string): string => `${base}${path}`;
 
-  const mfa: HttpHandler[] = [
+  const sts: HttpHandler[] = [
     http.post(at(MFA_PATHS.token), async ({ request, params }) => {
       const tenantId = param(params['tenantId']);
       const body = await readTokenBody(request);
@@ -155,6 +184,7 @@ export function createMfaHandlers(service: MfaService, options: MfaHandlerOption
       const audience = `${url.origin}${url.pathname}`;
       return serve(service, 'token', { tenantId }, (notes) => {
         if (!parsed.ok) return tokenReply(parsed);
+        if (!resourceMatches(request, options.resource)) return tokenReply(tokenFailure('unknown_resource'));
         if (service.faults.tokenErrorNow()) {
           notes.fault('token_error');
           return errorReply(tokenFailure('injected'));
@@ -163,7 +193,9 @@ export function createMfaHandlers(service: MfaService, options: MfaHandlerOption
         return issued.ok ? okReply(issued, 200, () => 'token_issued') : tokenReply(issued);
       });
     }),
+  ];
 
+  const mfa: HttpHandler[] = [
     http.post(at(MFA_PATHS.begin), async ({ request }) => {
       const body = await readJson(request);
       const parsed = body.ok ? parseBeginRequest(body.value) : body;
@@ -300,5 +332,5 @@ export function createMfaHandlers(service: MfaService, options: MfaHandlerOption
     }),
   ];
 
-  return [...mfa, ...admin];
+  return { sts, mfa, admin };
 }

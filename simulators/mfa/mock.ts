@@ -4,7 +4,8 @@
 
 import type { HttpHandler } from 'msw';
 import type { Clock } from '../../runtime/clock.ts';
-import { createMfaHandlers } from './handlers.ts';
+import type { MfaHost } from './api-types.ts';
+import { createMfaHandlerGroups, type MfaHandlerGroups } from './handlers.ts';
 import { MswHttpServer, type MswHttpServerOptions } from './msw-http-adapter.ts';
 import { MfaService } from './service.ts';
 import type { TenantDefinition } from './tenant.ts';
@@ -17,12 +18,16 @@ export interface MfaMockOptions {
   readonly seed?: number;
   /** See MfaHandlerOptions.baseUrl; default any origin. */
   readonly baseUrl?: string;
+  /** See MfaHandlerOptions.resource; default any resource. */
+  readonly resource?: string;
   readonly historyLimit?: number;
 }
 
 export interface MfaMock {
   readonly service: MfaService;
   readonly handlers: HttpHandler[];
+  /** The same handlers by host, for serving the STS and the MFA host on their own listeners. */
+  readonly groups: MfaHandlerGroups;
   /** Releases clock timers; call when the run ends. */
   dispose(): void;
 }
@@ -34,17 +39,20 @@ export function createMfaMock(options: MfaMockOptions): MfaMock {
     ...(options.seed === undefined ? {} : { seed: options.seed }),
     ...(options.historyLimit === undefined ? {} : { historyLimit: options.historyLimit }),
   });
-  const handlers = createMfaHandlers(
-    service,
-    options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl },
-  );
-  return { service, handlers, dispose: () => service.dispose() };
+  const groups = createMfaHandlerGroups(service, {
+    ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
+    ...(options.resource === undefined ? {} : { resource: options.resource }),
+  });
+  const handlers = [...groups.sts, ...groups.mfa, ...groups.admin];
+  return { service, handlers, groups, dispose: () => service.dispose() };
 }
 
 export interface MfaHttpServer {
   /** e.g. "http://127.0.0.1:41234": the base URL for the API's paths. */
   readonly url: string;
   readonly port: number;
+  /** "127.0.0.1:41234": where a client maps this listener's host name to (mfa.resolve). */
+  readonly address: string;
   readonly listening: boolean;
   /** Resolves once the listener matches the unreachable fault (closed, or reopened). */
   settled(): Promise<void>;
@@ -55,31 +63,42 @@ export interface MfaHttpServer {
  * Serves the mock's handlers on loopback. The unreachable fault closes the listener (connection
  * refused) and clearing it, or its forMs running out, reopens it on the same port.
  */
-export async function serveMfaMock(
+export function serveMfaMock(mock: MfaMock, options: MswHttpServerOptions = {}): Promise<MfaHttpServer> {
+  const faults = mock.service.faults;
+  return serveFollowingFaults(mock, mock.handlers, options, () => faults.reachable);
+}
+
+/** A listener that closes while `reachable()` is false (connection refused) and reopens after. */
+async function serveFollowingFaults(
   mock: MfaMock,
-  options: MswHttpServerOptions = {},
+  handlers: readonly HttpHandler[],
+  options: MswHttpServerOptions,
+  reachable: () => boolean,
 ): Promise<MfaHttpServer> {
-  const server = await MswHttpServer.start(mock.handlers, options);
+  const server = await MswHttpServer.start(handlers, options);
   const faults = mock.service.faults;
   // Transitions run one after another, so a quick off/on cannot reopen before the close finished.
   let queue: Promise<void> = Promise.resolve();
-  const follow = (reachable: boolean): void => {
+  const follow = (): void => {
     // After a failed transition (port taken on reopen) the next one still runs; settled() reports the latest.
     queue = queue
       .catch(() => undefined)
       .then(async () => {
-        if (reachable) await server.resumeListening();
+        if (reachable()) await server.resumeListening();
         else server.stopListening();
       });
   };
   const unsubscribe = faults.onReachabilityChange(follow);
-  if (!faults.reachable) follow(false);
+  if (!reachable()) follow();
   return {
     get url() {
       return server.url;
     },
     get port() {
       return server.port;
+    },
+    get address() {
+      return server.address;
     },
     get listening() {
       return server.listening;
@@ -89,6 +108,73 @@ export async function serveMfaMock(
       unsubscribe();
       await queue.catch(() => undefined);
       await server.close();
+    },
+  };
+}
+
+/** The host names one cloud's mock plays (from the cloud preset, or its overrides). */
+export interface MfaCloudHostnames {
+  /** STS_URL's host, e.g. login.microsoftonline.us. */
+  readonly sts: string;
+  /** AZURE_MFA_HOSTNAME, e.g. strongauthenticationservice.auth.microsoft.us. */
+  readonly mfa: string;
+}
+
+export interface MfaCloudServeOptions {
+  readonly hostnames: MfaCloudHostnames;
+  /** HTTPS with this host's certificate (e.g. from the run's CA); without it, plain HTTP. */
+  readonly certificateFor?: (hostname: string) => Promise<{ readonly key: string; readonly cert: string }>;
+  /** Loopback address to listen on; default 127.0.0.1. */
+  readonly host?: string;
+}
+
+export interface MfaCloudServers {
+  readonly sts: MfaHttpServer;
+  readonly mfa: MfaHttpServer;
+  /** Host name -> "address:port", what the reference server's mfa.resolve takes. */
+  readonly resolve: Readonly<Record<string, string>>;
+  settled(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves the mock as one cloud: the STS (token) and the MFA host (begin, poll, code) each on its own
+ * loopback listener under its own name (Host checked; with certificateFor, HTTPS under that name).
+ * `unreachable` with hosts closes only that host's listener, so the token service and the MFA
+ * service fail apart, as the seed's "security token error" and "HTTP connect error" do.
+ */
+export async function serveMfaCloud(mock: MfaMock, options: MfaCloudServeOptions): Promise<MfaCloudServers> {
+  const faults = mock.service.faults;
+  const listen = async (host: MfaHost): Promise<MfaHttpServer> => {
+    const hostname = options.hostnames[host].toLowerCase();
+    const tls = options.certificateFor === undefined ? undefined : await options.certificateFor(hostname);
+    return serveFollowingFaults(
+      mock,
+      [...mock.groups[host], ...mock.groups.admin],
+      { host: options.host ?? '127.0.0.1', hostname, ...(tls === undefined ? {} : { tls }) },
+      () => faults.isReachable(host),
+    );
+  };
+  const sts = await listen('sts');
+  let mfa: MfaHttpServer;
+  try {
+    mfa = await listen('mfa');
+  } catch (error) {
+    await sts.close();
+    throw error;
+  }
+  return {
+    sts,
+    mfa,
+    resolve: {
+      [options.hostnames.sts.toLowerCase()]: sts.address,
+      [options.hostnames.mfa.toLowerCase()]: mfa.address,
+    },
+    settled: async () => {
+      await Promise.all([sts.settled(), mfa.settled()]);
+    },
+    close: async () => {
+      await Promise.all([sts.close(), mfa.close()]);
     },
   };
 }

@@ -6,6 +6,7 @@
 // a network-error response into a destroyed socket, which is what a client sees of a real drop.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { getResponse, type RequestHandler } from 'msw';
 
@@ -16,6 +17,14 @@ export interface MswHttpServerOptions {
   readonly port?: number;
   /** Larger request bodies get 413; default 64 KiB. */
   readonly maxBodyBytes?: number;
+  /** Serve HTTPS (TLS 1.2 and later) with this key and certificate, PEM. */
+  readonly tls?: { readonly key: string; readonly cert: string };
+  /**
+   * The host name this listener plays (login.microsoftonline.us, ...): a request whose Host header
+   * names another host gets 421 Misdirected Request, so a client that sent a call to the wrong host
+   * finds out. Default: any Host.
+   */
+  readonly hostname?: string;
 }
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'content-length']);
@@ -59,6 +68,8 @@ export class MswHttpServer {
     readonly host: string,
     private boundPort: number,
     private readonly maxBodyBytes: number,
+    private readonly tls: MswHttpServerOptions['tls'],
+    readonly hostname: string | undefined,
   ) {
     this.server = this.newServer();
   }
@@ -72,6 +83,8 @@ export class MswHttpServer {
       options.host ?? '127.0.0.1',
       options.port ?? 0,
       options.maxBodyBytes ?? 65_536,
+      options.tls,
+      options.hostname?.toLowerCase(),
     );
     await adapter.listen();
     return adapter;
@@ -81,10 +94,15 @@ export class MswHttpServer {
     return this.boundPort;
   }
 
-  /** e.g. "http://127.0.0.1:41234" (IPv6 hosts in brackets). */
+  /** e.g. "http://127.0.0.1:41234" (IPv6 hosts in brackets); https:// when serving TLS. */
   get url(): string {
     const host = this.host.includes(':') ? `[${this.host}]` : this.host;
-    return `http://${host}:${this.boundPort}`;
+    return `${this.tls === undefined ? 'http' : 'https'}://${host}:${this.boundPort}`;
+  }
+
+  /** "address:port" for a client's host -> address mapping (mfa.resolve). */
+  get address(): string {
+    return `${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.boundPort}`;
   }
 
   get listening(): boolean {
@@ -130,9 +148,17 @@ export class MswHttpServer {
   }
 
   private newServer(): Server {
-    return createServer((req, res) => {
+    const listener = (req: IncomingMessage, res: ServerResponse): void => {
       void this.handle(req, res);
-    });
+    };
+    if (this.tls === undefined) return createServer(listener);
+    return createTlsServer({ key: this.tls.key, cert: this.tls.cert, minVersion: 'TLSv1.2' }, listener);
+  }
+
+  /** The Host header's name, without port or brackets. */
+  private static hostHeaderName(req: IncomingMessage): string {
+    const header = (req.headers.host ?? '').toLowerCase();
+    return header.startsWith('[') ? header.slice(1, header.indexOf(']')) : (header.split(':')[0] ?? '');
   }
 
   private listen(): Promise<void> {
@@ -157,6 +183,15 @@ export class MswHttpServer {
       if (!res.writableFinished) controller.abort();
     });
     try {
+      if (this.hostname !== undefined && MswHttpServer.hostHeaderName(req) !== this.hostname) {
+        sendJson(res, 421, {
+          error: {
+            code: 'REQUEST_FORMAT_ERROR',
+            message: `this listener is ${this.hostname}, not ${req.headers.host ?? '(no Host header)'}`,
+          },
+        });
+        return;
+      }
       const method = req.method ?? 'GET';
       const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(req, this.maxBodyBytes);
       const headers = new Headers();
@@ -164,7 +199,9 @@ export class MswHttpServer {
         const name = req.rawHeaders[i] ?? '';
         if (!HOP_BY_HOP.has(name.toLowerCase())) headers.append(name, req.rawHeaders[i + 1] ?? '');
       }
-      const origin = this.url;
+      // Handlers see the URL the client asked for: its host name, not the loopback address.
+      const scheme = this.tls === undefined ? 'http' : 'https';
+      const origin = this.hostname === undefined ? this.url : `${scheme}://${this.hostname}`;
       let request: Request;
       try {
         request = new Request(new URL(req.url ?? '/', origin), {

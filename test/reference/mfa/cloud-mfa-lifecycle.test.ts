@@ -23,7 +23,7 @@ function settings(approvalTimeoutMs: number, extra: Record<string, unknown> = {}
     clients: [{ address: '127.0.0.1', secret: 's' }],
     directory: { url: 'ldap://127.0.0.1:389' },
     mfa: {
-      serviceUrl: 'http://mfa.test',
+      serviceUrl: 'https://mfa.test',
       tenantId: 't',
       certificates: { dir: 'test/fixtures/certificates' },
       approvalTimeoutMs,
@@ -93,7 +93,7 @@ describe('CloudMfa lifecycle', () => {
     const service = stubService(clock, 'immediate');
     const mfa = new CloudMfa({
       settings: settings(10_000),
-      baseUrl: 'http://mfa.test',
+      baseUrl: 'https://mfa.test',
       clock,
       credential: testCredential(clock, 't'),
       fetch: service.fetch,
@@ -112,7 +112,7 @@ describe('CloudMfa lifecycle', () => {
     const service = stubService(clock, 'hang');
     const mfa = new CloudMfa({
       settings: settings(90_000),
-      baseUrl: 'http://mfa.test',
+      baseUrl: 'https://mfa.test',
       clock,
       credential: testCredential(clock, 't'),
       fetch: service.fetch,
@@ -132,7 +132,7 @@ describe('CloudMfa lifecycle', () => {
     const service = stubService(clock, 'immediate');
     const mfa = new CloudMfa({
       settings: settings(10_000, { IP_WHITELIST: ['10.0.0.1', '2001:db8::/32'] }),
-      baseUrl: 'http://mfa.test',
+      baseUrl: 'https://mfa.test',
       clock,
       credential: testCredential(clock, 't'),
       fetch: service.fetch,
