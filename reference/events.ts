@@ -14,6 +14,8 @@ export type DropReason =
   | 'accounting-invalid'
   | 'directory-unavailable'
   | 'mfa-unavailable'
+  | 'overload'
+  | 'mfa-overload'
   | 'internal-error';
 
 /** What an answered Access-Request came to; a discard is a `packet-dropped` event instead. */

@@ -11,6 +11,7 @@ import {
 import type { Clock } from '../runtime/clock.ts';
 import type { DatagramSocket, Endpoint, Transport } from '../runtime/transport.ts';
 import { AccessHandler, type AccessResult } from './access/access-handler.ts';
+import { Admission, admittedSecondFactor, type AdmissionStats } from './admission.ts';
 import { ACCESS_REASONS, type DiscardReason } from './access/reasons.ts';
 import type { AccountingStore } from './accounting/index.ts';
 import { accountingRecordOf } from './accounting-request.ts';
@@ -52,6 +53,8 @@ export interface ServerStats {
   readonly accounting: { readonly stored: number; readonly duplicate: number; readonly failed: number };
   readonly statusServer: number;
   readonly inFlight: number;
+  /** Work held against the limits, and what they turned away. */
+  readonly admission: AdmissionStats;
   readonly duplicates: DuplicateCacheStats;
 }
 
@@ -64,6 +67,7 @@ const LEGACY_PORTS: Readonly<Record<PortKind, number>> = { auth: 1645, acct: 164
 const DISCARD_DROP_REASONS: Readonly<Record<DiscardReason, DropReason>> = {
   'directory-unavailable': 'directory-unavailable',
   'mfa-client-closed': 'mfa-unavailable',
+  'mfa-overload': 'mfa-overload',
 };
 
 /**
@@ -78,6 +82,7 @@ export class ReferenceServer {
   private readonly access: AccessHandler;
   private readonly sockets: { kind: PortKind; socket: DatagramSocket }[] = [];
   private inFlight = 0;
+  private readonly admission: Admission;
   private closed = false;
   private readonly counters = {
     received: 0,
@@ -98,11 +103,16 @@ export class ReferenceServer {
       inFlightTimeoutMs: dup.inFlightTimeoutMs,
       maxEntries: dup.maxEntries,
     });
+    this.admission = new Admission(options.config.limits);
+    const secondFactor =
+      options.secondFactor !== undefined
+        ? admittedSecondFactor(options.secondFactor, this.admission)
+        : undefined;
     this.access = new AccessHandler({
       config: options.config,
       directory: options.directory,
       clock: options.clock,
-      ...(options.secondFactor !== undefined ? { secondFactor: options.secondFactor } : {}),
+      ...(secondFactor !== undefined ? { secondFactor } : {}),
       ...(options.random !== undefined ? { random: options.random } : {}),
     });
   }
@@ -153,6 +163,7 @@ export class ReferenceServer {
       accounting: { ...this.counters.accounting },
       statusServer: this.counters.statusServer,
       inFlight: this.inFlight,
+      admission: this.admission.stats,
       duplicates: this.duplicates.stats(),
     };
   }
@@ -167,6 +178,15 @@ export class ReferenceServer {
   private onDatagram(kind: PortKind, socket: DatagramSocket, data: Buffer, from: Endpoint): void {
     if (this.closed) return;
     this.counters.received++;
+    // Refused before decoding: under overload the cheapest answer is none (the NAS retransmits).
+    if (!this.admission.tryStart()) {
+      this.drop(
+        'overload',
+        from,
+        `limits.maxInFlight (${this.admission.limits.maxInFlight}) requests in flight`,
+      );
+      return;
+    }
     this.inFlight++;
     this.process(kind, socket, data, from)
       .catch((error: unknown) => {
@@ -179,6 +199,7 @@ export class ReferenceServer {
       })
       .finally(() => {
         this.inFlight--;
+        this.admission.finish();
       });
   }
 

@@ -61,12 +61,16 @@ export type LocalAccessReason =
   | 'user-identifier-missing'
   | 'mfa-unavailable'
   | 'fail-open'
-  | 'mfa-client-closed';
+  | 'mfa-client-closed'
+  | 'mfa-overload';
 
 export type AccessReason = LocalAccessReason | MfaErrorCode;
 
 /** Reasons a request gets no answer at all; each is counted as a drop under its DropReason. */
-export type DiscardReason = Extract<AccessReason, 'directory-unavailable' | 'mfa-client-closed'>;
+export type DiscardReason = Extract<
+  AccessReason,
+  'directory-unavailable' | 'mfa-client-closed' | 'mfa-overload'
+>;
 
 const LOCAL_REASONS: Readonly<Record<LocalAccessReason, string>> = {
   'no-credentials': 'no User-Password, CHAP-Password, MS-CHAP or EAP-Message attribute, or a malformed one',
@@ -122,6 +126,8 @@ const LOCAL_REASONS: Readonly<Record<LocalAccessReason, string>> = {
   'mfa-unavailable': 'the MFA service could not decide (fail-closed)',
   'fail-open': 'the MFA service could not decide and failMode is fail-open: accepted without a second factor',
   'mfa-client-closed': 'the server is stopping: the login gets no answer',
+  'mfa-overload':
+    'limits.maxPendingMfa logins already wait on the MFA service: no answer, the NAS retransmits later',
 };
 
 const MFA_CODE_REASONS: Readonly<Record<MfaErrorCode, string>> = {

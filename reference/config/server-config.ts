@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { ADMISSION_DEFAULTS, type AdmissionLimits } from '../admission.ts';
 import { parseCidr } from './cidr.ts';
 import {
   duplicateProfileNames,
@@ -101,6 +102,8 @@ export interface ServerConfig {
   readonly npsCompat: NpsCompatConfig;
   /** EAP method proposed after EAP-Identity; a peer's Nak switches to the other (FreeRADIUS: md5). */
   readonly eap: { readonly defaultMethod: 'md5' | 'mschapv2' };
+  /** How much work the server holds at once; beyond it requests are dropped as overload. */
+  readonly limits: AdmissionLimits;
 }
 
 export interface RepliesConfig {
@@ -260,6 +263,20 @@ const repliesSchema = z
   })
   .strict();
 
+const limitsSchema = z
+  .object({
+    maxInFlight: z.int().min(1).max(1_000_000).default(ADMISSION_DEFAULTS.maxInFlight).meta({
+      description:
+        'requests worked on at once, logins waiting on MFA not counted; more are dropped (overload)',
+      fix: 'write a whole number of requests, e.g. 1024',
+    }),
+    maxPendingMfa: z.int().min(1).max(1_000_000).default(ADMISSION_DEFAULTS.maxPendingMfa).meta({
+      description: 'logins waiting on the MFA service at once; more are dropped (mfa-overload)',
+      fix: 'write a whole number of logins, e.g. 10000',
+    }),
+  })
+  .strict();
+
 /**
  * The configuration file's shape. normaliseServerConfig checks each section with its part of this
  * schema and adds what a schema cannot say (addresses parse, names are unique, settings that need
@@ -291,6 +308,7 @@ export const serverConfigSchema = z
     replies: repliesSchema.nullish(),
     npsCompat: npsCompatSchema.nullish(),
     eap: eapSchema.nullish(),
+    limits: limitsSchema.nullish(),
   })
   .strict();
 
@@ -570,6 +588,7 @@ function normaliseSections(
     checkNpsCompat(personality),
   );
   const eap = section(c, 'eap', eapSchema, input.eap ?? {});
+  const limits = section(c, 'limits', limitsSchema, input.limits ?? {});
   if (
     listen === undefined ||
     clients === undefined ||
@@ -581,7 +600,8 @@ function normaliseSections(
     (statusServer === undefined && input.statusServer !== undefined) ||
     replies === undefined ||
     npsCompat === undefined ||
-    eap === undefined
+    eap === undefined ||
+    limits === undefined
   ) {
     return undefined;
   }
@@ -602,6 +622,7 @@ function normaliseSections(
     replies: buildReplies(replies, preset),
     npsCompat: buildNpsCompat(npsCompat, preset),
     eap,
+    limits,
   };
 }
 
