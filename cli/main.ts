@@ -33,6 +33,11 @@ export const commands: readonly CommandEntry[] = [
     load: async () => (await import('./cert.ts')).certCommand,
   },
   {
+    name: 'doctor',
+    summary: 'check a configuration and its peers (the NPS extension health check)',
+    load: async () => (await import('./doctor.ts')).doctorCommand,
+  },
+  {
     name: 'start',
     summary: 'the main job: embedded default + conformance suite + report',
     load: async () => (await import('./start.ts')).startCommand,

@@ -2,76 +2,14 @@
 // broken, a port another program holds. Checked before anything starts, and all of them at once,
 // so a first run reports every such problem in the config validator's "field: problem. Fix:" form
 // rather than the first exception's message.
-import { createSocket } from 'node:dgram';
-import { isIP } from 'node:net';
-import { createServer } from 'node:net';
 import type { ServerConfig } from '../reference/config/server-config.ts';
 import type { Issue } from '../runtime/validation/index.ts';
 import { DirectoryFixtureError, LdapStubError, loadDirectoryFixture } from '../simulators/ldap/index.ts';
 import { MfaMockError } from '../simulators/mfa/errors.ts';
 import { loadTenantFile } from '../simulators/mfa/tenant.ts';
+import { bindIssue, errnoOf, probeTcp, probeUdp } from '../reference/health/ports.ts';
 import { certificateStartIssues, loadCertificateDir } from '../reference/mfa/client-certificates.ts';
 import { demoCertificateDir } from '../scenarios/embedded/certificates.ts';
-
-const FREERADIUS_NOTE = 'on 1812/1813 it is often a packaged FreeRADIUS (sudo systemctl stop freeradius)';
-
-function errnoOf(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
-}
-
-function hostPort(host: string, port: number): string {
-  return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
-/** The issue for a socket that could not be bound: in use, not allowed, or an address not here. */
-export function bindIssue(path: string, host: string, port: number, error: unknown, flag: string): Issue {
-  switch (errnoOf(error)) {
-    case 'EADDRINUSE':
-      return {
-        path,
-        message: `${hostPort(host, port)} is in use by another program`,
-        fix: `stop that program or choose another port (${flag} N, 0 for any free one); ${FREERADIUS_NOTE}`,
-      };
-    case 'EACCES':
-      return {
-        path,
-        message: `not allowed to bind ${hostPort(host, port)}`,
-        fix: `use a port above 1023 (${flag} N) or run with the privilege to bind it`,
-      };
-    case 'EADDRNOTAVAIL':
-      return {
-        path: 'listen.hosts',
-        message: `${host} is not an address of this machine`,
-        fix: 'listen on an address this machine has (127.0.0.1, ::1, or an interface address)',
-      };
-    default:
-      return {
-        path,
-        message: `cannot bind ${hostPort(host, port)}: ${(error as Error).message}`,
-        fix: `choose another address or port (${flag} N)`,
-      };
-  }
-}
-
-function probeUdp(host: string, port: number): Promise<unknown> {
-  return new Promise((resolve) => {
-    const socket = createSocket(isIP(host) === 6 ? 'udp6' : 'udp4');
-    socket.once('error', (error) => {
-      socket.close();
-      resolve(error);
-    });
-    socket.bind(port, host, () => socket.close(() => resolve(undefined)));
-  });
-}
-
-function probeTcp(host: string, port: number): Promise<unknown> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', resolve);
-    server.listen(port, host, () => server.close(() => resolve(undefined)));
-  });
-}
 
 async function portIssues(config: ServerConfig): Promise<Issue[]> {
   const checks: Promise<Issue | undefined>[] = [];

@@ -63,6 +63,11 @@ export class CertificateCredential implements ClientCredential {
     this.review();
   }
 
+  /** Every certificate it chooses from (a health check reports their dates; keys stay inside). */
+  get certificates(): readonly ClientCertificate[] {
+    return this.options.certificates;
+  }
+
   /** The certificate an assertion made now would be signed with, or why there is none. */
   selection(): CertificateSelection {
     const { certificates, tenantId, identifier, clock } = this.options;

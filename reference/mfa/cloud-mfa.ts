@@ -109,6 +109,14 @@ export class CloudMfa implements SecondFactor {
     this.stsHttp = { ...common, baseUrl: this.endpoints.sts };
   }
 
+  /**
+   * A token, from the cache while it is valid: what a readiness probe asks, so probing every few
+   * seconds costs the token service one request per token lifetime, as logins do.
+   */
+  currentToken(): Promise<MfaCallResult<string>> {
+    return this.bearer();
+  }
+
   /** Ends waits in progress (their logins get no answer) so a stopping server does not linger. */
   close(): void {
     this.closing.abort();

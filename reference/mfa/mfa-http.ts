@@ -58,7 +58,7 @@ const CONNECT_ERRORS: ReadonlySet<string> = new Set([
  * broke (reset, closed before the answer). Without a cause (an in-process mock's network error)
  * nothing says a connection existed, so it counts as a connect error.
  */
-function classifyNetworkError(
+export function classifyNetworkError(
   error: unknown,
 ): Pick<Extract<MfaCallResult<unknown>, { kind: 'transport-error' }>, 'code' | 'message' | 'tls'> {
   const message = error instanceof Error ? error.message : String(error);
