@@ -98,12 +98,18 @@ export function attachMetrics(
   return { registry };
 }
 
-/** The admin port: /metrics for Prometheus, /health for load balancers and tests. */
+/** What /health answers: 200 when ready, 503 when not, and a JSON body either way. */
+export interface HealthAnswer {
+  readonly ready: boolean;
+  readonly body: Readonly<Record<string, unknown>>;
+}
+
+/** The admin port: /metrics for Prometheus, /health (readiness) for load balancers and tests. */
 export function startAdminServer(
   host: string,
   port: number,
   metrics: ServerMetrics,
-  health: () => object,
+  health: () => Promise<HealthAnswer>,
 ): Promise<Server> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -121,8 +127,16 @@ export function startAdminServer(
       return;
     }
     if (path === '/health') {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: 'ok', ...health() }));
+      health().then(
+        (answer) => {
+          res.writeHead(answer.ready ? 200 : 503, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(answer.body));
+        },
+        (error: unknown) => {
+          res.writeHead(500, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ status: 'fail', ready: false, error: String(error) }));
+        },
+      );
       return;
     }
     res.writeHead(404, { 'content-type': 'text/plain' });

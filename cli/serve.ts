@@ -7,7 +7,9 @@ import { DEFAULT_ACCOUNTING_FILE, readConfigFile } from './config-file.ts';
 import { startStack, type Stack } from '../scenarios/embedded/compose.ts';
 import { embeddedDefaultConfig } from '../scenarios/embedded/defaults.ts';
 import { ExitCode } from './exit-codes.ts';
-import { attachLogging, attachMetrics, startAdminServer } from './observability.ts';
+import { attachLogging, attachMetrics, startAdminServer, type HealthAnswer } from './observability.ts';
+import type { Readiness } from '../reference/health/readiness.ts';
+import { stackReadiness } from '../scenarios/health/stack-readiness.ts';
 import { preflight, startFailureIssue } from './preflight.ts';
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -48,6 +50,28 @@ export function resolveServeConfig(
   }
   const result = normaliseServerConfig(raw);
   return result.ok ? { ok: true, config: result.config } : { ok: false, issues: result.issues };
+}
+
+/**
+ * /health: the live readiness rows, and who is answering (the pid and the bound endpoints, which
+ * `radmfa doctor` uses to tell a running radmfa from another program holding the ports).
+ */
+async function healthAnswer(stack: Stack | undefined, readiness: Readiness): Promise<HealthAnswer> {
+  const report = await readiness.report();
+  return {
+    ready: report.ready,
+    body: {
+      status: report.status === 'pass' ? 'ok' : report.status,
+      ready: report.ready,
+      service: 'radmfa',
+      pid: process.pid,
+      checkedAt: report.checkedAt,
+      checks: report.rows,
+      auth: stack?.server.endpoints('auth'),
+      acct: stack?.server.endpoints('acct'),
+      inFlight: stack?.server.stats().inFlight,
+    },
+  };
 }
 
 interface PreparedServe {
@@ -95,16 +119,16 @@ async function serve(prepared: PreparedServe | undefined, io: CommandIo): Promis
     return ExitCode.Failure;
   }
   let admin: Awaited<ReturnType<typeof startAdminServer>> | undefined;
+  const readiness = config.admin !== undefined ? stackReadiness(stack) : undefined;
   try {
     admin =
-      config.admin !== undefined
-        ? await startAdminServer(config.admin.host, config.admin.port, metrics, () => ({
-            auth: stack?.server.endpoints('auth'),
-            acct: stack?.server.endpoints('acct'),
-            inFlight: stack?.server.stats().inFlight,
-          }))
+      config.admin !== undefined && readiness !== undefined
+        ? await startAdminServer(config.admin.host, config.admin.port, metrics, () =>
+            healthAnswer(stack, readiness),
+          )
         : undefined;
   } catch (error) {
+    readiness?.close();
     // A busy admin port is a start failure like a busy RADIUS port: say so and release the sockets.
     log.error({ event: 'start-failed', error: (error as Error).message }, 'could not start the admin port');
     await stack.close();
@@ -140,6 +164,7 @@ async function serve(prepared: PreparedServe | undefined, io: CommandIo): Promis
     process.once('SIGTERM', stop);
     io.signal?.addEventListener('abort', stop, { once: true });
   });
+  readiness?.close();
   await stack.close();
   await new Promise<void>((resolve) => (admin ? admin.close(() => resolve()) : resolve()));
   log.flush();

@@ -28,7 +28,18 @@ export interface Stack {
   readonly mfaUrl?: string;
   readonly accounting: AccountingStore;
   readonly directoryUrl: string;
+  /** The MFA client and what it trusts and signs with, for the admin port's readiness checks. */
+  readonly mfaClient?: MfaClientParts;
   close(): Promise<void>;
+}
+
+export interface MfaClientParts {
+  readonly cloud: CloudMfa;
+  readonly credential: CertificateCredential;
+  /** The embedded mock's run CA, when it is the trust anchor instead of mfa.caFile. */
+  readonly ca?: string;
+  /** Where the certificates came from: mfa.certificates.dir, or generated at start-up. */
+  readonly certificateSource: string;
 }
 
 export interface StackOptions {
@@ -157,6 +168,17 @@ export async function startStack(config: ServerConfig, options: StackOptions = {
       ...(mfaMock !== undefined ? { mfaMock } : {}),
       ...(mfaHttp !== undefined ? { mfaHttp } : {}),
       ...(mfaSettings.enabled ? { mfaUrl: mfaSettings.serviceUrl || secondFactor?.endpoints.mfa } : {}),
+      ...(secondFactor !== undefined && credential !== undefined
+        ? {
+            mfaClient: {
+              cloud: secondFactor,
+              credential,
+              ...(mfaCa !== undefined ? { ca: mfaCa } : {}),
+              certificateSource:
+                mfaSettings.certificateDir ?? 'generated at start-up for the embedded tenant',
+            },
+          }
+        : {}),
       close: closeAll,
     };
   } catch (error) {
