@@ -197,9 +197,9 @@ describe('radmfa', () => {
     const io = capture();
     expect(await main(['serv'], io)).toBe(104);
     expect(io.stderr()).toMatch(
-      /command: "serv" is not a radmfa command\. Fix: use one of serve, nas, run, schema, cert, start/,
+      /command: "serv" is not a radmfa command\. Fix: use one of serve, nas, run, schema, cert, doctor, start/,
     );
-    for (const name of ['serve', 'nas', 'cert', 'start'])
+    for (const name of ['serve', 'nas', 'cert', 'doctor', 'start'])
       expect(io.stderr()).toMatch(new RegExp(`radmfa ${name} `));
   });
 
@@ -212,12 +212,15 @@ describe('radmfa', () => {
     expect(help.stdout()).toMatch(/Commands:/);
   });
 
-  it.each(['serve', 'nas', 'cert', 'start'])('radmfa %s --help is generated and exits 0', async (name) => {
-    const io = capture();
-    expect(await main([name, '--help'], io)).toBe(0);
-    expect(io.stdout()).toMatch(new RegExp(`^radmfa ${name} `));
-    expect(io.stdout()).toMatch(/\nOptions:\n[\s\S]*-h, --help[\s\S]*\nExit codes:\n/);
-  });
+  it.each(['serve', 'nas', 'cert', 'doctor', 'start'])(
+    'radmfa %s --help is generated and exits 0',
+    async (name) => {
+      const io = capture();
+      expect(await main([name, '--help'], io)).toBe(0);
+      expect(io.stdout()).toMatch(new RegExp(`^radmfa ${name} `));
+      expect(io.stdout()).toMatch(/\nOptions:\n[\s\S]*-h, --help[\s\S]*\nExit codes:\n/);
+    },
+  );
 
   it.each([
     ['serve', ['--auth-port', 'x', '--log-level', 'loud', '--bogus']],
