@@ -2,7 +2,6 @@
 // LDAP stub (started from the config, or stopped to leave a refused port), the MFA mock served as the
 // public cloud over HTTPS with a CA made for the run, certificates made for the dates each case needs.
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
