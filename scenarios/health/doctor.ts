@@ -183,6 +183,13 @@ export async function runDoctor(
     const rows = await runDoctorChecks({ config, clock, directory, ...(mfa !== undefined ? { mfa } : {}) });
     return report(source, [configRow([], source), ...rows]);
   } finally {
-    for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
+    // Last started, first stopped; one failing cleanup must not leave the others running.
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch {
+        // Nothing to report: the rows are the result, and the peer is gone either way.
+      }
+    }
   }
 }
