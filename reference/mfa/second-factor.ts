@@ -33,7 +33,10 @@ export type MfaDecision =
   | (Because & { readonly kind: 'allow' })
   | (Because & { readonly kind: 'deny' })
   | { readonly kind: 'challenge'; readonly prompt: string; readonly session: MfaCodeSession }
-  | { readonly kind: 'discard'; readonly reason: Extract<DiscardReason, 'mfa-client-closed' | 'mfa-overload'> };
+  | {
+      readonly kind: 'discard';
+      readonly reason: Extract<DiscardReason, 'mfa-client-closed' | 'mfa-overload'>;
+    };
 
 export interface SecondFactor {
   verify(context: MfaContext): Promise<MfaDecision>;
