@@ -8,6 +8,44 @@ export class AttributeValueError extends Error {
   readonly code = 'RADMFA_ATTRIBUTE_VALUE';
 }
 
+/**
+ * How an octets value is written as text, one rule for every path that turns text into bytes
+ * (suite files, `radmfa nas --attr`, the server's policy replies): `0x` then pairs of hex digits is
+ * those octets, as in FreeRADIUS's users files and radclient; other text is its UTF-8 bytes. A value
+ * that starts with `0x` but is not whole hex pairs is an error rather than text, so a typo in a hex
+ * dump is never sent as the characters "0x...".
+ */
+export type OctetsText =
+  | { readonly kind: 'hex'; readonly bytes: Buffer }
+  | { readonly kind: 'text' }
+  | { readonly kind: 'bad-hex'; readonly reason: string };
+
+export const OCTETS_HEX_FIX =
+  'write 0x followed by pairs of hex digits (0x0200000a01...), or text without 0x';
+
+export function readOctetsText(text: string): OctetsText {
+  if (!text.startsWith('0x')) return { kind: 'text' };
+  const digits = text.slice(2);
+  const wrong = /[^0-9a-fA-F]/.exec(digits);
+  if (wrong !== null) {
+    return { kind: 'bad-hex', reason: `"${wrong[0]}" after 0x is not a hex digit` };
+  }
+  if (digits.length % 2 !== 0) {
+    return { kind: 'bad-hex', reason: `0x is followed by ${digits.length} hex digits, not whole octets` };
+  }
+  return { kind: 'hex', bytes: Buffer.from(digits, 'hex') };
+}
+
+function octetsOf(attr: ResolvedAttribute, value: AttributeValue): Buffer {
+  if (Buffer.isBuffer(value)) return Buffer.from(value);
+  const text = expectString(attr, value);
+  const read = readOctetsText(text);
+  if (read.kind === 'hex') return read.bytes;
+  if (read.kind === 'bad-hex')
+    throw new AttributeValueError(`${attr.name}: ${read.reason}; ${OCTETS_HEX_FIX}`);
+  return Buffer.from(text, 'utf8');
+}
+
 function expectString(attr: ResolvedAttribute, value: AttributeValue): string {
   if (typeof value !== 'string') {
     throw new AttributeValueError(`${attr.name} (${attr.dataType}) needs a string, got ${typeof value}`);
@@ -40,8 +78,7 @@ export function encodeValue(attr: ResolvedAttribute, value: AttributeValue): Buf
       return Buffer.isBuffer(value) ? Buffer.from(value) : Buffer.from(expectString(attr, value), 'utf8');
     case 'octets':
     case 'vsa':
-      if (Buffer.isBuffer(value)) return Buffer.from(value);
-      return Buffer.from(expectString(attr, value), 'utf8');
+      return octetsOf(attr, value);
     case 'integer': {
       const out = Buffer.alloc(4);
       out.writeUInt32BE(integerOf(attr, value));

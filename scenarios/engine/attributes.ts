@@ -4,7 +4,9 @@
 // the suite was loaded would be stale by the time a long case sends it).
 import { base32Decode, totp } from '../../protocol/auth/index.ts';
 import {
+  OCTETS_HEX_FIX,
   defaultDictionary,
+  readOctetsText,
   type AttributeInput,
   type AttributeValue,
   type DecodedAttribute,
@@ -48,14 +50,18 @@ export function substitute(text: string, credentials: Credentials | undefined): 
   });
 }
 
-/** `0x0200...` for an octets attribute is those octets; anything else stays text. */
+/**
+ * Octets written as text follow protocol/'s one rule (readOctetsText: `0x` and hex pairs are those
+ * octets); read here too so that a bad hex dump fails the case naming the attribute before anything
+ * is sent. The loader already refuses one in a suite file; a case built in code may still hold one.
+ */
 function typed(name: string, value: string | number): AttributeValue {
   if (typeof value !== 'string') return value;
   const spec = defaultDictionary.byNameOrUndefined(name);
-  if (spec?.dataType === 'octets' && /^0x([0-9a-fA-F]{2})*$/.test(value)) {
-    return Buffer.from(value.slice(2), 'hex');
-  }
-  return value;
+  if (spec?.dataType !== 'octets' && spec?.dataType !== 'vsa') return value;
+  const read = readOctetsText(value);
+  if (read.kind === 'bad-hex') throw new AttributeInputError(`${name}: ${read.reason}; ${OCTETS_HEX_FIX}`);
+  return read.kind === 'hex' ? read.bytes : value;
 }
 
 function fromReply(name: string, stepId: string, context: AttributeContext): AttributeValue {

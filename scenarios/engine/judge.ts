@@ -2,6 +2,7 @@
 // Failure named by its path in the suite file (`steps[2].expect.outcome`), so a report points at the
 // line to read. An expectation the target could not observe is not judged here: the engine skips the
 // case before running it (see unobservable()).
+import { readOctetsText } from '../../protocol/index.ts';
 import type { Failure } from '../result.ts';
 import type { Step, SuiteCase } from '../suites/schema.ts';
 import type { CaseSeen, SeenAttribute, ServerAnswer, StepSeen } from './observations.ts';
@@ -51,7 +52,12 @@ class Judgement {
     for (const [name, value] of Object.entries(expected.equals ?? {})) {
       const matching = seen.filter((a) => a.name.toLowerCase() === name.toLowerCase());
       const wanted = String(value);
-      const hit = matching.some((a) => a.value === wanted || a.aliases.includes(wanted));
+      // `0x...` names octets by their bytes, whatever case its digits are in (protocol's one rule).
+      const read = readOctetsText(wanted);
+      const bytes = read.kind === 'hex' ? `0x${read.bytes.toString('hex')}` : undefined;
+      const hit = matching.some(
+        (a) => a.value === wanted || a.aliases.includes(wanted) || (bytes !== undefined && a.hex === bytes),
+      );
       if (!hit) {
         this.fail(
           `${field}.equals.${name}`,

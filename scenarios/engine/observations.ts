@@ -10,6 +10,8 @@ export interface SeenAttribute {
   readonly value: string;
   /** Other spellings an `equals` expectation may use (the number behind an enum name, or the name). */
   readonly aliases: readonly string[];
+  /** Octets values as `0x` and lower-case hex, so `equals` can name printable octets by their bytes. */
+  readonly hex?: string;
 }
 
 /** The server's own account of its answer (embedded targets): `reason[: MFA error code]`, and the detail. */
@@ -110,7 +112,8 @@ export function seeAttributes(attributes: readonly DecodedAttribute[]): SeenAttr
       const named = Object.entries(spec.values).find(([, n]) => n === attribute.value)?.[0];
       if (named !== undefined) aliases.push(named);
     }
-    return { name: attribute.name, value, aliases };
+    const hex = Buffer.isBuffer(attribute.value) ? `0x${attribute.value.toString('hex')}` : undefined;
+    return { name: attribute.name, value, aliases, ...(hex !== undefined ? { hex } : {}) };
   });
 }
 

@@ -38,7 +38,8 @@ export interface BuiltDatagram {
 
 function toMutation(mutation: PacketStep['mutations'][number]): Mutation {
   if (mutation.kind === 'raw-attribute') {
-    return { kind: 'raw-attribute', type: mutation.type, value: Buffer.from(mutation.valueHex, 'hex') };
+    const hex = mutation.valueHex.startsWith('0x') ? mutation.valueHex.slice(2) : mutation.valueHex;
+    return { kind: 'raw-attribute', type: mutation.type, value: Buffer.from(hex, 'hex') };
   }
   return mutation;
 }

@@ -2,6 +2,7 @@
 // (every issue at once, field + fix, exit 104) and `radmfa schema suite` publishes it as JSON Schema.
 // A case is data: where it runs (targets), what it stands on (server settings, directory, tenant,
 // NAS, network), what it does (steps) and what must come of it (expectations), and why.
+import { OCTETS_HEX_FIX, defaultDictionary, readOctetsText } from '../../protocol/index.ts';
 import { jsonSchemaOf, z } from '../../runtime/validation/index.ts';
 import { loginMethods } from '../../simulators/nas/methods/types.ts';
 
@@ -47,6 +48,24 @@ const code = z.discriminatedUnion('kind', [
  * to answer it from a packet step or to replay it); or `totpOf`, the current TOTP (RFC 6238, SHA-1,
  * 6 digits, 30 s) of a base32 secret, computed on the case's clock when the datagram is built.
  */
+/**
+ * An octets attribute's value that starts with 0x must be whole hex pairs (protocol's one rule,
+ * readOctetsText), so that a typo in a hex dump is refused here instead of sent as text.
+ */
+function checkOctetsText(name: string, value: unknown, path: PropertyKey[], ctx: z.RefinementCtx): void {
+  if (typeof value !== 'string') return;
+  const type = defaultDictionary.byNameOrUndefined(name)?.dataType;
+  if (type !== 'octets' && type !== 'vsa') return;
+  const read = readOctetsText(value);
+  if (read.kind !== 'bad-hex') return;
+  ctx.addIssue({
+    code: 'custom',
+    path,
+    message: `${name} is octets and ${read.reason}`,
+    params: { fix: OCTETS_HEX_FIX },
+  });
+}
+
 const attributeInput = z
   .object({
     name: z.string().min(1),
@@ -58,14 +77,20 @@ const attributeInput = z
   .refine((a) => [a.value, a.fromReply, a.totpOf].filter((source) => source !== undefined).length === 1, {
     error: 'needs exactly one of value, fromReply or totpOf',
   })
+  .superRefine((a, ctx) => checkOctetsText(a.name, a.value, ['value'], ctx))
   .meta({ fix: 'write { name: Attribute-Name, value: ... } (or fromReply: <step id>, or totpOf: <base32>)' });
 
 const attributeExpect = z
   .object({
     present: z.array(z.string()).optional(),
     absent: z.array(z.string()).optional(),
-    /** Exact printable values (hidden attributes cannot be compared). */
-    equals: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+    /** Exact printable values (hidden attributes cannot be compared); octets also as `0x...`. */
+    equals: z
+      .record(z.string(), z.union([z.string(), z.number()]))
+      .superRefine((equals, ctx) => {
+        for (const [name, value] of Object.entries(equals)) checkOctetsText(name, value, [name], ctx);
+      })
+      .optional(),
   })
   .strict();
 
@@ -126,7 +151,11 @@ const mutation = z.discriminatedUnion('kind', [
     .object({
       kind: z.literal('raw-attribute'),
       type: z.number().int().min(0).max(255),
-      valueHex: z.string().regex(/^([0-9a-fA-F]{2})*$/),
+      /** The value's octets as hex pairs; `0x` in front is allowed, as octets values write it. */
+      valueHex: z
+        .string()
+        .regex(/^(0x)?([0-9a-fA-F]{2})*$/, { error: 'must be pairs of hex digits' })
+        .meta({ fix: 'write the octets as pairs of hex digits, e.g. 0102ff or 0x0102ff' }),
     })
     .strict(),
 ]);
