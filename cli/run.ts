@@ -7,6 +7,7 @@ import {
   writeReports,
   type ReportFiles,
 } from '../reports/index.ts';
+import { warningsLine } from '../reports/text.ts';
 import type { IssueCollector } from '../runtime/validation/index.ts';
 import type { TargetSpec } from '../scenarios/engine/index.ts';
 import { jobPassed, runJob, type PropertySelection } from '../scenarios/job.ts';
@@ -163,7 +164,8 @@ const STATUS_WORD = { passed: 'pass', failed: 'FAIL', skipped: 'skip' } as const
 
 export function formatCaseLine(result: CaseResult): string {
   const reason = result.status === 'passed' || result.reason === undefined ? '' : `: ${result.reason}`;
-  return `  ${STATUS_WORD[result.status]}  ${result.suite}/${result.id} [${result.target}] ${result.title}${reason}`;
+  const warnings = warningsLine(result);
+  return `  ${STATUS_WORD[result.status]}  ${result.suite}/${result.id} [${result.target}] ${result.title}${reason}${warnings === '' ? '' : ` (${warnings})`}`;
 }
 
 export function formatPropertyLine(result: PropertyResult): string {

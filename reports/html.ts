@@ -22,6 +22,7 @@ import {
   IdRegistry,
   observedLine,
   differencesLine,
+  warningsLine,
   type Matrix,
 } from './text.ts';
 
@@ -121,6 +122,7 @@ function detail(c: CaseResult, ids: PageIds): string {
     return (
       `<span class="outcome">${esc(caseOutcome(c) ?? '')}</span>` +
       (duplicates === undefined ? '' : ` <span class="duplicates">duplicates: ${esc(duplicates)}</span>`) +
+      (warningsLine(c) === '' ? '' : ` <span class="warnings">${esc(warningsLine(c))}</span>`) +
       (differencesLine(c) === '' ? '' : ` <span class="differs">${esc(differencesLine(c))}</span>`)
     );
   }
@@ -305,6 +307,7 @@ ul.failures{margin:0;padding-left:18px;color:var(--fail)}
 .failures li{font:13px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 .reason{color:var(--skip);font-style:italic}
 .duplicates{font-size:12px;background:#eef2ff;color:#3730a3;padding:1px 7px;border-radius:999px;white-space:nowrap}
+.warnings{font-size:12px;background:#fef3c7;color:#92400e;padding:1px 7px;border-radius:999px}
 .observed{font-size:13px;color:#334155;margin:6px 0}
 .timeline-link{font-size:13px}
 .legend{font-size:13px;color:#334155;display:flex;flex-wrap:wrap;align-items:center;gap:6px 14px}

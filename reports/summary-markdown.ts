@@ -20,6 +20,7 @@ import {
   observedLine,
   differencesLine,
   unobservedLine,
+  warningsLine,
   visibleText,
   type Matrix,
 } from './text.ts';
@@ -97,6 +98,7 @@ function passedDetail(c: CaseResult): string {
     [
       caseOutcome(c),
       duplicates === undefined ? undefined : `duplicates: ${duplicates}`,
+      warningsLine(c),
       differencesLine(c),
       unobservedLine(c),
     ]

@@ -200,16 +200,29 @@ export function duplicateBehaviourOf(result: CaseResult): string | undefined {
   return seen === undefined ? undefined : DUPLICATE_BEHAVIOUR_WORDS[seen];
 }
 
+/**
+ * The warnings the server published during a case (settings that weaken MFA, such as fail-open),
+ * start-up ones included, in one line; '' when there were none. Shown for passed cases too: a
+ * warning is what a reader of a passing run should still see.
+ */
+export function warningsLine(result: CaseResult): string {
+  const warnings = Object.entries(result.observed?.warnings ?? {}).filter(([, n]) => n > 0);
+  if (warnings.length === 0) return '';
+  return `server warnings: ${warnings.map(([code, n]) => (n === 1 ? code : `${code} x${n}`)).join(', ')}`;
+}
+
 /** What the embedded server and MFA service were seen to do, in one line; '' when nothing was. */
 export function observedLine(result: CaseResult): string {
   const observed = result.observed;
   if (observed === undefined) return '';
   const counts = (what: string, table: Readonly<Record<string, number>> | undefined): string[] =>
     Object.entries(table ?? {}).map(([reason, n]) => `${what} ${reason} ${n}`);
+  const warnings = warningsLine(result);
   return [
     observed.mfaPrompts === undefined ? undefined : `MFA prompts ${observed.mfaPrompts}`,
     ...counts('discards', observed.discards),
     ...counts('drops', observed.drops),
+    warnings === '' ? undefined : warnings,
     observed.accountingRecords === undefined ? undefined : `accounting records ${observed.accountingRecords}`,
     observed.duplicateBehaviour === undefined
       ? undefined
