@@ -227,6 +227,29 @@ function summaryLine(result: ConformanceResult): string {
   return `radmfa run: ${total} cases: ${passed} passed, ${failed} failed, ${skipped} skipped${propertyText} (${(result.durationMs / 1000).toFixed(1)} s, seed ${result.seed})`;
 }
 
+/**
+ * Wall-clock time per suite and per property. Suites run side by side with each other and with the
+ * properties, so these spans overlap; the run's own time is on the summary line.
+ */
+export function elapsedLines(result: ConformanceResult): string {
+  const rows: [string, string, number][] = [
+    ...result.suites.map((s): [string, string, number] => [s.name, `${s.summary.total} cases`, s.durationMs]),
+    ...(result.properties ?? []).map((p): [string, string, number] => [
+      `properties/${p.name}`,
+      `${p.logins} logins`,
+      p.durationMs,
+    ]),
+  ];
+  if (rows.length === 0) return '';
+  const width = Math.max(...rows.map(([name]) => name.length));
+  const count = Math.max(...rows.map(([, what]) => what.length));
+  const lines = rows.map(
+    ([name, what, ms]) =>
+      `  ${name.padEnd(width)}  ${what.padStart(count)}  ${`${(ms / 1000).toFixed(1)} s`.padStart(8)}`,
+  );
+  return `Elapsed (side by side, so the spans overlap):\n${lines.join('\n')}\n`;
+}
+
 export function reportLines(files: ReportFiles, stepSummary: string | undefined): string {
   const lines = [
     `  ${files.html}  (open in a browser)`,
@@ -258,7 +281,7 @@ export async function executeRun(args: RunArgs, io: CommandIo): Promise<number> 
   progress.clear();
   const files = await writeReports(result, args.reportDir);
   const stepSummary = await appendStepSummary(renderSummaryMarkdown(result), process.env);
-  io.out(`${summaryLine(result)}\n${reportLines(files, stepSummary)}`);
+  io.out(`${elapsedLines(result)}${summaryLine(result)}\n${reportLines(files, stepSummary)}`);
   return jobPassed(result) ? ExitCode.Ok : ExitCode.Failure;
 }
 

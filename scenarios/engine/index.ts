@@ -11,8 +11,8 @@ import {
   UNKNOWN_CLIENT_ADDRESS,
   startUdpStack,
   startVirtualStack,
-  type EmbeddedKind,
   type EmbeddedStack,
+  type StackInput,
 } from '../embedded/stacks.ts';
 import {
   RESULT_SCHEMA_VERSION,
@@ -48,8 +48,10 @@ export interface RunConformanceOptions {
   readonly seed: number;
   /** Only cases whose `suite/id` or title contains this text (case-insensitive). */
   readonly grep?: string;
-  /** Called as each case ends (progress lines). */
+  /** Called as each case ends (progress lines), in the order they end. */
   readonly onCase?: (result: CaseResult) => void;
+  /** Lanes of cases run at once (default DEFAULT_CONCURRENCY); 1 runs every case one after another. */
+  readonly concurrency?: number;
 }
 
 const DEFAULT_TARGETS: readonly TargetKind[] = ['embedded-virtual', 'embedded-udp'];
@@ -205,57 +207,36 @@ function externalTarget(target: ExternalTarget): CaseTarget {
   };
 }
 
-/** Runs one case where its placement says, building or reusing the stack it needs. */
-async function runPlaced(
-  testCase: LoadedCase,
-  kind: TargetKind,
-  target: TargetSpec,
-  seed: number,
-  udpStacks: Map<string, Promise<EmbeddedStack>>,
-): Promise<CaseResult> {
-  if (kind === 'external' && typeof target !== 'string') {
-    return runExternalCase(testCase, externalTarget(target), { seed });
+/** One case on a fresh embedded-virtual stack (with the case's network impairments). */
+async function runOnVirtualStack(testCase: LoadedCase, seed: number): Promise<CaseResult> {
+  let stack: EmbeddedStack;
+  try {
+    stack = await startVirtualStack({
+      ...stackInput(testCase, seed),
+      ...(testCase.topology.network !== undefined ? { network: testCase.topology.network } : {}),
+    });
+  } catch (error) {
+    return broken(testCase, 'embedded-virtual', error);
   }
-  const input = {
+  try {
+    return await runCase(testCase, embeddedTarget(stack), { seed });
+  } finally {
+    await stack.close();
+  }
+}
+
+function stackInput(testCase: LoadedCase, seed: number): StackInput {
+  return {
     serverConfig: testCase.resolved.serverConfig,
     directoryFixture: testCase.resolved.directoryFixture,
     ...(testCase.resolved.tenant !== undefined ? { tenant: testCase.resolved.tenant } : {}),
     seed,
   };
-  if ((kind as EmbeddedKind) === 'embedded-virtual') {
-    let stack: EmbeddedStack;
-    try {
-      stack = await startVirtualStack({
-        ...input,
-        ...(testCase.topology.network !== undefined ? { network: testCase.topology.network } : {}),
-      });
-    } catch (error) {
-      return broken(testCase, kind, error);
-    }
-    try {
-      return await runCase(testCase, embeddedTarget(stack), { seed });
-    } finally {
-      await stack.close();
-    }
-  }
-  // Cases with the same topology share one UDP stack, started once.
-  let starting = udpStacks.get(testCase.resolved.topologyKey);
-  if (starting === undefined) {
-    starting = startUdpStack(input);
-    udpStacks.set(testCase.resolved.topologyKey, starting);
-  }
-  let stack: EmbeddedStack;
-  try {
-    stack = await starting;
-  } catch (error) {
-    return broken(testCase, kind, error);
-  }
-  return runCase(testCase, embeddedTarget(stack), { seed });
 }
 
 /** One case on a fresh virtual stack: what property tests call for each generated case. */
 export async function runVirtualCase(testCase: LoadedCase, seed: number): Promise<CaseResult> {
-  return runPlaced(testCase, 'embedded-virtual', 'embedded-virtual', seed, new Map());
+  return runOnVirtualStack(testCase, seed);
 }
 
 function selected(testCase: LoadedCase, grep: string | undefined): boolean {
@@ -267,42 +248,141 @@ function selected(testCase: LoadedCase, grep: string | undefined): boolean {
   );
 }
 
-/** Runs every selected case of every suite on the target; cases run one after another. */
+/** Where one selected case stands in the run: its suite and place, and where it runs. */
+export interface Slot {
+  readonly suite: number;
+  readonly testCase: LoadedCase;
+  readonly placement: Placement;
+}
+
+/**
+ * Cases that must run one after another, in suite order. Cases on embedded-udp with the same
+ * topology share one stack, whose counters and events each case reads while it runs, so they form
+ * one lane; the cases on an external server form one lane (the server under test is not ours to
+ * load, and its reject delay or duplicate cache must see one case at a time); every embedded-virtual
+ * case has its own stack and clock, so it is a lane of its own.
+ */
+export interface Lane {
+  readonly kind: TargetKind;
+  readonly slots: readonly number[];
+}
+
+export function lanesOf(slots: readonly Slot[]): Lane[] {
+  const byKey = new Map<string, { kind: TargetKind; slots: number[] }>();
+  slots.forEach((slot, index) => {
+    if (!('run' in slot.placement)) return;
+    const kind = slot.placement.run;
+    const key =
+      kind === 'embedded-udp'
+        ? `udp ${slot.testCase.resolved.topologyKey}`
+        : kind === 'external'
+          ? 'external'
+          : `virtual ${index}`;
+    const lane = byKey.get(key) ?? { kind, slots: [] };
+    lane.slots.push(index);
+    byKey.set(key, lane);
+  });
+  return [...byKey.values()];
+}
+
+/** Runs `tasks` with at most `limit` at a time, in order of the array. */
+async function pool(tasks: readonly (() => Promise<void>)[], limit: number): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < tasks.length) {
+      const task = tasks[next++];
+      await task?.();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, tasks.length)) }, worker));
+}
+
+/** Real-time lanes running at once by default: they mostly wait, so most of them wait side by side. */
+export const DEFAULT_CONCURRENCY = 12;
+
+/**
+ * Runs every selected case of every suite on the target. Independent real-time lanes (see Lane) run
+ * side by side, at most `concurrency` at once, so the waits of the UDP cases overlap; then the
+ * virtual cases, one at a time (CPU work gains nothing from sharing one thread). The result
+ * lists the cases in suite-file order whatever order they finished in, so it is the same for the
+ * same seed. Each suite's durationMs is the wall-clock span from its first case's start to its last
+ * case's end.
+ */
 export async function runConformance(options: RunConformanceOptions): Promise<ConformanceResult> {
   const startedAt = new Date();
   const started = performance.now();
-  const udpStacks = new Map<string, Promise<EmbeddedStack>>();
-  const suites: SuiteResult[] = [];
-  try {
-    for (const suite of options.suites) {
-      const suiteStart = performance.now();
-      const cases: CaseResult[] = [];
-      for (const testCase of suite.cases) {
-        if (!selected(testCase, options.grep)) continue;
-        const placement = placeCase(testCase, options.target);
-        const result =
-          'skip' in placement
-            ? skipped(testCase, placement.skip, placement.reason)
-            : await runPlaced(testCase, placement.run, options.target, options.seed, udpStacks).catch(
-                (error: unknown) => broken(testCase, placement.run, error),
-              );
-        cases.push(result);
-        options.onCase?.(result);
+  const slots: Slot[] = options.suites.flatMap((suite, index) =>
+    suite.cases
+      .filter((testCase) => selected(testCase, options.grep))
+      .map((testCase) => ({ suite: index, testCase, placement: placeCase(testCase, options.target) })),
+  );
+  const results: (CaseResult | undefined)[] = slots.map(() => undefined);
+  const spans = options.suites.map(() => ({ from: Infinity, to: -Infinity }));
+  const finish = (index: number, result: CaseResult, from: number): void => {
+    results[index] = result;
+    const span = spans[slots[index]?.suite ?? -1];
+    if (span !== undefined) {
+      span.from = Math.min(span.from, from);
+      span.to = Math.max(span.to, performance.now());
+    }
+    options.onCase?.(result);
+  };
+  slots.forEach((slot, index) => {
+    if ('skip' in slot.placement)
+      finish(index, skipped(slot.testCase, slot.placement.skip, slot.placement.reason), performance.now());
+  });
+  const runLane = async (lane: Lane): Promise<void> => {
+    let stack: Promise<EmbeddedStack> | undefined;
+    try {
+      for (const index of lane.slots) {
+        const slot = slots[index];
+        if (slot === undefined) continue;
+        const from = performance.now();
+        const run = async (): Promise<CaseResult> => {
+          if (lane.kind === 'embedded-virtual') return runOnVirtualStack(slot.testCase, options.seed);
+          if (lane.kind === 'external' && typeof options.target !== 'string') {
+            return runExternalCase(slot.testCase, externalTarget(options.target), { seed: options.seed });
+          }
+          // One stack for the lane, started with its first case.
+          stack ??= startUdpStack(stackInput(slot.testCase, options.seed));
+          let started: EmbeddedStack;
+          try {
+            started = await stack;
+          } catch (error) {
+            return broken(slot.testCase, lane.kind, error);
+          }
+          return runCase(slot.testCase, embeddedTarget(started), { seed: options.seed });
+        };
+        finish(index, await run().catch((error: unknown) => broken(slot.testCase, lane.kind, error)), from);
       }
-      suites.push({
-        name: suite.name,
-        description: suite.description,
-        file: suite.file,
-        summary: countStatuses(cases.map((c) => c.status)),
-        durationMs: Math.round(performance.now() - suiteStart),
-        cases,
-      });
+    } finally {
+      await stack?.then((s) => s.close()).catch(() => undefined);
     }
-  } finally {
-    for (const starting of udpStacks.values()) {
-      await starting.then((stack) => stack.close()).catch(() => undefined);
-    }
-  }
+  };
+  // Real-time lanes side by side first, then the virtual cases one by one: virtual cases are CPU
+  // work in this thread, and run beside the UDP lanes they would delay the packets those time.
+  const lanes = lanesOf(slots);
+  const limit = options.concurrency ?? DEFAULT_CONCURRENCY;
+  await pool(
+    lanes.filter((l) => l.kind !== 'embedded-virtual').map((lane) => () => runLane(lane)),
+    limit,
+  );
+  await pool(
+    lanes.filter((l) => l.kind === 'embedded-virtual').map((lane) => () => runLane(lane)),
+    1,
+  );
+  const suites: SuiteResult[] = options.suites.map((suite, index) => {
+    const cases = slots.flatMap((slot, i) => (slot.suite === index ? [results[i] as CaseResult] : []));
+    const span = spans[index];
+    return {
+      name: suite.name,
+      description: suite.description,
+      file: suite.file,
+      summary: countStatuses(cases.map((c) => c.status)),
+      durationMs: span === undefined || span.to < span.from ? 0 : Math.round(span.to - span.from),
+      cases,
+    };
+  });
   return {
     schemaVersion: RESULT_SCHEMA_VERSION,
     kind: 'conformance',
