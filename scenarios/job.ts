@@ -3,7 +3,7 @@
 // defaults; keeping it here means both write the same result and judge it the same way.
 import { runConformance, type TargetSpec } from './engine/index.ts';
 import { runProperties } from './properties/index.ts';
-import { DEFAULT_WORKERS, canRunInWorker, runPropertiesInWorker } from './properties/parallel.ts';
+import { canRunInWorker, runPropertiesInWorker } from './properties/parallel.ts';
 import type { CaseResult, ConformanceResult, PropertyResult } from './result.ts';
 import type { LoadedSuite } from './suites/loader.ts';
 
@@ -40,15 +40,18 @@ function propertySeed(seed: number): number {
 
 /**
  * The suites and the properties run side by side: the properties in a worker thread (CPU work in
- * virtual time), the suites here (mostly waiting on loopback sockets and real timers), and once the
- * suites are done this thread takes the properties the worker has not started. Each part's results
- * are what it gives alone, so the result is the same as running them one after the other.
+ * virtual time), the suites here (mostly waiting on loopback sockets and real timers). Each part's
+ * results are what it gives alone, so the result is the same as running them one after the other.
  */
 export async function runJob(options: JobOptions): Promise<ConformanceResult> {
   const started = performance.now();
   const selection = options.properties;
   const sideBySide = options.concurrency !== 1 && canRunInWorker();
-  const conformance = runConformance({
+  const properties =
+    selection !== undefined && sideBySide ? startProperties(options, selection, 'worker') : undefined;
+  // Observed at once, so a failing worker is not an unhandled rejection while the suites run.
+  properties?.catch(() => undefined);
+  const conformance = await runConformance({
     suites: options.suites,
     target: options.target,
     seed: options.seed,
@@ -56,22 +59,15 @@ export async function runJob(options: JobOptions): Promise<ConformanceResult> {
     ...(options.onCase !== undefined ? { onCase: options.onCase } : {}),
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
   });
-  // Side by side, this thread joins the worker on the properties once its suites are done.
-  const properties =
-    selection !== undefined && sideBySide ? startProperties(options, selection, conformance) : undefined;
-  // Observed at once, so a failing worker is not an unhandled rejection while the suites run.
-  properties?.catch(() => undefined);
-  const suites = await conformance;
-  if (selection === undefined) return suites;
-  const results = await (properties ?? startProperties(options, selection, undefined));
-  return { ...suites, durationMs: Math.round(performance.now() - started), properties: results };
+  if (selection === undefined) return conformance;
+  const results = await (properties ?? startProperties(options, selection, 'here'));
+  return { ...conformance, durationMs: Math.round(performance.now() - started), properties: results };
 }
 
-/** In a worker (with this thread joining once `suitesDone` settles), or here when that is undefined. */
 function startProperties(
   options: JobOptions,
   selection: PropertySelection,
-  suitesDone: Promise<unknown> | undefined,
+  where: 'worker' | 'here',
 ): Promise<PropertyResult[]> {
   const propertyOptions = {
     seed: propertySeed(options.seed),
@@ -80,13 +76,7 @@ function startProperties(
     ...(selection.path !== undefined ? { path: selection.path } : {}),
     ...(selection.budgetMs !== undefined ? { budgetMs: selection.budgetMs } : {}),
   };
-  if (suitesDone !== undefined) {
-    const joined = suitesDone.then(
-      () => undefined,
-      () => undefined,
-    );
-    return runPropertiesInWorker(propertyOptions, options.onProperty, DEFAULT_WORKERS, joined);
-  }
+  if (where === 'worker') return runPropertiesInWorker(propertyOptions, options.onProperty);
   return runProperties({
     ...propertyOptions,
     ...(options.onProperty !== undefined ? { onProperty: options.onProperty } : {}),

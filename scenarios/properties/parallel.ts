@@ -58,15 +58,13 @@ export function canRunInWorker(): boolean {
 /**
  * Runs the properties in worker threads, each taking the next property when it is free, and resolves
  * with their results in the properties' own order; `onProperty` is called in this thread as each one
- * ends. With `joinWhen`, this thread takes the next ones too once that settles (a job's suites are
- * then done and its thread idle). Every property runs with the same options and seed as in process, so the results are the
+ * ends. Every property runs with the same options and seed as in process, so the results are the
  * same. A worker that cannot start or dies rejects, with its reason.
  */
 export async function runPropertiesInWorker(
   options: WorkerPropertyOptions,
   onProperty?: (result: PropertyResult) => void,
   workers: number = DEFAULT_WORKERS,
-  joinWhen?: Promise<unknown>,
 ): Promise<PropertyResult[]> {
   const checked = checkPropertyOptions(options);
   if (!checked.ok) throw new ValidationError('the property options', checked.issues);
@@ -109,21 +107,7 @@ export async function runPropertiesInWorker(
         end(new Error(`the property worker stopped (exit ${code}) before it finished`)),
       );
     });
-  // Once `joinWhen` resolves (the job's suites are done), this thread takes properties too.
-  const here = async (): Promise<void> => {
-    await joinWhen;
-    for (let name = names[next++]; name !== undefined; name = names[next++]) {
-      const definition = properties.find((p) => p.name === name);
-      if (definition === undefined) continue;
-      const result = await runProperty(definition, { ...options, seed });
-      results.set(name, result);
-      onProperty?.(result);
-    }
-  };
-  await Promise.all([
-    ...Array.from({ length: Math.max(1, Math.min(workers, names.length)) }, thread),
-    ...(joinWhen !== undefined ? [here()] : []),
-  ]);
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(workers, names.length)) }, thread));
   return names.flatMap((name) => results.get(name) ?? []);
 }
 
