@@ -2,6 +2,7 @@
 // (yaml-language-server's `# yaml-language-server: $schema=...` line, VS Code's yaml.schemas).
 import { writeFile } from 'node:fs/promises';
 import { serverConfigJsonSchema } from '../reference/config/server-config.ts';
+import { loadProfileJsonSchema } from '../scenarios/load/profile.ts';
 import { suiteFileJsonSchema } from '../scenarios/suites/schema.ts';
 import { defineCommand } from './command-line.ts';
 import { ExitCode } from './exit-codes.ts';
@@ -9,6 +10,7 @@ import { ExitCode } from './exit-codes.ts';
 const schemas = {
   suite: suiteFileJsonSchema,
   config: serverConfigJsonSchema,
+  load: loadProfileJsonSchema,
 } as const;
 
 type SchemaName = keyof typeof schemas;

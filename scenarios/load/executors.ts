@@ -368,8 +368,5 @@ export function describeExecutor(config: ExecutorConfig): string {
 }
 
 export function planExecutor(config: ExecutorConfig, segment: SegmentPlan): ExecutionPlan {
-  return (executors[config.executor] as ExecutorDefinition<typeof config.executor>).plan(
-    config,
-    segment,
-  );
+  return (executors[config.executor] as ExecutorDefinition<typeof config.executor>).plan(config, segment);
 }

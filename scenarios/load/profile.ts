@@ -187,7 +187,9 @@ function semanticIssues(input: unknown): Issue[] {
     }
     parseUserBehaviour(entry['behaviour'], `${path}.behaviour`, issues);
     const name =
-      typeof entry['name'] === 'string' ? entry['name'] : `${method}-${typeof entry['mfa'] === 'string' ? entry['mfa'] : 'push'}`;
+      typeof entry['name'] === 'string'
+        ? entry['name']
+        : `${method}-${typeof entry['mfa'] === 'string' ? entry['mfa'] : 'push'}`;
     if (names.has(name)) {
       issues.push({
         path: `${path}.name`,

@@ -262,6 +262,8 @@ function listPool(description: string, rows: readonly CsvCredential[], profile: 
         mixClass: { ...mixClass, name: row.method, method: row.method },
       };
     },
+    // On an embedded target these users must be in the demo directory (alice, bob...).
+    embedded: { directoryFixture: demoDirectoryFixture },
     dispose: () => Promise.resolve(),
   };
 }
