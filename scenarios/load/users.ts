@@ -119,7 +119,8 @@ export function generatedTenant(count: number, mix: readonly MixClass[], seed: n
     name: 'radmfa load',
     domains: [GENERATED_DOMAIN],
     blocked: false,
-    certificates: [{ thumbprint: 'A1B2C3D4E5F60718293A4B5C6D7E8F9001122334' }],
+    // The embedded stacks register the client certificate they generate at start-up.
+    certificates: [],
     settings: { ...DEFAULT_TENANT_SETTINGS, seed },
     users,
   };
