@@ -49,6 +49,8 @@ describe('load engine (virtual time)', () => {
     expect(healthy.metrics.radius_accepts.values.count).toBe(60);
     expect(healthy.metrics.radius_timeouts.values.rate).toBe(0);
     expect(stalled.metrics.radius_timeouts.values.rate).toBe(1);
+    // Sent in the second each was due, though no reply ever came.
+    expect(stalled.series.slice(0, 3).map((row) => row.sent)).toEqual([20, 20, 20]);
     expect(stalled.metrics.radius_timeouts.values.passes).toBe(60);
     // palo-alto: 3 transmissions 3 s apart, so each login gave up after 9 s, measured from its intended start.
     expect(stalled.metrics.radius_retransmits.values.count).toBe(120);
