@@ -27,13 +27,21 @@ function arrivalsOf(plan: ArrivalPlan): Arrival[] {
 
 function quarters(): SegmentPlan[] {
   const sequence = [0, 1, 2, 3, 4].map((i) => fraction(i, 4));
-  return [0, 1, 2, 3].map((i) => planSegment({ from: fraction(i, 4), to: fraction(i + 1, 4) }, sequence) as SegmentPlan);
+  return [0, 1, 2, 3].map(
+    (i) => planSegment({ from: fraction(i, 4), to: fraction(i + 1, 4) }, sequence) as SegmentPlan,
+  );
 }
 
 describe('executors', () => {
   it('registers the five k6 executors', () => {
     expect(executorNames.sort()).toEqual(
-      ['constant-arrival-rate', 'constant-vus', 'per-vu-iterations', 'ramping-arrival-rate', 'ramping-vus'].sort(),
+      [
+        'constant-arrival-rate',
+        'constant-vus',
+        'per-vu-iterations',
+        'ramping-arrival-rate',
+        'ramping-vus',
+      ].sort(),
     );
   });
 
@@ -50,7 +58,12 @@ describe('executors', () => {
 
   it('ramping-arrival-rate: as many arrivals as the area under the rate, in rising density', () => {
     const plan = planExecutor(
-      config({ executor: 'ramping-arrival-rate', startRate: 0, stages: [{ duration: '10s', target: 20 }], preAllocatedVUs: 5 }),
+      config({
+        executor: 'ramping-arrival-rate',
+        startRate: 0,
+        stages: [{ duration: '10s', target: 20 }],
+        preAllocatedVUs: 5,
+      }),
       FULL_PLAN,
     ) as ArrivalPlan;
     const arrivals = arrivalsOf(plan);
@@ -62,7 +75,13 @@ describe('executors', () => {
   });
 
   it('splits arrivals over four segments exactly, at the times of the full run', () => {
-    const c = config({ executor: 'constant-arrival-rate', rate: 33, duration: '3s', preAllocatedVUs: 10, maxVUs: 21 });
+    const c = config({
+      executor: 'constant-arrival-rate',
+      rate: 33,
+      duration: '3s',
+      preAllocatedVUs: 10,
+      maxVUs: 21,
+    });
     const full = arrivalsOf(planExecutor(c, FULL_PLAN) as ArrivalPlan);
     const parts = quarters().map((s) => planExecutor(c, s) as ArrivalPlan);
     const merged = parts.flatMap(arrivalsOf).sort((a, b) => a.index - b.index);
@@ -80,7 +99,14 @@ describe('executors', () => {
 
   it('ramping-vus: VU v runs only while the target exceeds v', () => {
     const plan = planExecutor(
-      config({ executor: 'ramping-vus', startVUs: 0, stages: [{ duration: '10s', target: 10 }, { duration: '10s', target: 0 }] }),
+      config({
+        executor: 'ramping-vus',
+        startVUs: 0,
+        stages: [
+          { duration: '10s', target: 10 },
+          { duration: '10s', target: 0 },
+        ],
+      }),
       FULL_PLAN,
     ) as VuPlan;
     expect(plan.vus).toHaveLength(10);

@@ -18,7 +18,12 @@ describe('load profiles', () => {
   it('lists every error of a profile at once: executor fields, thresholds, mix, users', () => {
     const result = parseLoadProfile({
       scenarios: {
-        logins: { executor: 'constant-arrival-rate', rate: 'fast', duration: '10 seconds', preAllocatedVUs: 5 },
+        logins: {
+          executor: 'constant-arrival-rate',
+          rate: 'fast',
+          duration: '10 seconds',
+          preAllocatedVUs: 5,
+        },
         other: { executor: 'warp-speed' },
       },
       thresholds: { radius_latency: ['p(95)<200'], radius_timeouts: ['p(95)<1'] },
@@ -43,7 +48,13 @@ describe('load profiles', () => {
 
   it('publishes a JSON Schema that names the executors', () => {
     const text = JSON.stringify(loadProfileJsonSchema());
-    for (const name of ['constant-arrival-rate', 'ramping-arrival-rate', 'constant-vus', 'ramping-vus', 'per-vu-iterations']) {
+    for (const name of [
+      'constant-arrival-rate',
+      'ramping-arrival-rate',
+      'constant-vus',
+      'ramping-vus',
+      'per-vu-iterations',
+    ]) {
       expect(text).toContain(name);
     }
   });
@@ -69,7 +80,9 @@ describe('thresholds', () => {
     const verdict = evaluate(parsed.threshold, metrics.states().radius_access_duration, 1000);
     expect(verdict.ok).toBe(false);
     expect(verdict.actual).toBe(1000);
-    expect(describeVerdict(verdict)).toBe('radius_access_duration max<500: measured 1000 (500 over the limit)');
+    expect(describeVerdict(verdict)).toBe(
+      'radius_access_duration max<500: measured 1000 (500 over the limit)',
+    );
     const med = parseThreshold('radius_access_duration', 'med<301');
     if (!med.ok) throw new Error('unparsed');
     expect(evaluate(med.threshold, metrics.states().radius_access_duration, 1000).ok).toBe(true);

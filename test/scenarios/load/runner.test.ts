@@ -11,7 +11,12 @@ function profile(input: Record<string, unknown>): LoadProfile {
   const parsed = parseLoadProfile({
     users: { source: 'generated', count: 200 },
     mix: [
-      { weight: 3, method: 'pap', mfa: 'push', behaviour: { prompt: { outcome: 'approve', after: '300ms' } } },
+      {
+        weight: 3,
+        method: 'pap',
+        mfa: 'push',
+        behaviour: { prompt: { outcome: 'approve', after: '300ms' } },
+      },
       { weight: 1, method: 'pap', mfa: 'totp', behaviour: { code: { typing: '500ms' } } },
     ],
     nas: { profile: 'palo-alto' },
@@ -23,12 +28,22 @@ function profile(input: Record<string, unknown>): LoadProfile {
 
 const arrivalRate = {
   scenarios: {
-    logins: { executor: 'constant-arrival-rate', rate: 20, duration: '3s', preAllocatedVUs: 10, maxVUs: 200, gracefulStop: '20s' },
+    logins: {
+      executor: 'constant-arrival-rate',
+      rate: 20,
+      duration: '3s',
+      preAllocatedVUs: 10,
+      maxVUs: 200,
+      gracefulStop: '20s',
+    },
   },
 };
 
 function run(p: LoadProfile, network?: NetworkImpairments): Promise<LoadResult> {
-  return executeLoad({ profile: p, target: { kind: 'embedded-virtual', ...(network !== undefined ? { network } : {}) } });
+  return executeLoad({
+    profile: p,
+    target: { kind: 'embedded-virtual', ...(network !== undefined ? { network } : {}) },
+  });
 }
 
 const total = (result: LoadResult, key: 'offered' | 'sent' | 'timeouts' | 'retransmits'): number =>
@@ -63,7 +78,14 @@ describe('load engine (virtual time)', () => {
   it('open model: arrivals that find maxVUs busy are dropped and counted, not delayed', async () => {
     const capped = profile({
       scenarios: {
-        logins: { executor: 'constant-arrival-rate', rate: 20, duration: '2s', preAllocatedVUs: 2, maxVUs: 5, gracefulStop: '20s' },
+        logins: {
+          executor: 'constant-arrival-rate',
+          rate: 20,
+          duration: '2s',
+          preAllocatedVUs: 2,
+          maxVUs: 5,
+          gracefulStop: '20s',
+        },
       },
     });
     const result = await run(capped, { loss: 1 });
@@ -74,7 +96,9 @@ describe('load engine (virtual time)', () => {
   });
 
   it('closed model: constant-vus runs back to back, so a slower server gets fewer logins', async () => {
-    const vus = { scenarios: { office: { executor: 'constant-vus', vus: 4, duration: '5s', gracefulStop: '20s' } } };
+    const vus = {
+      scenarios: { office: { executor: 'constant-vus', vus: 4, duration: '5s', gracefulStop: '20s' } },
+    };
     const fast = await run(profile(vus));
     const slow = await run(profile(vus), { delay: 400 });
     expect(fast.metrics.iterations.values.count).toBeGreaterThan(slow.metrics.iterations.values.count ?? 0);
@@ -102,12 +126,24 @@ describe('load engine (virtual time)', () => {
     const result = await run(
       profile({
         scenarios: {
-          logins: { executor: 'constant-arrival-rate', rate: 10, duration: '60s', preAllocatedVUs: 10, maxVUs: 500 },
+          logins: {
+            executor: 'constant-arrival-rate',
+            rate: 10,
+            duration: '60s',
+            preAllocatedVUs: 10,
+            maxVUs: 500,
+          },
         },
-        thresholds: { radius_accepts: [{ threshold: 'count>1000000', abortOnFail: true, delayAbortEval: '2s' }] },
+        thresholds: {
+          radius_accepts: [{ threshold: 'count>1000000', abortOnFail: true, delayAbortEval: '2s' }],
+        },
       }),
     );
-    expect(result.stop).toMatchObject({ kind: 'threshold', metric: 'radius_accepts', threshold: 'count>1000000' });
+    expect(result.stop).toMatchObject({
+      kind: 'threshold',
+      metric: 'radius_accepts',
+      threshold: 'count>1000000',
+    });
     expect(result.durationMs).toBeLessThan(10_000);
     expect(result.passed).toBe(false);
   });

@@ -44,7 +44,9 @@ describe('execution segments', () => {
     const total = 1000;
     const counts = plans.map((p) => scaleCount(p, total));
     expect(counts.reduce((a, b) => a + b, 0)).toBe(total);
-    [1 / 3, 1 / 6, 1 / 2].forEach((share, i) => expect(Math.abs((counts[i] ?? 0) - share * total)).toBeLessThanOrEqual(1));
+    [1 / 3, 1 / 6, 1 / 2].forEach((share, i) =>
+      expect(Math.abs((counts[i] ?? 0) - share * total)).toBeLessThanOrEqual(1),
+    );
   });
 
   it('spreads a quarter segment evenly: every fourth index, not the first quarter of the run', () => {

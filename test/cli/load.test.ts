@@ -1,0 +1,163 @@
+// `radmfa load` as a CI gate (issue 9, Done when): a failing threshold exits 99 naming the threshold
+// and the measured value, passing exits 0, an invalid profile exits 104 listing every error, and the
+// issue's command against the embedded server writes results.json and junit.xml.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { stringify as toYaml } from 'yaml';
+import { main } from '../../cli/main.ts';
+import { parseLoadResult } from '../../reports/load.ts';
+import { captureIo } from '../support/command-io.ts';
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'radmfa-cli-load-'));
+  dirs.push(dir);
+  return dir;
+}
+
+const quick = ['--target', 'embedded-virtual', '--rate', '10', '--duration', '2s'];
+
+describe('radmfa load', () => {
+  it('exits 99 when a threshold fails, naming the threshold and the measured value', async () => {
+    const io = captureIo();
+    const out = tempDir();
+    const code = await main(
+      ['load', ...quick, '--threshold', 'radius_access_duration:p(95)<1', '--out', out],
+      io,
+    );
+    expect(code).toBe(99);
+    expect(io.stdout()).toMatch(
+      /FAILED radius_access_duration p\(95\)<1: measured \d+(\.\d+)? \(\d+(\.\d+)? over the limit\)/,
+    );
+    const junit = readFileSync(path.join(out, 'junit.xml'), 'utf8');
+    expect(junit).toContain('failures="1"');
+    expect(junit).toContain('<failure message="radius_access_duration p(95)&lt;1: measured');
+  });
+
+  it('exits 0 when every threshold passes, and the result has k6 summary shape', async () => {
+    const io = captureIo();
+    const out = tempDir();
+    const code = await main(['load', ...quick, '--threshold', 'radius_timeouts:rate<0.5', '--out', out], io);
+    expect(code).toBe(0);
+    const result = parseLoadResult(readFileSync(path.join(out, 'results.json'), 'utf8'));
+    expect(result.metrics.radius_timeouts).toMatchObject({
+      type: 'rate',
+      thresholds: { 'rate<0.5': { ok: true } },
+    });
+    expect(Object.keys(result.metrics.radius_access_duration.values)).toEqual(
+      expect.arrayContaining(['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)']),
+    );
+    expect(result.metrics.iterations.values.count).toBe(20);
+    const csv = readFileSync(path.join(out, 'series.csv'), 'utf8').split('\n');
+    expect(csv[0]).toBe(
+      'second,offered,sent,received,accepted,rejected,timeouts,retransmits,in_flight,p50_ms,p95_ms,p99_ms',
+    );
+    expect(readFileSync(path.join(out, 'index.html'), 'utf8')).toContain('<svg class="linechart"');
+  });
+
+  it('exits 104 for an invalid profile, listing every error with its fix', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'bad.yaml');
+    writeFileSync(
+      file,
+      toYaml({
+        scenarios: {
+          logins: { executor: 'constant-arrival-rate', rate: -5, duration: 'forever', preAllocatedVUs: 10 },
+        },
+        thresholds: { radius_latency: ['p(95)<200'], radius_timeouts: ['avg<1'] },
+        mix: [{ weight: 1, method: 'mschapv2', mfa: 'totp' }],
+      }),
+    );
+    const io = captureIo();
+    const code = await main(
+      ['load', file, '--target', 'embedded-virtual', '--threshold', 'nonsense', '--out', dir],
+      io,
+    );
+    expect(code).toBe(104);
+    const err = io.stderr();
+    for (const field of [
+      'scenarios.logins.rate',
+      'scenarios.logins.duration',
+      'thresholds.radius_latency',
+      'thresholds.radius_timeouts[0]',
+      'mix[0].mfa',
+      '--threshold',
+    ]) {
+      expect(err).toContain(`  - ${field}:`);
+    }
+    expect(
+      err
+        .split('\n')
+        .filter((line) => line.startsWith('  - '))
+        .every((line) => line.includes('Fix:')),
+    ).toBe(true);
+  });
+
+  it('exits 104 for the command line mistakes, all at once', async () => {
+    const io = captureIo();
+    const code = await main(
+      ['load', 'no-such-profile', '--target', '127.0.0.1:1812', '--segment', '3/4:1/4', '--duration', 'soon'],
+      io,
+    );
+    expect(code).toBe(104);
+    for (const field of ['PROFILE', '--secret', '--segment']) expect(io.stderr()).toContain(`  - ${field}:`);
+  });
+
+  it('generates --help from the flags and publishes the profile schema', async () => {
+    const help = captureIo();
+    expect(await main(['load', '--help'], help)).toBe(0);
+    for (const flag of [
+      '--target',
+      '--rate',
+      '--duration',
+      '--vus',
+      '--threshold',
+      '--segment',
+      '--out',
+      '99',
+    ]) {
+      expect(help.stdout()).toContain(flag);
+    }
+    const schema = captureIo();
+    expect(await main(['schema', 'load'], schema)).toBe(0);
+    expect(JSON.parse(schema.stdout())).toMatchObject({ title: 'radmfa load profile' });
+  });
+
+  it("runs the issue's command against the embedded server and writes results.json and junit.xml", async () => {
+    const io = captureIo();
+    const out = tempDir();
+    const code = await main(
+      [
+        'load',
+        '--target',
+        'embedded',
+        '--rate',
+        '50',
+        '--duration',
+        '5s',
+        '--threshold',
+        'radius_access_duration:p(95)<120000',
+        '--out',
+        out,
+      ],
+      io,
+    );
+    expect(io.stderr()).not.toContain('radmfa load: ');
+    expect(code).toBe(0);
+    const result = parseLoadResult(readFileSync(path.join(out, 'results.json'), 'utf8'));
+    expect(result.target.kind).toBe('embedded-udp');
+    expect(result.metrics.iterations.values.count).toBe(250);
+    expect(result.thresholds).toContainEqual(
+      expect.objectContaining({ metric: 'radius_access_duration', threshold: 'p(95)<120000', ok: true }),
+    );
+    expect(readFileSync(path.join(out, 'junit.xml'), 'utf8')).toContain(
+      'name="radius_access_duration p(95)&lt;120000"',
+    );
+  }, 120_000);
+});
