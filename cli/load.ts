@@ -50,9 +50,16 @@ function profilePath(name: string): string | undefined {
 function parseTarget(
   text: string,
   secret: string | undefined,
+  acctPort: number | undefined,
   issues: IssueCollector,
 ): LoadTargetSpec | undefined {
   if (text === 'embedded' || text === 'embedded-virtual') {
+    if (acctPort !== undefined)
+      issues.add(
+        '--acct-port',
+        `applies to a HOST:PORT target, not ${text}`,
+        'drop --acct-port, or give --target HOST:PORT',
+      );
     if (secret !== undefined)
       issues.add(
         '--secret',
@@ -80,7 +87,13 @@ function parseTarget(
     );
     return undefined;
   }
-  return { kind: 'external', host, port, secret };
+  return {
+    kind: 'external',
+    host,
+    port,
+    ...(acctPort !== undefined ? { accountingPort: acctPort } : {}),
+    secret,
+  };
 }
 
 interface Overrides {
@@ -332,6 +345,13 @@ merge adds the segments' results. Targets: embedded (loopback UDP, real time), e
       help: 'embedded, embedded-virtual or HOST:PORT',
     },
     secret: { type: 'string', placeholder: 'S', help: 'shared secret for a HOST:PORT target' },
+    acctPort: {
+      type: 'integer',
+      placeholder: 'N',
+      min: 1,
+      max: 65535,
+      help: 'accounting port of a HOST:PORT target (default PORT+1)',
+    },
     user: { type: 'string', placeholder: 'U', help: 'log in as this one user' },
     password: { type: 'string', placeholder: 'P', help: "that user's password" },
     method: {
@@ -404,7 +424,7 @@ merge adds the segments' results. Targets: embedded (loopback UDP, real time), e
         'give a profile file, or one of smoke, vpn-morning, office-vus',
       );
     }
-    const target = parseTarget(values.target ?? 'embedded', values.secret, issues);
+    const target = parseTarget(values.target ?? 'embedded', values.secret, values.acctPort, issues);
     const segment = segmentOf(values.segment, values.segmentSequence, issues);
     const doc = path === undefined ? undefined : await readDocument(path, issues);
     const overridden =

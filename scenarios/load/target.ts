@@ -21,7 +21,14 @@ import type { UserPool } from './users.ts';
 export type LoadTargetSpec =
   | { readonly kind: 'embedded' }
   | { readonly kind: 'embedded-virtual'; readonly network?: NetworkImpairments }
-  | { readonly kind: 'external'; readonly host: string; readonly port: number; readonly secret: string };
+  | {
+      readonly kind: 'external';
+      readonly host: string;
+      readonly port: number;
+      /** Default port + 1. */
+      readonly accountingPort?: number;
+      readonly secret: string;
+    };
 
 /** What the server side saw, for targets that are radmfa's own. */
 export interface ServerObserver {
@@ -85,7 +92,14 @@ export async function openLoadTarget(
       },
       clock: new SystemClock(),
       transport: new UdpTransport(),
-      servers: [{ host: spec.host, port: spec.port, secret: spec.secret }],
+      servers: [
+        {
+          host: spec.host,
+          port: spec.port,
+          ...(spec.accountingPort !== undefined ? { accountingPort: spec.accountingPort } : {}),
+          secret: spec.secret,
+        },
+      ],
       close: () => Promise.resolve(),
     };
   }

@@ -8,6 +8,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { stringify as toYaml } from 'yaml';
 import { main } from '../../cli/main.ts';
 import { parseLoadResult } from '../../reports/load.ts';
+import { demoDirectoryFixture, embeddedDefaultConfig } from '../../scenarios/embedded/defaults.ts';
+import { EMBEDDED_SECRET, startUdpStack } from '../../scenarios/embedded/stacks.ts';
 import { captureIo } from '../support/command-io.ts';
 
 const dirs: string[] = [];
@@ -159,5 +161,77 @@ describe('radmfa load', () => {
     expect(readFileSync(path.join(out, 'junit.xml'), 'utf8')).toContain(
       'name="radius_access_duration p(95)&lt;120000"',
     );
+  }, 120_000);
+});
+
+describe('radmfa load against a server it did not start', () => {
+  it('logs in with a CSV of credentials (push and TOTP) and with --user, over loopback UDP', async () => {
+    const stack = await startUdpStack({
+      serverConfig: embeddedDefaultConfig(),
+      directoryFixture: demoDirectoryFixture,
+    });
+    try {
+      const dir = tempDir();
+      const csv = path.join(dir, 'users.csv');
+      // bob answers the OTP prompt with the TOTP of the demo tenant's secret.
+      writeFileSync(
+        csv,
+        'user,password,method,totpSecret\nalice,Passw0rd!,pap\nbob,Passw0rd!,pap,JBSWY3DPEHPK3PXP\n',
+      );
+      const target = [
+        ...['--target', `${stack.auth.address}:${stack.auth.port}`, '--acct-port', String(stack.acct.port)],
+        ...['--secret', EMBEDDED_SECRET],
+      ];
+      const io = captureIo();
+      const out = path.join(dir, 'csv');
+      const code = await main(
+        ['load', ...target, '--credentials', csv, '--rate', '2', '--duration', '1s', '--out', out],
+        io,
+      );
+      expect(io.stderr()).not.toContain('radmfa load: ');
+      expect(code).toBe(0);
+      const result = parseLoadResult(readFileSync(path.join(out, 'results.json'), 'utf8'));
+      expect(result.target).toMatchObject({
+        kind: 'external',
+        address: `${stack.auth.address}:${stack.auth.port}`,
+      });
+      // Each logs in once: a TOTP code is good for one login per 30 s step (replays are refused).
+      expect(result.metrics.radius_accepts.values.count).toBe(2);
+      expect(result.metrics.iterations.values.count).toBe(2);
+      expect(result.metrics.radius_challenges.values.count).toBe(1);
+      // Against a server that is not ours, the MFA wait seen is the time users spent at OTP prompts.
+      expect(result.metrics.radius_mfa_wait.values.count).toBe(1);
+      expect(stack.accounting.count()).toBe(4);
+      expect(readFileSync(path.join(out, 'results.json'), 'utf8')).not.toContain('Passw0rd!');
+
+      const single = captureIo();
+      const singleOut = path.join(dir, 'single');
+      expect(
+        await main(
+          [
+            'load',
+            ...target,
+            '--user',
+            'alice',
+            '--password',
+            'Passw0rd!',
+            '--method',
+            'mschapv2',
+            '--rate',
+            '1',
+            '--duration',
+            '1s',
+            '--out',
+            singleOut,
+          ],
+          single,
+        ),
+      ).toBe(0);
+      const one = parseLoadResult(readFileSync(path.join(singleOut, 'results.json'), 'utf8'));
+      expect(one.metrics.radius_accepts.values.count).toBe(1);
+      expect(one.profile.users).toBe('one user (alice, mschapv2)');
+    } finally {
+      await stack.close();
+    }
   }, 120_000);
 });
