@@ -63,6 +63,14 @@ describe('radmfa load', () => {
     expect(readFileSync(path.join(out, 'index.html'), 'utf8')).toContain('<svg class="linechart"');
   });
 
+  it('shows a progress line with the live rate and p95 on a TTY, rewritten in place', async () => {
+    const io = captureIo({ tty: true });
+    expect(await main(['load', ...quick, '--out', tempDir()], io)).toBe(0);
+    expect(io.stderr()).toMatch(
+      /\r\u001b\[2K\[1s\/2s\] \d+ iterations {2}sent \d+\/s {2}received \d+\/s {2}p95 \d+ ms/,
+    );
+  });
+
   it('exits 104 for an invalid profile, listing every error with its fix', async () => {
     const dir = tempDir();
     const file = path.join(dir, 'bad.yaml');
