@@ -291,8 +291,24 @@ function progressPrinter(io: CommandIo): ((s: ProgressSnapshot) => void) & { cle
   });
 }
 
+/** Ctrl-C (or SIGTERM) ends the run as abortOnFail does: in-flight logins are cut, reports written. */
+function interruption(io: CommandIo): { signal: AbortSignal; release: () => void } {
+  const controller = new AbortController();
+  const abort = (): void => controller.abort();
+  process.once('SIGINT', abort);
+  process.once('SIGTERM', abort);
+  return {
+    signal: io.signal === undefined ? controller.signal : AbortSignal.any([io.signal, controller.signal]),
+    release: () => {
+      process.off('SIGINT', abort);
+      process.off('SIGTERM', abort);
+    },
+  };
+}
+
 export async function executeLoadCommand(args: LoadArgs, io: CommandIo): Promise<number> {
   const progress = progressPrinter(io);
+  const stop = interruption(io);
   let result;
   try {
     result = await executeLoad({
@@ -300,7 +316,7 @@ export async function executeLoadCommand(args: LoadArgs, io: CommandIo): Promise
       target: args.target,
       segment: args.segment,
       onProgress: progress,
-      ...(io.signal !== undefined ? { signal: io.signal } : {}),
+      signal: stop.signal,
     });
   } catch (error) {
     progress.clear();
@@ -310,6 +326,8 @@ export async function executeLoadCommand(args: LoadArgs, io: CommandIo): Promise
     }
     io.err(`radmfa load: ${error instanceof Error ? error.message : String(error)}\n`);
     return ExitCode.Failure;
+  } finally {
+    stop.release();
   }
   progress.clear();
   const files = await writeLoadReports(result, args.out);

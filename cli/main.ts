@@ -34,7 +34,7 @@ export const commands: readonly CommandEntry[] = [
   },
   {
     name: 'schema',
-    summary: 'print the JSON Schema of suite files or of the server config',
+    summary: 'print the JSON Schema of suite files, load profiles or the server config',
     load: async () => (await import('./schema.ts')).schemaCommand,
   },
   {

@@ -125,7 +125,8 @@ class LoadRun {
       login.prompts++;
       login.promptAt ??= this.clock.now();
     });
-    options.signal?.addEventListener('abort', () => this.stop({ kind: 'signal' }), { once: true });
+    if (options.signal?.aborted === true) this.stop({ kind: 'signal' });
+    else options.signal?.addEventListener('abort', () => this.stop({ kind: 'signal' }), { once: true });
   }
 
   get segment(): SegmentPlan {
@@ -305,6 +306,7 @@ class LoadRun {
       })
       .finally(() => {
         this.busy--;
+        this.metrics.gauge('vus', this.busy);
         this.inflight.delete(running);
       });
     this.inflight.add(running);

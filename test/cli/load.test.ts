@@ -66,9 +66,23 @@ describe('radmfa load', () => {
   it('shows a progress line with the live rate and p95 on a TTY, rewritten in place', async () => {
     const io = captureIo({ tty: true });
     expect(await main(['load', ...quick, '--out', tempDir()], io)).toBe(0);
-    expect(io.stderr()).toMatch(
-      /\r\u001b\[2K\[1s\/2s\] \d+ iterations {2}sent \d+\/s {2}received \d+\/s {2}p95 \d+ ms/,
+    expect(io.stderr()).toContain('\r\u001b[2K[1s/2s] ');
+    expect(io.stderr()).toMatch(/\[1s\/2s\] \d+ iterations {2}sent \d+\/s {2}received \d+\/s {2}p95 \d+ ms/);
+  });
+
+  it('stops at a signal, cutting the run short, and still writes every report', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const io = captureIo({ signal: controller.signal });
+    const out = tempDir();
+    await main(
+      ['load', '--target', 'embedded-virtual', '--rate', '10', '--duration', '10m', '--out', out],
+      io,
     );
+    const result = parseLoadResult(readFileSync(path.join(out, 'results.json'), 'utf8'));
+    expect(result.stop).toEqual({ kind: 'signal' });
+    expect(result.durationMs).toBeLessThan(1000);
+    expect(readFileSync(path.join(out, 'summary.md'), 'utf8')).toContain('stopped early by a signal');
   });
 
   it('exits 104 for an invalid profile, listing every error with its fix', async () => {
