@@ -249,7 +249,7 @@ export function renderLoadMarkdown(result: LoadResult): string {
     lines.push('| | Metric | Threshold | Measured |', '|---|---|---|---|');
     for (const t of result.thresholds) {
       lines.push(
-        `| ${t.ok ? '✅' : '❌'} | \`${t.metric}\` | \`${escapeMarkdown(t.threshold)}\` | ${format(t.actual)} |`,
+        `| ${t.ok ? '✅' : '❌'} | \`${t.metric}\` | \`${t.threshold.replace(/`/g, '')}\` | ${format(t.actual)} |`,
       );
     }
     lines.push('');
