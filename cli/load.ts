@@ -12,11 +12,13 @@ import { parseDuration, DURATION_FIX } from '../scenarios/load/duration.ts';
 import { metricNames } from '../scenarios/load/metrics.ts';
 import { parseLoadProfile, type LoadProfile } from '../scenarios/load/profile.ts';
 import type { ProgressSnapshot } from '../scenarios/load/runner.ts';
+import { planExecutor } from '../scenarios/load/executors.ts';
 import {
+  FULL_PLAN,
+  formatSegment,
   parseSegment,
   parseSequence,
   planSegment,
-  FULL_PLAN,
   type SegmentPlan,
 } from '../scenarios/load/segments.ts';
 import { parseThreshold } from '../scenarios/load/thresholds.ts';
@@ -472,6 +474,18 @@ merge adds the segments' results. Targets: embedded (loopback UDP, real time), e
     const parsed = overridden === undefined ? undefined : parseLoadProfile(overridden, fallback);
     if (parsed !== undefined && !parsed.ok) issues.addAll(parsed.issues);
     const profile = parsed?.ok === true ? parsed.value : undefined;
+    if (profile !== undefined) {
+      for (const [scenario, config] of Object.entries(profile.scenarios)) {
+        const plan = planExecutor(config, segment);
+        if (plan.kind === 'arrivals' && plan.maxVUs === 0 && plan.totalArrivals > 0) {
+          issues.add(
+            '--segment',
+            `segment ${formatSegment(segment.segment)} gets none of scenario ${scenario}'s maxVUs, so it would drop every arrival`,
+            'raise maxVUs (and preAllocatedVUs) to at least the number of segments',
+          );
+        }
+      }
+    }
     if (profile !== undefined && target !== undefined) {
       const source = profile.users.source;
       if (target.kind === 'external' && (source === 'demo' || source === 'generated')) {

@@ -133,6 +133,28 @@ describe('radmfa load', () => {
     for (const field of ['PROFILE', '--secret', '--segment']) expect(io.stderr()).toContain(`  - ${field}:`);
   });
 
+  it('refuses a segment that would get none of the VUs, rather than drop all its arrivals', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'one-vu.yaml');
+    writeFileSync(
+      file,
+      toYaml({
+        scenarios: {
+          default: {
+            executor: 'constant-arrival-rate',
+            rate: 1,
+            duration: '1s',
+            preAllocatedVUs: 1,
+            maxVUs: 1,
+          },
+        },
+      }),
+    );
+    const io = captureIo();
+    expect(await main(['load', file, '--target', 'embedded-virtual', '--segment', '1/2:1'], io)).toBe(104);
+    expect(io.stderr()).toContain("segment 1/2:1 gets none of scenario default's maxVUs");
+  });
+
   it('generates --help from the flags and publishes the profile schema', async () => {
     const help = captureIo();
     expect(await main(['load', '--help'], help)).toBe(0);
