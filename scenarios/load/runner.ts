@@ -9,7 +9,13 @@
 import { setMaxListeners } from 'node:events';
 import type { Clock, TimerHandle } from '../../runtime/clock.ts';
 import { totp } from '../../protocol/auth/index.ts';
-import { createNas, type Nas, type LoginResult, type TraceEvent } from '../../simulators/nas/index.ts';
+import {
+  createNas,
+  type ChallengeResponder,
+  type LoginResult,
+  type Nas,
+  type TraceEvent,
+} from '../../simulators/nas/index.ts';
 import { codeResponder, streamFor } from '../../simulators/users/index.ts';
 import { planExecutor, type ArrivalPlan, type ExecutionPlan, type VuPlan } from './executors.ts';
 import { MetricSet, type MetricName, type MetricState } from './metrics.ts';
@@ -178,14 +184,8 @@ class LoadRun {
 
   // ------------------------------------------------------------ one iteration
 
-  private responder(
-    credential: Credential,
-    index: number,
-  ):
-    | ((
-        prompt: Parameters<NonNullable<Parameters<Nas['login']>[0]['challengeResponder']>>[0],
-      ) => Promise<string | null>)
-    | undefined {
+  /** The user at an OTP prompt: types the TOTP of their key, taking their behaviour's time. */
+  private responder(credential: Credential, index: number): ChallengeResponder | undefined {
     const key = credential.totpKey;
     if (key === undefined) return undefined;
     const answer = codeResponder({
