@@ -23,8 +23,18 @@ export const commands: readonly CommandEntry[] = [
     load: async () => (await import('./run.ts')).runCommand,
   },
   {
+    name: 'load',
+    summary: 'load-test a server with a profile (k6 executors, thresholds, segments); write reports',
+    load: async () => (await import('./load.ts')).loadCommand,
+  },
+  {
+    name: 'report',
+    summary: 'radmfa report merge: add the results of execution segments into one',
+    load: async () => (await import('./report.ts')).reportCommand,
+  },
+  {
     name: 'schema',
-    summary: 'print the JSON Schema of suite files or of the server config',
+    summary: 'print the JSON Schema of suite files, load profiles or the server config',
     load: async () => (await import('./schema.ts')).schemaCommand,
   },
   {

@@ -2,6 +2,7 @@
 // (yaml-language-server's `# yaml-language-server: $schema=...` line, VS Code's yaml.schemas).
 import { writeFile } from 'node:fs/promises';
 import { serverConfigJsonSchema } from '../reference/config/server-config.ts';
+import { loadProfileJsonSchema } from '../scenarios/load/profile.ts';
 import { suiteFileJsonSchema } from '../scenarios/suites/schema.ts';
 import { defineCommand } from './command-line.ts';
 import { ExitCode } from './exit-codes.ts';
@@ -9,6 +10,7 @@ import { ExitCode } from './exit-codes.ts';
 const schemas = {
   suite: suiteFileJsonSchema,
   config: serverConfigJsonSchema,
+  load: loadProfileJsonSchema,
 } as const;
 
 type SchemaName = keyof typeof schemas;
@@ -16,10 +18,10 @@ const names = Object.keys(schemas) as SchemaName[];
 
 export const schemaCommand = defineCommand({
   name: 'schema',
-  summary: 'print the JSON Schema of suite files or of the server config',
-  description: `Prints the JSON Schema (draft 2020-12) of a suite file (suite) or of the server
-configuration file (config): the same schema the loaders check with, so an editor that knows it
-completes and checks the YAML as you type.`,
+  summary: 'print the JSON Schema of suite files, load profiles or the server config',
+  description: `Prints the JSON Schema (draft 2020-12) of a suite file (suite), a load profile (load) or
+of the server configuration file (config): the same schema the loaders check with, so an editor that
+knows it completes and checks the YAML as you type.`,
   positionals: { name: 'KIND', help: names.join(' or ') },
   flags: {
     out: { type: 'string', placeholder: 'FILE', help: 'write to FILE instead of standard output' },

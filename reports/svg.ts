@@ -200,3 +200,52 @@ export function histogramSvg(durations: readonly number[], caption: string): str
     `<text class="axis-label" x="${left}" y="${height - 6}">step duration (lower bin edge) →</text></svg>`
   );
 }
+
+export interface LineSeries {
+  readonly name: string;
+  readonly colour: string;
+  /** One value per x step (per second of a load run). */
+  readonly values: readonly number[];
+  readonly dashed?: boolean;
+}
+
+/** Lines over time (a load run's throughput or latency per second), with a legend; no library. */
+export function lineChartSvg(lines: readonly LineSeries[], caption: string, unit: string): string {
+  const length = Math.max(0, ...lines.map((l) => l.values.length));
+  if (length === 0) return `<p class="muted">No data.</p>`;
+  const width = 720;
+  const plotHeight = 200;
+  const left = 56;
+  const top = 14;
+  const right = 12;
+  const height = top + plotHeight + 52;
+  const max = Math.max(1, ...lines.flatMap((l) => l.values));
+  const x = (i: number): number => left + (length === 1 ? 0 : (i / (length - 1)) * (width - left - right));
+  const y = (v: number): number => top + plotHeight - (v / max) * plotHeight;
+  const ticks = [0, max / 2, max].map((tick) => {
+    const label = tick >= 100 ? String(Math.round(tick)) : String(Math.round(tick * 10) / 10);
+    return (
+      `<line class="grid" x1="${left}" y1="${round(y(tick))}" x2="${width - right}" y2="${round(y(tick))}"/>` +
+      `<text class="tick" x="${left - 6}" y="${round(y(tick) + 4)}" text-anchor="end">${esc(label)}</text>`
+    );
+  });
+  const paths = lines.map((line) => {
+    const d = line.values.map((v, i) => `${i === 0 ? 'M' : 'L'}${round(x(i))},${round(y(v))}`).join(' ');
+    return (
+      `<path d="${d}" fill="none" stroke="${line.colour}" stroke-width="2"${line.dashed === true ? ' stroke-dasharray="5 4"' : ''}>` +
+      `<title>${esc(line.name)}</title></path>`
+    );
+  });
+  const legend = lines.map(
+    (line, i) =>
+      `<g transform="translate(${left + i * 130},${height - 14})"><rect width="12" height="4" y="-4" fill="${line.colour}"/>` +
+      `<text class="tick" x="16" y="0">${esc(line.name)}</text></g>`,
+  );
+  return (
+    `<svg class="linechart" role="img" aria-label="${esc(caption)}" width="${width}" height="${height}" ` +
+    `viewBox="0 0 ${width} ${height}" xmlns="http://www.w3.org/2000/svg">${ticks.join('')}${paths.join('')}` +
+    `<text class="tick" x="${left}" y="${top + plotHeight + 16}">0 s</text>` +
+    `<text class="tick" x="${width - right}" y="${top + plotHeight + 16}" text-anchor="end">${length - 1} s</text>` +
+    `<text class="axis-label" x="${left}" y="${top - 2}">${esc(unit)}</text>${legend.join('')}</svg>`
+  );
+}
