@@ -29,12 +29,9 @@ const duration = z
 
 const runStep = z
   .object({
-    run: z
-      .array(z.string().min(1))
-      .min(1)
-      .meta({
-        fix: 'write run: [program, arg, ...], e.g. run: [radclient, "{host}:{authPort}", auth, "{secret}"]',
-      }),
+    run: z.array(z.string().min(1)).min(1).meta({
+      fix: 'write run: [program, arg, ...], e.g. run: [radclient, "{host}:{authPort}", auth, "{secret}"]',
+    }),
     stdin: z.string().optional(),
     timeout: duration.optional().meta({ description: 'default 5m; the command is killed after it' }),
     expectExit: z
