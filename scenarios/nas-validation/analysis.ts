@@ -324,9 +324,10 @@ function challengeCheck(attempts: readonly Attempt[], requests: readonly Request
   for (const request of challenged) {
     const reply = request.reply;
     if (reply === undefined) continue;
-    const next = requests.find(
-      (r) => r.first.at > reply.at && r.first.userName === request.first.userName && r !== request,
-    );
+    // Requests are in arrival order; the answer may come at the same instant (a scripted user).
+    const next = requests
+      .slice(requests.indexOf(request) + 1)
+      .find((r) => r.first.at >= reply.at && r.first.userName === request.first.userName);
     if (next === undefined) {
       problems.push(
         `no answer to the challenge for ${request.first.userName ?? '?'} (the NAS took it as final)`,
