@@ -44,8 +44,6 @@ export const ADVICE_RESPONSE_TIMES_MS: readonly number[] = [10_000, 30_000, 45_0
 const SAME_WAIT_TOLERANCE = 0.15;
 /** A request built anew this long after the previous one is a new login, not a retransmission. */
 const MAX_RETRY_GAP_MS = 300_000;
-/** Prompts this long after an attempt's last transmission still belong to it (server work). */
-const PROMPT_SLACK_MS = 5_000;
 
 interface Transmission {
   readonly at: number;
@@ -164,11 +162,6 @@ function shapeOf(waits: readonly number[]): BackoffShape {
   return growing.length >= 2 && doubles ? 'exponential' : 'irregular';
 }
 
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor((sorted.length - 1) / 2)] ?? 0;
-};
-
 interface Timing {
   readonly timeoutMs: number | null;
   readonly transmissions: number | null;
@@ -195,10 +188,16 @@ function timingOf(attempts: readonly Attempt[]): Timing {
   }
   const primaryWaits = waits.slice(0, transmissions);
   const seenLast = primaryWaits.length >= transmissions;
-  const perServer = seenLast ? primaryWaits : [...primaryWaits, primaryWaits.at(-1) ?? 0];
+  // The mean, not one wait: a client that polls its timers (radclient) wakes late once and early the
+  // next time, and the span from first to last transmission is what its timeout adds up to.
+  const mean = Math.round(primaryWaits.reduce((sum, w) => sum + w, 0) / primaryWaits.length);
+  const shape = shapeOf(primaryWaits);
+  const perServer = seenLast
+    ? primaryWaits
+    : [...primaryWaits, shape === 'fixed' ? mean : (primaryWaits.at(-1) ?? 0)];
   const backoff = shapeOf(perServer);
   return {
-    timeoutMs: backoff === 'fixed' ? median(perServer) : (perServer[0] ?? null),
+    timeoutMs: backoff === 'fixed' ? mean : (perServer[0] ?? null),
     transmissions,
     giveUpMs: perServer.reduce((sum, w) => sum + w, 0),
     intervalsMs: waits,
@@ -216,13 +215,30 @@ function retransmissionOf(attempts: readonly Attempt[]): 'same' | 'naive' | null
   return attempts.some((a) => a.requests.some((r) => r.transmissions.length > 1)) ? 'same' : null;
 }
 
-function promptsFor(attempt: Attempt, prompts: readonly PromptRecord[]): PromptRecord[] {
-  const times = transmissionsOf(attempt).map((t) => t.at);
-  const start = times[0] ?? 0;
-  const end = (times.at(-1) ?? start) + PROMPT_SLACK_MS;
-  const name = probeUser(attempt.user)?.name ?? attempt.user.toLowerCase();
-  return prompts.filter((p) => p.at >= start && p.at <= end && (probeUser(p.user)?.name ?? p.user) === name);
+/** Each prompt belongs to the latest request of its user that arrived before it, from any NAS. */
+type PromptIndex = ReadonlyMap<Request, readonly PromptRecord[]>;
+
+function indexPrompts(requests: readonly Request[], prompts: readonly PromptRecord[]): PromptIndex {
+  const index = new Map<Request, PromptRecord[]>();
+  const byUser = new Map<string, Request[]>();
+  for (const request of requests) {
+    const name = probeUser(request.first.userName ?? '')?.name ?? request.first.userName ?? '';
+    byUser.set(name, [...(byUser.get(name) ?? []), request]);
+  }
+  for (const prompt of prompts) {
+    const candidates = byUser.get(probeUser(prompt.user)?.name ?? prompt.user) ?? [];
+    let owner: Request | undefined;
+    for (const request of candidates) {
+      if (request.first.at <= prompt.at && (owner === undefined || request.first.at >= owner.first.at))
+        owner = request;
+    }
+    if (owner !== undefined) index.set(owner, [...(index.get(owner) ?? []), prompt]);
+  }
+  return index;
 }
+
+const promptsFor = (attempt: Attempt, index: PromptIndex): readonly PromptRecord[] =>
+  attempt.requests.flatMap((r) => index.get(r) ?? []);
 
 const check = (id: NasCheckId, verdict: Verdict, detail: string): NasCheck => ({
   id,
@@ -312,7 +328,8 @@ function identificationCheck(requests: readonly PacketView[]): NasCheck {
 function challengeCheck(attempts: readonly Attempt[], requests: readonly Request[]): NasCheck {
   const challenged = attempts
     .flatMap((a) => a.requests)
-    .filter((r) => r.reply?.code === PacketCode.AccessChallenge);
+    // EAP's Access-Challenges are steps of the method, not a code prompt.
+    .filter((r) => r.reply?.code === PacketCode.AccessChallenge && r.first.auth !== 'eap');
   if (challenged.length === 0)
     return check(
       'challenge-handling',
@@ -350,7 +367,7 @@ function challengeCheck(attempts: readonly Attempt[], requests: readonly Request
 
 function secondPromptChecks(
   attempts: readonly Attempt[],
-  prompts: readonly PromptRecord[],
+  prompts: PromptIndex,
   secondary: boolean,
 ): NasCheck[] {
   const multi = attempts.filter((a) => a.stateDigest === undefined && promptsFor(a, prompts).length > 1);
@@ -426,7 +443,7 @@ function userResult(
   user: ProbeUser,
   attempts: readonly Attempt[],
   packets: readonly PacketView[],
-  prompts: readonly PromptRecord[],
+  prompts: PromptIndex,
   timing: Timing,
 ): ProbeUserResult {
   const mine = attempts.filter((a) => probeUser(a.user)?.name === user.name);
@@ -473,9 +490,17 @@ export function analyse(input: AnalysisInput): NasAnalysis {
   const addresses = [...new Set(input.packets.filter((p) => p.direction === 'from-nas').map((p) => p.nas))];
   const nas: NasEntry[] = [];
   const users: ProbeUserResult[] = [];
+  const packetsOf = new Map(
+    addresses.map((address) => [
+      address,
+      input.packets.filter((p) => p.nas === address).sort((a, b) => a.at - b.at),
+    ]),
+  );
+  const requestsByNas = new Map([...packetsOf].map(([address, packets]) => [address, requestsOf(packets)]));
+  const prompts = indexPrompts([...requestsByNas.values()].flat(), input.prompts);
   for (const address of addresses) {
-    const packets = input.packets.filter((p) => p.nas === address).sort((a, b) => a.at - b.at);
-    const requests = requestsOf(packets);
+    const packets = packetsOf.get(address) ?? [];
+    const requests = requestsByNas.get(address) ?? [];
     const attempts = attemptsOf(address, requests);
     // Timing is measured on first rounds only: a reply to a challenge waits on a human typing.
     const timing = timingOf(attempts.filter((a) => a.stateDigest === undefined));
@@ -507,7 +532,7 @@ export function analyse(input: AnalysisInput): NasAnalysis {
               'retransmissions repeat the Identifier and Request Authenticator',
             )
           : check('retransmission-same', 'warn', 'no retransmission seen: log in as probe-never'),
-      ...secondPromptChecks(attempts, input.prompts, input.secondary),
+      ...secondPromptChecks(attempts, prompts, input.secondary),
       ma.check,
       accessRequests.length === 0
         ? check('nas-identification', 'warn', 'no Access-Request seen')
@@ -560,7 +585,7 @@ export function analyse(input: AnalysisInput): NasAnalysis {
       checks,
     });
     for (const user of input.users) {
-      const result = userResult(address, user, attempts, packets, input.prompts, timing);
+      const result = userResult(address, user, attempts, packets, prompts, timing);
       if (result.outcome !== 'not-tried') users.push(result);
     }
   }
