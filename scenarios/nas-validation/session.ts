@@ -327,8 +327,8 @@ export async function runValidationSession(options: SessionOptions): Promise<Ses
   return { result, packets, pcap };
 }
 
-/** 0 every check passed (warnings allowed), 1 a check or a step failed. */
+/** 0 every check passed (warnings allowed), 1 a check or a step failed, or no NAS was heard at all. */
 export function verdictExit(result: NasValidationResult): 0 | 1 {
   const stepFailed = result.steps?.some((s) => s.outcome === 'failed') ?? false;
-  return result.summary.fail > 0 || stepFailed ? 1 : 0;
+  return result.summary.fail > 0 || stepFailed || result.nas.length === 0 ? 1 : 0;
 }

@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { nasProfileNames, retransmissionModes, loginMethods } from '../../simulators/nas/index.ts';
-import { validate, z, type Issue } from '../../runtime/validation/index.ts';
+import { isPlainObject, validate, z, type Issue } from '../../runtime/validation/index.ts';
 import { probeUserNames } from './probe.ts';
 
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m)$/;
@@ -23,9 +23,18 @@ export function durationMs(value: string | number): number {
   return unit === 'm' ? amount * 60_000 : unit === 's' ? amount * 1000 : amount;
 }
 
+const DURATION_FIX = 'write a duration such as 500ms, 5s or 2m (or a number of milliseconds)';
 const duration = z
-  .union([z.number().int().min(0).max(86_400_000), z.string().regex(DURATION, 'is not a duration')])
-  .meta({ fix: 'write a duration such as 500ms, 5s or 2m (or a number of milliseconds)' });
+  .union([
+    z.number().int().min(0).max(86_400_000).meta({ fix: DURATION_FIX }),
+    z
+      .string()
+      .refine((v) => DURATION.test(v.trim()), {
+        message: 'is not a duration',
+        params: { fix: DURATION_FIX },
+      }),
+  ])
+  .meta({ fix: DURATION_FIX });
 
 const runStep = z
   .object({
@@ -109,18 +118,21 @@ export type StepsResult = { ok: true; file: StepsFile } | { ok: false; issues: r
 /** Validates a parsed steps document; unknown probe users are reported with the others. */
 export function parseSteps(input: unknown): StepsResult {
   const result = validate(stepsFileSchema, input);
-  if (!result.ok) return { ok: false, issues: result.issues };
-  const issues: Issue[] = [];
-  result.value.steps.forEach((s, i) => {
-    if ('login' in s && !probeUserNames.includes(s.login.user as never)) {
+  // Read from the raw input, so a wrong user is reported beside the file's other mistakes.
+  const rawSteps = isPlainObject(input) && Array.isArray(input.steps) ? (input.steps as unknown[]) : [];
+  const issues: Issue[] = result.ok ? [] : [...result.issues];
+  rawSteps.forEach((raw, i) => {
+    const login = isPlainObject(raw) && isPlainObject(raw.login) ? raw.login : undefined;
+    const user = login?.user;
+    if (typeof user === 'string' && !probeUserNames.includes(user as never)) {
       issues.push({
         path: `steps[${i}].login.user`,
-        message: `"${s.login.user}" is not a probe user`,
+        message: `"${user}" is not a probe user`,
         fix: `use one of ${probeUserNames.join(', ')}`,
       });
     }
   });
-  return issues.length > 0 ? { ok: false, issues } : { ok: true, file: result.value };
+  return issues.length > 0 || !result.ok ? { ok: false, issues } : { ok: true, file: result.value };
 }
 
 /** Reads and validates a YAML or JSON steps file; an unreadable file is an issue too. */
