@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { main } from '../../cli/main.ts';
 import type { NasValidationResult } from '../../scenarios/nas-validation/result.ts';
+import { loadSteps } from '../../scenarios/nas-validation/steps.ts';
 import { captureIo } from '../support/command-io.ts';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'radmfa-vn-cli-'));
@@ -96,4 +97,9 @@ describe('radmfa validate-nas command line', () => {
     const result = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as NasValidationResult;
     expect(result.stoppedBy).toBe('signal');
   }, 30_000);
+});
+
+test('the example steps file is valid', async () => {
+  const loaded = await loadSteps(join(import.meta.dirname, '../../examples/validate-nas/steps.yaml'));
+  expect(loaded.ok ? loaded.file.steps.length : loaded.issues).toBe(5);
 });
