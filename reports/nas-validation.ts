@@ -22,11 +22,7 @@ export const NAS_REPORT_FILE_NAMES = {
 const ICON: Readonly<Record<Verdict, string>> = { pass: '✓', warn: '!', fail: '✗' };
 
 const ms = (value: number | null): string =>
-  value === null
-    ? 'not measured'
-    : value >= 1000
-      ? `${(value / 1000).toFixed(value % 1000 === 0 ? 0 : 1)} s`
-      : `${value} ms`;
+  value === null ? 'not measured' : value >= 1000 ? `${Number((value / 1000).toFixed(1))} s` : `${value} ms`;
 
 function retransmissionText(n: NasEntry): string {
   if (n.retransmission === 'same') return 'same (RFC 5080: Identifier and authenticator kept)';

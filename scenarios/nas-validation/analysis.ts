@@ -247,7 +247,8 @@ const check = (id: NasCheckId, verdict: Verdict, detail: string): NasCheck => ({
   detail,
 });
 
-const seconds = (ms: number): string => `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)} s`;
+// Tenths of a second, without a trailing ".0": "9 s", "2.1 s".
+const seconds = (ms: number): string => `${Number((ms / 1000).toFixed(1))} s`;
 
 function timeoutCheck(timing: Timing, retransmission: 'same' | 'naive' | null): NasCheck {
   // A naive NAS prompts again on each rebuild, so only its first wait protects the user.
