@@ -5,7 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { nasProfiles, scheduleBounds, type NasProfileName } from '../../../simulators/nas/index.ts';
 import { verdictExit } from '../../../scenarios/nas-validation/session.ts';
 import type { NasEntry } from '../../../scenarios/nas-validation/result.ts';
-import { PROBE_PROMPT_TIMEOUT_MS } from '../../../scenarios/nas-validation/probe.ts';
+import { PROBE_PROMPT_TIMEOUT_MS, PROBE_USERS } from '../../../scenarios/nas-validation/probe.ts';
 import { runVirtual } from './drive.ts';
 
 const verdictOf = (nas: NasEntry, id: string): string | undefined =>
@@ -178,5 +178,25 @@ describe('validate-nas measures each vendor profile of the simulated NAS', () =>
       ['127.0.0.2', 3000, 3],
       ['127.0.0.3', 5000, 1],
     ]);
+  });
+
+  test("each probe user's phone does what its name says (a NAS that waits 120 s)", async () => {
+    const users = PROBE_USERS.map((u) => u.name);
+    const { result } = await runVirtual({
+      steps: users.map((user) => ({ login: { user, profile: 'nps-recommended' } })),
+    });
+    const seen = Object.fromEntries(result.users.map((u) => [u.user, [u.outcome, u.prompts, u.durationMs]]));
+    expect(seen).toEqual({
+      'probe-approve-2s': ['accept', 1, 2_000],
+      'probe-approve-10s': ['accept', 1, 10_000],
+      'probe-approve-30s': ['accept', 1, 30_000],
+      'probe-approve-45s': ['accept', 1, 45_000],
+      'probe-approve-90s': ['accept', 1, 90_000],
+      // The server's MFA limit (110 s) ends an unanswered push.
+      'probe-never': ['reject', 1, 110_000],
+      'probe-deny': ['reject', 1, 3_000],
+      'probe-code': ['accept', 1, 0],
+      'probe-call-5s': ['accept', 1, 5_000],
+    });
   });
 });
