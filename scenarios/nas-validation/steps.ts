@@ -27,12 +27,10 @@ const DURATION_FIX = 'write a duration such as 500ms, 5s or 2m (or a number of m
 const duration = z
   .union([
     z.number().int().min(0).max(86_400_000).meta({ fix: DURATION_FIX }),
-    z
-      .string()
-      .refine((v) => DURATION.test(v.trim()), {
-        message: 'is not a duration',
-        params: { fix: DURATION_FIX },
-      }),
+    z.string().refine((v) => DURATION.test(v.trim()), {
+      message: 'is not a duration',
+      params: { fix: DURATION_FIX },
+    }),
   ])
   .meta({ fix: DURATION_FIX });
 
