@@ -33,6 +33,11 @@ export const commands: readonly CommandEntry[] = [
     load: async () => (await import('./report.ts')).reportCommand,
   },
   {
+    name: 'validate-nas',
+    summary: 'point a NAS at a probe server; get a verdict on its timeouts and retransmissions',
+    load: async () => (await import('./validate-nas.ts')).validateNasCommand,
+  },
+  {
     name: 'schema',
     summary: 'print the JSON Schema of suite files, load profiles or the server config',
     load: async () => (await import('./schema.ts')).schemaCommand,

@@ -197,9 +197,9 @@ describe('radmfa', () => {
     const io = capture();
     expect(await main(['serv'], io)).toBe(104);
     expect(io.stderr()).toMatch(
-      /command: "serv" is not a radmfa command\. Fix: use one of serve, nas, run, load, report, schema, cert, doctor, start/,
+      /command: "serv" is not a radmfa command\. Fix: use one of serve, nas, run, load, report, validate-nas, schema, cert, doctor, start/,
     );
-    for (const name of ['serve', 'nas', 'cert', 'doctor', 'start'])
+    for (const name of ['serve', 'nas', 'validate-nas', 'cert', 'doctor', 'start'])
       expect(io.stderr()).toMatch(new RegExp(`radmfa ${name} `));
   });
 
