@@ -300,7 +300,7 @@ export function createNas(options: NasOptions): Nas {
     throw new NasConfigError([
       { path: 'servers', message: 'no RADIUS server given', fix: 'list at least one { host, port, secret }' },
     ]);
-  const lean = createLeanPath({
+  const leanControl = createLeanPath({
     pool,
     clock: options.clock,
     ...(options.now !== undefined ? { now: options.now } : {}),
@@ -315,6 +315,7 @@ export function createNas(options: NasOptions): Nas {
     identityAttributes: context.identityAttributes,
     isClosed: () => closed,
   });
+  const lean = leanControl.path;
   const whenOpen = <T>(run: () => Promise<T>): Promise<T> =>
     closed
       ? Promise.reject(new NasError('RADMFA_NAS_CLOSED', 'the NAS is closed; create another one'))
@@ -340,6 +341,7 @@ export function createNas(options: NasOptions): Nas {
       if (closed) return;
       closed = true;
       exchanger.closeAll();
+      leanControl.closeAll();
       await pool.close();
     },
   };
