@@ -128,7 +128,13 @@ class Slot {
 const MIN_SWEEP_MS = 5;
 const MAX_SWEEP_MS = 100;
 
-export function createLeanPath(options: LeanPathOptions): LeanPath {
+/** The path and what only the NAS may call: ending every outstanding request when it closes. */
+export interface LeanPathControl {
+  readonly path: LeanPath;
+  closeAll(): void;
+}
+
+export function createLeanPath(options: LeanPathOptions): LeanPathControl {
   const { pool, clock, server, policy, decide, random } = options;
   const now = options.now ?? (() => clock.now());
   const authEndpoint: Endpoint = { address: server.host, port: server.port };
@@ -206,10 +212,11 @@ export function createLeanPath(options: LeanPathOptions): LeanPath {
   const transmit = (slot: Slot): void => {
     slot.transmissions++;
     counts.transmissions++;
-    slot.socket?.send(slot.bytes, slot.endpoint).catch(() => {
-      // A send error (ICMP unreachable, closed socket) is lost traffic: the schedule goes on.
-      counts.sendErrors++;
-    });
+    const socket = slot.socket;
+    if (socket === undefined) return;
+    // A send error (ICMP unreachable, closed socket) is lost traffic: the schedule goes on.
+    if (socket.post !== undefined) socket.post(slot.bytes, slot.endpoint);
+    else socket.send(slot.bytes, slot.endpoint).catch(() => counts.sendErrors++);
   };
 
   const sweep = (): void => {
@@ -250,7 +257,7 @@ export function createLeanPath(options: LeanPathOptions): LeanPath {
     if (sweepTimer === undefined && active.size > 0) sweepTimer = clock.setTimeout(sweep, sweepMs);
   };
 
-  return {
+  const path: LeanPath = {
     async open(outstanding) {
       await pool.open(Math.max(1, Math.ceil(outstanding / IDENTIFIER_SPACE)));
     },
@@ -316,5 +323,14 @@ export function createLeanPath(options: LeanPathOptions): LeanPath {
       discardedByReason: { ...discardedByReason },
       outstanding: active.size,
     }),
+  };
+  return {
+    path,
+    closeAll() {
+      if (sweepTimer !== undefined) clock.clearTimeout(sweepTimer);
+      sweepTimer = undefined;
+      const at = now();
+      for (const slot of active) finish(slot, 'closed', 0, at);
+    },
   };
 }
