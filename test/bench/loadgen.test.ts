@@ -90,7 +90,7 @@ describe.skipIf(!tools.available)('bench/loadgen.ts against the null responder',
         for (const run of runs) {
           expect(run).toMatchObject({ sent: 160, accepted: 160, lost: 0 });
           // radclient's start-up is subtracted, which can leave nothing on a run this small.
-        expect(run.cpuMicrosPerRequest).toBeGreaterThanOrEqual(client === 'radmfa' ? 0.001 : 0);
+          expect(run.cpuMicrosPerRequest).toBeGreaterThanOrEqual(client === 'radmfa' ? 0.001 : 0);
         }
       }
       expect(typeof server?.rateRatio).toBe('number');
