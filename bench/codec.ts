@@ -54,6 +54,11 @@ export const codecParams = {
     max: 600,
     description: 'time bound of one sample (it stops early and counts what it did)',
   },
+  quick: {
+    type: 'boolean',
+    default: false,
+    description: 'short informational run for CI: 2,000 iterations, one repetition, 500 warm-up',
+  },
   out: outParam,
 } as const;
 
@@ -62,6 +67,7 @@ export type CodecParams = {
   readonly repetitions: number;
   readonly warmup: number;
   readonly maxSecondsPerSample: number;
+  readonly quick?: boolean;
   readonly out: string;
 };
 
@@ -305,9 +311,10 @@ function phaseStep<D>(codec: Codec<D>, phase: CodecPhase): (i: number) => number
 }
 
 export async function runCodecBench(
-  params: CodecParams,
+  input: CodecParams,
   progress: (line: string) => void = () => {},
 ): Promise<CodecResults> {
+  const params = input.quick === true ? { ...input, iterations: 2_000, repetitions: 1, warmup: 500 } : input;
   const checks = crossCheck();
   const failed = Object.entries(checks).filter(([, passed]) => !passed);
   if (failed.length > 0) {

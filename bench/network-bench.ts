@@ -5,7 +5,6 @@ import type { AttributeInput } from '../protocol/index.ts';
 import type { FreeRadiusUser } from '../peers/freeradius.ts';
 import type { Issue } from '../runtime/validation/index.ts';
 import type { IntegerParam, ChoiceParam } from './params.ts';
-import { createRequestFactory, type RequestFactory } from './request-factory.ts';
 import { formatNumber, formatRatio, formatTable, median, ratio } from './report.ts';
 import type { BenchIo } from './script.ts';
 import {
@@ -220,16 +219,12 @@ async function startTargets(workload: Workload, params: NetworkParams, io: Bench
   }
 }
 
-function loadOptions(
-  target: BenchTarget,
-  factory: RequestFactory,
-  workload: Workload,
-  params: NetworkParams,
-) {
+function loadOptions(target: BenchTarget, workload: Workload, params: NetworkParams) {
   return {
     target: target.endpoint,
     secret: target.secret,
-    makeRequest: factory,
+    code: workload.code,
+    variants: workload.variants,
     expectedCode: workload.expectedCode,
     recvBufferSize: params.recvBufferSize,
     requestTimeoutMs: params.requestTimeoutMs,
@@ -237,14 +232,9 @@ function loadOptions(
 }
 
 /** One request per variant, one at a time: every one must be answered as expected before timing. */
-async function probe(
-  target: BenchTarget,
-  factory: RequestFactory,
-  workload: Workload,
-  params: NetworkParams,
-) {
+async function probe(target: BenchTarget, workload: Workload, params: NetworkParams) {
   const result = await runClosedLoop({
-    ...loadOptions(target, factory, workload, params),
+    ...loadOptions(target, workload, params),
     concurrency: 1,
     count: workload.variants.length,
     maxDurationMs: 10_000 + workload.variants.length * params.requestTimeoutMs,
@@ -281,23 +271,18 @@ export async function runNetworkBench(
           {
             name,
             target,
-            factory: createRequestFactory({
-              code: workload.code,
-              secret: target.secret,
-              variants: workload.variants,
-            }),
             rounds: [] as RoundResult[],
             histogram: newLatencyHistogram(),
           },
         ];
   });
   try {
-    for (const { name, target, factory } of measured) {
-      await probe(target, factory, workload, params);
+    for (const { name, target } of measured) {
+      await probe(target, workload, params);
       if (params.warmup > 0) {
         io.progress(`${name}: warm-up, ${params.warmup} requests`);
         await runClosedLoop({
-          ...loadOptions(target, factory, workload, params),
+          ...loadOptions(target, workload, params),
           concurrency: Math.min(params.concurrency, params.warmup),
           count: params.warmup,
           maxDurationMs: params.maxSeconds * 1000,
@@ -309,7 +294,7 @@ export async function runNetworkBench(
       const order = round % 2 === 0 ? measured : [...measured].reverse();
       for (const entry of order) {
         const result = await runClosedLoop({
-          ...loadOptions(entry.target, entry.factory, workload, params),
+          ...loadOptions(entry.target, workload, params),
           concurrency: params.concurrency,
           count: params.count,
           maxDurationMs: params.maxSeconds * 1000,
@@ -339,7 +324,7 @@ export async function runNetworkBench(
   if (freeradius === undefined || radmfa === undefined) throw new Error('a server was not measured');
   return {
     workload: workload.description,
-    loadGenerator: `closed loop over raw dgram sockets with radmfa's codec (request templates, fresh authenticator per request, replies verified), ${params.concurrency} outstanding on ${socketsFor(params.concurrency)} socket(s), no retransmission`,
+    loadGenerator: `closed loop on the simulated NAS's lean path (request templates, fresh authenticator per request, every reply verified), ${params.concurrency} outstanding on ${socketsFor(params.concurrency)} socket(s), no retransmission`,
     targets: { freeradius, radmfa, ...(baseline !== undefined ? { baseline } : {}) },
     ratios: {
       throughput: ratio(radmfa.medianAnsweredPerSec, freeradius.medianAnsweredPerSec),

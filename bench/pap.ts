@@ -30,7 +30,7 @@ export const demoUsers: readonly string[] = [
 ];
 export const DEMO_PASSWORD = 'Passw0rd!';
 
-function papRequest(user: string): AttributeInput[] {
+export function papRequest(user: string): AttributeInput[] {
   return [
     { name: 'User-Name', value: user },
     { name: 'User-Password', value: DEMO_PASSWORD },

@@ -36,7 +36,13 @@ export interface StringParam extends ParamBase {
   readonly default: string;
 }
 
-export type ParamSpec = IntegerParam | NumberParam | ChoiceParam | StringParam;
+/** A flag without a value (`--quick`): false unless given. */
+export interface BooleanParam extends ParamBase {
+  readonly type: 'boolean';
+  readonly default: false;
+}
+
+export type ParamSpec = IntegerParam | NumberParam | ChoiceParam | StringParam | BooleanParam;
 export type ParamSpecs = Readonly<Record<string, ParamSpec>>;
 
 /** The parsed value type of each declared flag. */
@@ -45,7 +51,9 @@ export type ParamValues<S extends ParamSpecs> = {
     ? T
     : S[K] extends IntegerParam | NumberParam
       ? number
-      : string;
+      : S[K] extends BooleanParam
+        ? boolean
+        : string;
 };
 
 export type ParamsResult<S extends ParamSpecs> =
@@ -61,6 +69,8 @@ function toFlag(spec: ParamSpec): FlagSpec {
       return { type: spec.type, min: spec.min, max: spec.max, default: spec.default, help: spec.description };
     case 'string':
       return { type: 'string', default: spec.default, help: spec.description };
+    case 'boolean':
+      return { type: 'boolean', help: spec.description };
   }
 }
 

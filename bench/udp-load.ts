@@ -1,31 +1,27 @@
-// A closed-loop UDP load generator: a fixed number of requests outstanding, the next one sent as
-// soon as one is answered (or times out), bounded by a request count AND a wall-clock deadline.
+// A closed-loop UDP load: a fixed number of requests outstanding, the next one sent as soon as one
+// is answered (or times out), bounded by a request count AND a wall-clock deadline.
 //
-// It drives raw dgram sockets with radmfa's codec rather than the simulated NAS (createNas): the
-// NAS simulator carries retransmission schedules, failover, per-exchange trace records and promise
-// chains per request, all of which cost CPU on a machine where the load generator shares two cores
-// with the server under test. A benchmark wants the client to be as cheap as possible and the same
-// for every server; retransmission is off, so a lost request shows up as a timeout, not as latency.
-import { createSocket, type Socket } from 'node:dgram';
+// The requests go through the simulated NAS's lean path (simulators/nas/lean.ts): its socket pool
+// and Identifier allocator, request templates and reply checks from protocol/, every reply
+// verified. Retransmission is off (a fixed policy with no retries), so a lost request shows up as a
+// timeout, not as latency. This file only drives the loop and counts; when scenarios/load's
+// constant-vus executor lands it can take this loop's place.
 import { performance } from 'node:perf_hooks';
 import { build as buildHistogram, type Histogram } from 'hdr-histogram-js';
-import { packetCodeLabel, type Secret } from '../protocol/index.ts';
+import { packetCodeLabel, type AttributeInput, type Secret } from '../protocol/index.ts';
 import { SystemClock, type Clock, type TimerHandle } from '../runtime/clock.ts';
 import type { Endpoint } from '../runtime/transport.ts';
-import { replyVerifies } from './request-factory.ts';
-
-/** One request ready to send: its bytes and the Request Authenticator the reply is verified with. */
-export interface LoadRequest {
-  readonly bytes: Buffer;
-  readonly authenticator: Buffer;
-}
+import { UdpTransport } from '../runtime/udp-transport.ts';
+import { createNas, type LeanStatus, type Nas } from '../simulators/nas/index.ts';
 
 export interface LoadOptions {
   readonly target: Endpoint;
   readonly secret: Secret;
-  /** Builds request number `sequence` with the given Identifier (fresh authenticator every time). */
-  readonly makeRequest: (identifier: number, sequence: number) => LoadRequest;
-  /** The reply code that counts as success (Access-Accept for both benchmarks). */
+  /** Request code (Access-Request, Status-Server, Accounting-Request). */
+  readonly code: number;
+  /** One attribute list per distinct request; requests cycle through them. */
+  readonly variants: readonly (readonly AttributeInput[])[];
+  /** The reply code that counts as success. */
   readonly expectedCode: number;
   readonly concurrency: number;
   readonly count: number;
@@ -33,8 +29,6 @@ export interface LoadOptions {
   readonly requestTimeoutMs: number;
   /** SO_RCVBUF of the client sockets; the 208 KB default overflows above ~150 outstanding. */
   readonly recvBufferSize: number;
-  /** Check Response Authenticator and Message-Authenticator of every reply (default true). */
-  readonly verifyReplies?: boolean;
   readonly clock?: Clock;
 }
 
@@ -52,7 +46,7 @@ export interface LoadCounts {
   readonly ok: number;
   /** Verified replies with another code, by code label. */
   readonly otherCodes: Readonly<Record<string, number>>;
-  /** Datagrams that did not decode, did not verify, or matched no outstanding request. */
+  /** Datagrams that did not verify, did not answer, or matched no outstanding request. */
   readonly invalid: number;
   readonly timeouts: number;
   /** Still outstanding when the deadline stopped the run. */
@@ -70,6 +64,8 @@ export interface LoadResult {
   readonly latency: LatencySummary;
   /** Latency of every verified reply in microseconds; merge several runs with `add`. */
   readonly histogram: Histogram;
+  /** CPU time of this process over the run (user + system), microseconds. */
+  readonly cpuMicros: number;
 }
 
 /** Microsecond histogram up to one minute, 3 significant digits (HdrHistogram's usual setting). */
@@ -94,20 +90,6 @@ export function summariseLatency(histogram: Histogram): LatencySummary {
   };
 }
 
-interface Pending {
-  readonly sentAt: number;
-  readonly authenticator: Buffer;
-}
-
-/** One client socket with its own 256 Identifiers (RFC 2865 3: Identifier is per source port). */
-interface Lane {
-  readonly socket: Socket;
-  readonly pending: (Pending | undefined)[];
-  /** Free Identifiers, oldest-freed first, so a late reply rarely meets a reused Identifier. */
-  readonly free: number[];
-  inFlight: number;
-}
-
 /** Identifiers kept free per socket so a reused one is rarely still awaited by a late reply. */
 const IDENTIFIER_HEADROOM = 56;
 const IDENTIFIERS_PER_SOCKET = 256 - IDENTIFIER_HEADROOM;
@@ -116,179 +98,123 @@ export function socketsFor(concurrency: number): number {
   return Math.max(1, Math.ceil(concurrency / IDENTIFIERS_PER_SOCKET));
 }
 
-function openLane(target: Endpoint, recvBufferSize: number): Promise<Lane> {
-  const socket = createSocket({
-    type: target.address.includes(':') ? 'udp6' : 'udp4',
-    recvBufferSize,
-    sendBufferSize: recvBufferSize,
-  });
-  return new Promise((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind({ address: target.address.includes(':') ? '::1' : '127.0.0.1', port: 0 }, () => {
-      // A connected socket: the kernel drops datagrams from anyone but the target, and send() skips
-      // the address lookup.
-      socket.connect(target.port, target.address, () => {
-        socket.off('error', reject);
-        resolve({
-          socket,
-          pending: new Array<Pending | undefined>(256).fill(undefined),
-          free: Array.from({ length: 256 }, (_, i) => i),
-          inFlight: 0,
-        });
-      });
-    });
+/** A NAS for load: no NAS attributes of its own, no traces, no retransmission, fine RTTs. */
+export function loadNas(options: LoadOptions): Nas {
+  return createNas({
+    transport: new UdpTransport(),
+    clock: options.clock ?? new SystemClock(),
+    now: () => performance.now(),
+    servers: [{ host: options.target.address, port: options.target.port, secret: options.secret }],
+    policy: { kind: 'fixed', timeoutMs: options.requestTimeoutMs, retries: 0 },
+    maxSockets: Math.max(1, Math.min(256, socketsFor(options.concurrency))),
+    recvBufferSize: options.recvBufferSize,
+    sendBufferSize: options.recvBufferSize,
+    nasIdentifier: null,
+    nasPortType: null,
+    trace: false,
   });
 }
 
-function closeLane(lane: Lane): Promise<void> {
-  return new Promise((resolve) => lane.socket.close(() => resolve()));
+/** The mutable tally of one run; the loop reads and updates it, the result is read off it. */
+class Tally {
+  sent = 0;
+  ok = 0;
+  timeouts = 0;
+  unfinished = 0;
+  outstanding = 0;
+  readonly otherCodes: Record<string, number> = {};
+  readonly histogram = newLatencyHistogram();
+  lastCompletion = 0;
+
+  record(status: LeanStatus, code: number, rttMs: number, expectedCode: number): void {
+    this.outstanding--;
+    if (status === 'closed') {
+      this.unfinished++;
+      return;
+    }
+    this.lastCompletion = performance.now();
+    if (status === 'timeout') {
+      this.timeouts++;
+      return;
+    }
+    if (code === expectedCode) this.ok++;
+    else {
+      const label = packetCodeLabel(code);
+      this.otherCodes[label] = (this.otherCodes[label] ?? 0) + 1;
+    }
+    this.histogram.recordValue(Math.max(1, Math.round(rttMs * 1000)));
+  }
 }
 
 /** Runs one closed loop to completion (count reached, or deadline) and closes its sockets. */
 export async function runClosedLoop(options: LoadOptions): Promise<LoadResult> {
   const clock = options.clock ?? new SystemClock();
-  const verify = options.verifyReplies ?? true;
-  const laneCount = socketsFor(options.concurrency);
-  const lanes: Lane[] = [];
-  try {
-    for (let i = 0; i < laneCount; i++) lanes.push(await openLane(options.target, options.recvBufferSize));
-  } catch (error) {
-    await Promise.all(lanes.map(closeLane));
-    throw error;
-  }
-  const perLaneLimit = Math.ceil(options.concurrency / laneCount);
-  const histogram = newLatencyHistogram();
-  let sent = 0;
-  let ok = 0;
-  let invalid = 0;
-  let timeouts = 0;
-  let sendErrors = 0;
-  let outstanding = 0;
-  const otherCodes: Record<string, number> = {};
-  const startedAt = performance.now();
-  const deadline = startedAt + options.maxDurationMs;
-  let lastCompletion = startedAt;
+  const nas = loadNas({ ...options, clock });
+  const perSocket = Math.ceil(options.concurrency / socketsFor(options.concurrency));
+  await nas.lean.open(Math.ceil(options.concurrency / perSocket) * 256);
+  const template = nas.lean.template({
+    code: options.code,
+    variants: options.variants,
+    nasAttributes: false,
+  });
+  const tally = new Tally();
+  let stopped = false;
   let deadlineHit = false;
-  let finished = false;
-  let nextLane = 0;
-  let sweepTimer: TimerHandle | undefined;
   let resolveDone: () => void = () => {};
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
 
-  const finish = (): void => {
-    if (finished) return;
-    finished = true;
-    if (sweepTimer !== undefined) clock.clearTimeout(sweepTimer);
+  const stop = (): void => {
+    if (stopped) return;
+    stopped = true;
     resolveDone();
   };
-
-  const maybeFinish = (): void => {
-    if (outstanding === 0 && (sent >= options.count || deadlineHit)) finish();
-  };
-
   const sendOne = (): void => {
-    if (finished || sent >= options.count) return;
-    if (performance.now() >= deadline) {
-      deadlineHit = true;
-      return;
-    }
-    let lane: Lane | undefined;
-    for (let tries = 0; tries < lanes.length; tries++) {
-      const candidate = lanes[nextLane];
-      nextLane = (nextLane + 1) % lanes.length;
-      if (candidate !== undefined && candidate.inFlight < perLaneLimit && candidate.free.length > 0) {
-        lane = candidate;
-        break;
-      }
-    }
-    if (lane === undefined) return;
-    const identifier = lane.free.shift();
-    if (identifier === undefined) return;
-    const request = options.makeRequest(identifier, sent);
-    sent++;
-    outstanding++;
-    lane.inFlight++;
-    lane.pending[identifier] = { sentAt: performance.now(), authenticator: request.authenticator };
-    lane.socket.send(request.bytes);
+    if (stopped || tally.sent >= options.count) return;
+    if (!nas.lean.send(template, tally.sent, onDone)) return;
+    tally.sent++;
+    tally.outstanding++;
   };
-
-  const complete = (lane: Lane, identifier: number, now: number): void => {
-    lane.pending[identifier] = undefined;
-    lane.free.push(identifier);
-    lane.inFlight--;
-    outstanding--;
-    lastCompletion = now;
+  // One callback for every request: no closure per request.
+  function onDone(status: LeanStatus, code: number, rttMs: number): void {
+    tally.record(status, code, rttMs, options.expectedCode);
+    if (stopped) return;
     sendOne();
-    maybeFinish();
-  };
-
-  for (const lane of lanes) {
-    lane.socket.on('error', () => {
-      sendErrors++;
-    });
-    lane.socket.on('message', (data: Buffer) => {
-      const now = performance.now();
-      const identifier = data.length >= 2 ? data[1] : undefined;
-      const pending = identifier === undefined ? undefined : lane.pending[identifier];
-      if (identifier === undefined || pending === undefined) {
-        invalid++;
-        return;
-      }
-      if (verify) {
-        if (!replyVerifies(data, pending.authenticator, options.secret)) {
-          // Possibly a late reply to an earlier holder of this Identifier: keep waiting.
-          invalid++;
-          return;
-        }
-      }
-      const code = data[0] ?? 0;
-      if (code === options.expectedCode) ok++;
-      else {
-        const label = packetCodeLabel(code);
-        otherCodes[label] = (otherCodes[label] ?? 0) + 1;
-      }
-      histogram.recordValue(Math.max(1, Math.round((now - pending.sentAt) * 1000)));
-      complete(lane, identifier, now);
-    });
+    if (tally.outstanding === 0 && tally.sent >= options.count) stop();
   }
 
-  // Timeouts and the deadline are checked by one periodic sweep, not a timer per request.
-  const sweepEveryMs = Math.max(10, Math.min(250, options.requestTimeoutMs / 4));
-  const sweep = (): void => {
-    if (finished) return;
-    const now = performance.now();
-    for (const lane of lanes) {
-      lane.pending.forEach((pending, identifier) => {
-        if (pending !== undefined && now - pending.sentAt >= options.requestTimeoutMs) {
-          timeouts++;
-          complete(lane, identifier, now);
-        }
-      });
-    }
-    if (now >= deadline) {
-      deadlineHit = true;
-      finish();
-      return;
-    }
-    if (!finished) sweepTimer = clock.setTimeout(sweep, sweepEveryMs);
-  };
-  sweepTimer = clock.setTimeout(sweep, sweepEveryMs);
-
+  const startedAt = performance.now();
+  tally.lastCompletion = startedAt;
+  const cpuBefore = process.cpuUsage();
+  const deadline: TimerHandle = clock.setTimeout(() => {
+    deadlineHit = true;
+    stop();
+  }, options.maxDurationMs);
   for (let i = 0; i < Math.min(options.concurrency, options.count); i++) sendOne();
-  maybeFinish();
+  if (tally.outstanding === 0) stop();
   await done;
-
-  let unfinished = 0;
-  for (const lane of lanes) unfinished += lane.inFlight;
-  await Promise.all(lanes.map(closeLane));
-  const elapsedMs = Math.max(0.001, lastCompletion - startedAt);
-  const answered = histogram.totalCount;
+  clock.clearTimeout(deadline);
+  const cpu = process.cpuUsage(cpuBefore);
+  const stats = nas.lean.stats();
+  const unmatched = nas.stats().unmatchedReplies;
+  // Closing ends what is still outstanding as `closed`: counted as unfinished.
+  await nas.close();
+  const elapsedMs = Math.max(0.001, tally.lastCompletion - startedAt);
+  const answered = tally.histogram.totalCount;
   return {
-    counts: { sent, ok, otherCodes, invalid, timeouts, unfinished, sendErrors },
+    counts: {
+      sent: tally.sent,
+      ok: tally.ok,
+      otherCodes: tally.otherCodes,
+      invalid: stats.discarded + unmatched,
+      timeouts: tally.timeouts,
+      unfinished: tally.unfinished,
+      sendErrors: stats.sendErrors,
+    },
     elapsedMs: Math.round(elapsedMs * 10) / 10,
     answeredPerSec: Math.round((answered / elapsedMs) * 1000),
     deadlineHit,
-    latency: summariseLatency(histogram),
-    histogram,
+    latency: summariseLatency(tally.histogram),
+    histogram: tally.histogram,
+    cpuMicros: cpu.user + cpu.system,
   };
 }

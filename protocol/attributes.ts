@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   hideUserPassword,
   revealUserPassword,
@@ -12,6 +11,7 @@ import type { Dictionary } from './dictionary/dictionary.ts';
 import type { ResolvedAttribute } from './dictionary/types.ts';
 import { defaultDictionary } from './dictionaries/index.ts';
 import type { RawAttribute } from './packet.ts';
+import { pooledRandomBytes } from './random.ts';
 import { AttributeValueError, decodeValue, encodeValue, type AttributeValue } from './values.ts';
 
 /** An attribute by dictionary name with a typed value; `tag` for RFC 2868 tagged attributes. */
@@ -62,7 +62,7 @@ function hide(attr: ResolvedAttribute, plain: Buffer, crypto: CryptoContext | un
   if (attr.encryption === 'user-password') {
     return hideUserPassword(plain, crypto.secret, crypto.requestAuthenticator);
   }
-  const salt = saltFromRandom((crypto.random ?? randomBytes)(2));
+  const salt = saltFromRandom((crypto.random ?? pooledRandomBytes)(2));
   return saltEncrypt(plain, crypto.secret, crypto.requestAuthenticator, salt);
 }
 
@@ -142,18 +142,27 @@ export function encodeAttributes(
   return out;
 }
 
+/** A DecodedAttribute under construction: keys are added in the order the type lists them. */
+type Building = {
+  -readonly [K in keyof DecodedAttribute]: DecodedAttribute[K];
+};
+
+function decodedAttribute(
+  name: string,
+  type: number,
+  raw: Buffer,
+  vendorId: number | undefined,
+  value: AttributeValue,
+): Building {
+  return vendorId === undefined ? { name, type, raw, value } : { name, type, raw, vendorId, value };
+}
+
 function decodeTyped(
   attr: ResolvedAttribute,
   wire: Buffer,
   crypto: CryptoContext | undefined,
   type: number,
 ): DecodedAttribute {
-  const base = {
-    name: attr.name,
-    type,
-    raw: wire,
-    ...(attr.vendorId !== undefined ? { vendorId: attr.vendorId } : {}),
-  };
   let bytes = wire;
   let tag: number | undefined;
   if (attr.tagged === true) {
@@ -168,21 +177,28 @@ function decodeTyped(
   if (attr.encryption !== undefined) {
     const plain = reveal(attr, bytes, crypto);
     if (plain === undefined) {
-      return {
-        ...base,
-        value: Buffer.from(wire),
-        invalid: 'encrypted value not revealed (no or wrong secret)',
-      };
+      const opaque = decodedAttribute(attr.name, type, wire, attr.vendorId, Buffer.from(wire));
+      opaque.invalid = 'encrypted value not revealed (no or wrong secret)';
+      return opaque;
     }
     bytes = plain;
   }
   const decoded = decodeValue(attr, bytes);
-  if (!decoded.ok) return { ...base, value: Buffer.from(bytes), invalid: decoded.reason };
-  return { ...base, value: decoded.value, ...(tag !== undefined ? { tag } : {}) };
+  if (!decoded.ok) {
+    const invalid = decodedAttribute(attr.name, type, wire, attr.vendorId, Buffer.from(bytes));
+    invalid.invalid = decoded.reason;
+    return invalid;
+  }
+  const out = decodedAttribute(attr.name, type, wire, attr.vendorId, decoded.value);
+  if (tag !== undefined) out.tag = tag;
+  return out;
 }
 
 function unknown(name: string, type: number, wire: Buffer, vendorId?: number): DecodedAttribute {
-  return { name, type, raw: wire, value: Buffer.from(wire), ...(vendorId !== undefined ? { vendorId } : {}) };
+  const value = Buffer.from(wire);
+  return vendorId === undefined
+    ? { name, type, raw: wire, value }
+    : { name, type, raw: wire, value, vendorId };
 }
 
 function decodeVendorSpecific(
@@ -227,7 +243,7 @@ export function decodeAttributes(
   const out: DecodedAttribute[] = [];
   for (const raw of attributes) {
     if (raw.type === VENDOR_SPECIFIC_TYPE) {
-      out.push(...decodeVendorSpecific(raw, crypto, dictionary));
+      for (const sub of decodeVendorSpecific(raw, crypto, dictionary)) out.push(sub);
       continue;
     }
     const attr = dictionary.standard(raw.type);
@@ -252,12 +268,20 @@ export function attributeValue(
   name: string,
 ): AttributeValue | undefined {
   const lower = name.toLowerCase();
-  return decoded.find((attr) => attr.name.toLowerCase() === lower)?.value;
+  for (const attr of decoded) if (sameName(attr.name, name, lower)) return attr.value;
+  return undefined;
+}
+
+/** Case-insensitive name match (as FreeRADIUS), with the usual exact match tried first. */
+function sameName(candidate: string, name: string, lower: string): boolean {
+  return candidate === name || candidate.toLowerCase() === lower;
 }
 
 export function attributeValues(decoded: readonly DecodedAttribute[], name: string): AttributeValue[] {
   const lower = name.toLowerCase();
-  return decoded.filter((attr) => attr.name.toLowerCase() === lower).map((attr) => attr.value);
+  const values: AttributeValue[] = [];
+  for (const attr of decoded) if (sameName(attr.name, name, lower)) values.push(attr.value);
+  return values;
 }
 
 /** The dictionary entry a decoded attribute came from, if the dictionary knows it. */

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { encodeAttributes, type AttributeInput } from './attributes.ts';
 import {
   ZERO_AUTHENTICATOR,
@@ -18,6 +17,7 @@ import {
 import type { Dictionary } from './dictionary/dictionary.ts';
 import { defaultDictionary } from './dictionaries/index.ts';
 import { PacketEncodeError, encodePacket, type RadiusPacket, type RawAttribute } from './packet.ts';
+import { pooledRandomBytes } from './random.ts';
 
 export interface BuiltPacket {
   readonly bytes: Buffer;
@@ -50,8 +50,15 @@ const placeholder = (): RawAttribute => ({
   value: Buffer.alloc(MESSAGE_AUTHENTICATOR_LENGTH),
 });
 
-function withoutMessageAuthenticator(inputs: readonly AttributeInput[]): AttributeInput[] {
-  return inputs.filter((input) => input.name.toLowerCase() !== 'message-authenticator');
+function isMessageAuthenticator(input: AttributeInput): boolean {
+  return input.name.toLowerCase() === 'message-authenticator';
+}
+
+/** The inputs without any Message-Authenticator (radmfa places its own first); no copy when none. */
+function withoutMessageAuthenticator(inputs: readonly AttributeInput[]): readonly AttributeInput[] {
+  return inputs.some(isMessageAuthenticator)
+    ? inputs.filter((input) => !isMessageAuthenticator(input))
+    : inputs;
 }
 
 function checkIdentifier(identifier: number): void {
@@ -62,7 +69,7 @@ function checkIdentifier(identifier: number): void {
 
 export function buildRequest(options: BuildRequestOptions): BuiltPacket {
   checkIdentifier(options.identifier);
-  const random = options.random ?? randomBytes;
+  const random = options.random ?? pooledRandomBytes;
   const computed = hasComputedRequestAuthenticator(options.code);
   const authenticator = computed
     ? Buffer.from(ZERO_AUTHENTICATOR)

@@ -7,6 +7,8 @@ export * from './attributes.ts';
 export * from './authenticators.ts';
 export * from './build.ts';
 export * from './verify.ts';
+export * from './template.ts';
+export { pooledRandomBytes } from './random.ts';
 export * from './malformed.ts';
 export { Dictionary, DictionaryError } from './dictionary/dictionary.ts';
 export type * from './dictionary/types.ts';

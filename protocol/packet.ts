@@ -28,42 +28,45 @@ export interface RadiusPacket {
  */
 export function decodePacket(data: Buffer): Result<RadiusPacket> {
   if (data.length < RADIUS_HEADER_LENGTH) return fail('too-short', `${data.length} octets`);
-  const length = data.readUInt16BE(2);
+  const length = ((data[2] as number) << 8) | (data[3] as number);
   if (length > RADIUS_MAX_PACKET_LENGTH) return fail('too-long', `Length ${length}`);
   if (length < RADIUS_HEADER_LENGTH || length > data.length) {
     return fail('length-mismatch', `Length ${length}, datagram ${data.length}`);
   }
-  const code = data.readUInt8(0);
+  const code = data[0] as number;
   if (!isKnownPacketCode(code)) return fail('unknown-code', `code ${code}`);
-  // Octets past Length are padding and ignored (RFC 2865 3).
-  const body = data.subarray(RADIUS_HEADER_LENGTH, length);
+  // One copy of the packet (octets past Length are padding and ignored, RFC 2865 3); the
+  // authenticator and every value are views into it, so nothing decoded shares memory with `data`
+  // and one allocation serves all attributes.
+  const copy = Buffer.from(data.subarray(0, length));
   const attributes: RawAttribute[] = [];
   let seenMessageAuthenticator = false;
-  for (let offset = 0; offset < body.length;) {
-    if (offset + ATTRIBUTE_HEADER_LENGTH > body.length) {
-      return fail('attribute-truncated', `attribute header at offset ${RADIUS_HEADER_LENGTH + offset}`);
+  for (let offset = RADIUS_HEADER_LENGTH; offset < length;) {
+    if (offset + ATTRIBUTE_HEADER_LENGTH > length) {
+      return fail('attribute-truncated', `attribute header at offset ${offset}`);
     }
-    const type = body.readUInt8(offset);
-    const attrLength = body.readUInt8(offset + 1);
+    const type = copy[offset] as number;
+    const attrLength = copy[offset + 1] as number;
     if (attrLength < ATTRIBUTE_HEADER_LENGTH) {
       return fail('attribute-length-invalid', `type ${type} Length ${attrLength}`);
     }
-    if (offset + attrLength > body.length) {
+    if (offset + attrLength > length) {
       return fail('attribute-truncated', `type ${type} Length ${attrLength} runs past the packet`);
     }
-    const value = Buffer.from(body.subarray(offset + ATTRIBUTE_HEADER_LENGTH, offset + attrLength));
     if (type === MESSAGE_AUTHENTICATOR_TYPE) {
-      if (value.length !== MESSAGE_AUTHENTICATOR_LENGTH) return fail('message-authenticator-length');
+      if (attrLength - ATTRIBUTE_HEADER_LENGTH !== MESSAGE_AUTHENTICATOR_LENGTH) {
+        return fail('message-authenticator-length');
+      }
       if (seenMessageAuthenticator) return fail('message-authenticator-duplicated');
       seenMessageAuthenticator = true;
     }
-    attributes.push({ type, value });
+    attributes.push({ type, value: copy.subarray(offset + ATTRIBUTE_HEADER_LENGTH, offset + attrLength) });
     offset += attrLength;
   }
   return ok({
     code,
-    identifier: data.readUInt8(1),
-    authenticator: Buffer.from(data.subarray(4, RADIUS_HEADER_LENGTH)),
+    identifier: copy[1] as number,
+    authenticator: copy.subarray(4, RADIUS_HEADER_LENGTH),
     attributes,
   });
 }
@@ -80,7 +83,6 @@ export function encodePacket(packet: RadiusPacket): Buffer {
   if (packet.authenticator.length !== RADIUS_AUTHENTICATOR_LENGTH) {
     throw new PacketEncodeError(`authenticator must be 16 octets, got ${packet.authenticator.length}`);
   }
-  const parts: Buffer[] = [];
   let length = RADIUS_HEADER_LENGTH;
   for (const attr of packet.attributes) {
     if (attr.value.length > 253) {
@@ -88,17 +90,26 @@ export function encodePacket(packet: RadiusPacket): Buffer {
         `attribute ${attr.type} value is ${attr.value.length} octets; 253 is the maximum`,
       );
     }
-    parts.push(Buffer.from([attr.type, attr.value.length + ATTRIBUTE_HEADER_LENGTH]), attr.value);
     length += attr.value.length + ATTRIBUTE_HEADER_LENGTH;
   }
   if (length > RADIUS_MAX_PACKET_LENGTH) {
     throw new PacketEncodeError(`packet would be ${length} octets; 4096 is the maximum`);
   }
-  const header = Buffer.alloc(4);
-  header.writeUInt8(packet.code, 0);
-  header.writeUInt8(packet.identifier, 1);
-  header.writeUInt16BE(length, 2);
-  return Buffer.concat([header, packet.authenticator, ...parts], length);
+  // Every octet is written below, so the buffer need not be zeroed first.
+  const out = Buffer.allocUnsafe(length);
+  out.writeUInt8(packet.code, 0);
+  out.writeUInt8(packet.identifier, 1);
+  out[2] = length >>> 8;
+  out[3] = length & 0xff;
+  packet.authenticator.copy(out, 4);
+  let offset = RADIUS_HEADER_LENGTH;
+  for (const attr of packet.attributes) {
+    out[offset] = attr.type & 0xff;
+    out[offset + 1] = attr.value.length + ATTRIBUTE_HEADER_LENGTH;
+    attr.value.copy(out, offset + ATTRIBUTE_HEADER_LENGTH);
+    offset += attr.value.length + ATTRIBUTE_HEADER_LENGTH;
+  }
+  return out;
 }
 
 export function findAttribute(packet: RadiusPacket, type: number): RawAttribute | undefined {

@@ -140,11 +140,13 @@ export function encodeValue(attr: ResolvedAttribute, value: AttributeValue): Buf
 export type DecodedValue = { ok: true; value: AttributeValue } | { ok: false; reason: string };
 
 /** Decodes wire bytes by data type; a wrong size is reported, never thrown. */
+function wrongSize(attr: ResolvedAttribute, bytes: Buffer, n: number): DecodedValue | undefined {
+  return bytes.length === n
+    ? undefined
+    : { ok: false, reason: `${attr.name} must be ${n} octets, got ${bytes.length}` };
+}
+
 export function decodeValue(attr: ResolvedAttribute, bytes: Buffer): DecodedValue {
-  const sized = (n: number): DecodedValue | undefined =>
-    bytes.length === n
-      ? undefined
-      : { ok: false, reason: `${attr.name} must be ${n} octets, got ${bytes.length}` };
   switch (attr.dataType) {
     case 'string':
       return { ok: true, value: bytes.toString('utf8') };
@@ -152,13 +154,13 @@ export function decodeValue(attr: ResolvedAttribute, bytes: Buffer): DecodedValu
     case 'vsa':
       return { ok: true, value: Buffer.from(bytes) };
     case 'integer':
-      return sized(4) ?? { ok: true, value: bytes.readUInt32BE(0) };
+      return wrongSize(attr, bytes, 4) ?? { ok: true, value: bytes.readUInt32BE(0) };
     case 'integer64':
-      return sized(8) ?? { ok: true, value: bytes.readBigUInt64BE(0) };
+      return wrongSize(attr, bytes, 8) ?? { ok: true, value: bytes.readBigUInt64BE(0) };
     case 'ipaddr':
-      return sized(4) ?? { ok: true, value: bufferToIpv4(bytes) };
+      return wrongSize(attr, bytes, 4) ?? { ok: true, value: bufferToIpv4(bytes) };
     case 'ipv6addr':
-      return sized(16) ?? { ok: true, value: bufferToIpv6(bytes) };
+      return wrongSize(attr, bytes, 16) ?? { ok: true, value: bufferToIpv6(bytes) };
     case 'ipv6prefix': {
       const length = bytes[1];
       if (bytes.length < 2 || bytes.length > 18 || length === undefined || length > 128) {
@@ -170,12 +172,12 @@ export function decodeValue(attr: ResolvedAttribute, bytes: Buffer): DecodedValu
     }
     case 'ifid':
       return (
-        sized(8) ?? {
+        wrongSize(attr, bytes, 8) ?? {
           ok: true,
           value: (bytes.toString('hex').match(/.{4}/g) ?? []).join(':'),
         }
       );
     case 'date':
-      return sized(4) ?? { ok: true, value: new Date(bytes.readUInt32BE(0) * 1000) };
+      return wrongSize(attr, bytes, 4) ?? { ok: true, value: new Date(bytes.readUInt32BE(0) * 1000) };
   }
 }

@@ -21,6 +21,11 @@ export type DatagramHandler = (data: Buffer, from: Endpoint) => void;
 export interface DatagramSocket {
   readonly local: Endpoint;
   send(data: Buffer, to: Endpoint): Promise<void>;
+  /**
+   * Optional fire-and-forget send for load paths: no promise, no completion callback; a send
+   * error is lost traffic, as a dropped datagram would be. Transports without it use send().
+   */
+  post?(data: Buffer, to: Endpoint): void;
   /** One handler per socket; setting it again replaces the previous one. */
   onMessage(handler: DatagramHandler): void;
   close(): Promise<void>;

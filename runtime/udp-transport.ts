@@ -1,5 +1,6 @@
 import dgram from 'node:dgram';
-import { isIPv6 } from 'node:net';
+import dns from 'node:dns';
+import { isIP, isIPv6 } from 'node:net';
 import type { BindOptions, DatagramHandler, DatagramSocket, Endpoint, Transport } from './transport.ts';
 
 class UdpSocket implements DatagramSocket {
@@ -20,6 +21,12 @@ class UdpSocket implements DatagramSocket {
     });
   }
 
+  post(data: Buffer, to: Endpoint): void {
+    // Without a callback Node completes the send without a JavaScript callback; errors reach the
+    // socket's 'error' listener, which ignores them (lost traffic).
+    this.socket.send(data, to.port, to.address);
+  }
+
   onMessage(handler: DatagramHandler): void {
     this.handler = handler;
   }
@@ -35,11 +42,25 @@ class UdpSocket implements DatagramSocket {
   }
 }
 
+type LookupCallback = (error: Error | null, address: string, family: number) => void;
+
+function literalLookup(hostname: string, options: unknown, callback: LookupCallback): void {
+  const family = isIP(hostname);
+  if (family === 0) {
+    dns.lookup(hostname, options as dns.LookupOneOptions, callback);
+    return;
+  }
+  callback(null, hostname, family);
+}
+
 export class UdpTransport implements Transport {
   bind(options: BindOptions): Promise<DatagramSocket> {
     const type = isIPv6(options.address) ? 'udp6' : 'udp4';
     const socket = dgram.createSocket({
       type,
+      // Every address radmfa sends to is an IP literal: answer the lookup at once, without the
+      // dns.lookup round (a process.nextTick per datagram sent).
+      lookup: literalLookup,
       ipv6Only: type === 'udp6',
       ...(options.recvBufferSize !== undefined ? { recvBufferSize: options.recvBufferSize } : {}),
       ...(options.sendBufferSize !== undefined ? { sendBufferSize: options.sendBufferSize } : {}),

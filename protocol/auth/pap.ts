@@ -1,7 +1,9 @@
 // RFC 2865 5.2 User-Password hiding, and the salted variant of RFC 2868 3.5 (Tunnel-Password) that
 // RFC 2548 2.4.2/2.4.3 reuses for MS-MPPE-Send-Key and MS-MPPE-Recv-Key.
 import { AuthInputError, requireLength } from './errors.ts';
-import { md5, toBytes, xorInto } from './bytes.ts';
+import { secretOctets } from '../authenticators.ts';
+import { md5TwoInto } from '../md5.ts';
+import { toBytes } from './bytes.ts';
 import { failWith, ok, type Result } from './result.ts';
 
 export const REQUEST_AUTHENTICATOR_LENGTH = 16;
@@ -24,14 +26,19 @@ export const MAX_SALT_PLAINTEXT_LENGTH = MAX_SALT_ENCRYPTED_LENGTH - 1;
  */
 function chainBlocks(input: Buffer, secret: Buffer, first: Buffer, decrypt: boolean): Buffer {
   const out = Buffer.from(input);
-  let previous = first;
+  let previous: Uint8Array = first;
   for (let offset = 0; offset < out.length; offset += BLOCK) {
     const cipherBlock = decrypt ? input.subarray(offset, offset + BLOCK) : undefined;
-    xorInto(out, offset, md5(secret, previous));
+    md5TwoInto(secret, previous, keystream, 0);
+    const end = Math.min(BLOCK, out.length - offset);
+    for (let i = 0; i < end; i++) out[offset + i] = (out[offset + i] as number) ^ (keystream[i] as number);
     previous = cipherBlock ?? out.subarray(offset, offset + BLOCK);
   }
   return out;
 }
+
+/** One keystream block, reused: chainBlocks runs start to finish without yielding. */
+const keystream = new Uint8Array(BLOCK);
 
 function requireAuthenticator(requestAuthenticator: Uint8Array): void {
   if (requestAuthenticator.length !== REQUEST_AUTHENTICATOR_LENGTH) {
@@ -68,7 +75,7 @@ export function hideUserPassword(
     );
   }
   requireAuthenticator(requestAuthenticator);
-  return chainBlocks(padToBlock(plain), toBytes(secret), requestAuthenticator, false);
+  return chainBlocks(padToBlock(plain), secretOctets(secret), requestAuthenticator, false);
 }
 
 export type RevealFailureCode =
@@ -97,7 +104,7 @@ export function revealUserPassword(
   if (hidden.length > MAX_USER_PASSWORD_LENGTH) {
     return failWith(revealFailureReasons, 'hidden-password-too-long', `${hidden.length} octets`);
   }
-  const padded = chainBlocks(hidden, toBytes(secret), requestAuthenticator, true);
+  const padded = chainBlocks(hidden, secretOctets(secret), requestAuthenticator, true);
   let end = padded.length;
   while (end > 0 && padded[end - 1] === 0) end--;
   return ok(padded.subarray(0, end));
@@ -141,7 +148,7 @@ export function saltEncrypt(
   }
   const padded = padToBlock(plain, Buffer.from([plain.length]));
   const first = Buffer.concat([requestAuthenticator, salt]);
-  return Buffer.concat([salt, chainBlocks(padded, toBytes(secret), first, false)]);
+  return Buffer.concat([salt, chainBlocks(padded, secretOctets(secret), first, false)]);
 }
 
 export type SaltDecryptFailureCode =
@@ -176,7 +183,7 @@ export function saltDecrypt(
   if (cipher.length > MAX_SALT_ENCRYPTED_LENGTH) return failWith(reasons, 'salted-too-long');
   if (!isValidSalt(salt)) return failWith(reasons, 'salt-high-bit-clear');
   const first = Buffer.concat([requestAuthenticator, salt]);
-  const padded = chainBlocks(cipher, toBytes(secret), first, true);
+  const padded = chainBlocks(cipher, secretOctets(secret), first, true);
   const length = padded[0] ?? 0;
   if (length > padded.length - 1) return failWith(reasons, 'salted-length-octet-too-large', `${length}`);
   return ok(padded.subarray(1, 1 + length));

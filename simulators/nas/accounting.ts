@@ -11,7 +11,7 @@ import {
 import type { RoundRequest } from './exchange.ts';
 import { errorFromException, loginError, type LoginError } from './methods/types.ts';
 import { decodeReply, summarise, type OperationContext, type OperationStats } from './operation.ts';
-import type { TraceEvent } from './trace.ts';
+import { OperationLog } from './trace.ts';
 
 export type AccountingStatusType = 'Start' | 'Stop' | 'Interim-Update' | 'Accounting-On' | 'Accounting-Off';
 
@@ -57,7 +57,7 @@ export interface StatusServerOptions {
 
 async function runSingleRound(request: RoundRequest, context: OperationContext): Promise<RequestResult> {
   const startedAt = context.clock.now();
-  const trace: TraceEvent[] = [];
+  const trace = new OperationLog(context.keepTrace);
   const done = (outcome: RequestResult['outcome'], extra: Partial<RequestResult> = {}): RequestResult => ({
     outcome,
     attributes: [],

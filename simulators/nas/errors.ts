@@ -15,7 +15,9 @@ export type NasErrorCode =
   /** login()/accounting()/statusServer() called after close(). */
   | 'RADMFA_NAS_CLOSED'
   /** Every Identifier of every socket the pool may open is outstanding. */
-  | 'RADMFA_NAS_IDENTIFIERS_EXHAUSTED';
+  | 'RADMFA_NAS_IDENTIFIERS_EXHAUSTED'
+  /** The lean load path was asked for what only nas.login does (a `naive` retransmission profile). */
+  | 'RADMFA_NAS_LEAN_UNSUPPORTED';
 
 export class NasError extends Error {
   constructor(

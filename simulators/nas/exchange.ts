@@ -12,7 +12,7 @@ import {
 } from '../../protocol/index.ts';
 import { MAX_TRANSMISSIONS_PER_SERVER, type RetryPolicy, type TimeoutDecider } from './policy.ts';
 import type { Lease, SocketPool } from './socket-pool.ts';
-import type { InvalidReplyReason, TraceEvent } from './trace.ts';
+import type { InvalidReplyReason, OperationLog, TraceEvent } from './trace.ts';
 
 export interface NasServer {
   /** IP address literal (replies are matched on their source address). */
@@ -154,7 +154,7 @@ export class Exchanger {
     for (const waiter of this.waiters) waiter.settle('closed');
   }
 
-  async run(request: RoundRequest, round: number, trace: TraceEvent[]): Promise<RoundOutcome> {
+  async run(request: RoundRequest, round: number, trace: OperationLog): Promise<RoundOutcome> {
     const { servers, policy } = this.options;
     const start = policy.stickyFailover ? this.active : 0;
     let transmissions = 0;
@@ -189,16 +189,21 @@ export class Exchanger {
     return this.options.clock.now();
   }
 
-  private record(trace: TraceEvent[], event: TraceEvent): void {
-    trace.push(event);
+  private record(trace: OperationLog, event: TraceEvent): void {
+    trace.add(event);
     this.options.onTrace?.(event);
+  }
+
+  /** False when nobody would see the event (trace off, no onTrace): count it, skip building it. */
+  private wantsEvents(trace: OperationLog): boolean {
+    return trace.keepEvents || this.options.onTrace !== undefined;
   }
 
   private async runOnServer(
     request: RoundRequest,
     serverIndex: number,
     round: number,
-    trace: TraceEvent[],
+    trace: OperationLog,
   ): Promise<ServerAttempt> {
     const { clock, policy, decide, random } = this.options;
     const server = this.options.servers[serverIndex];
@@ -275,7 +280,7 @@ export class Exchanger {
   }
 
   private traceTransmission(
-    trace: TraceEvent[],
+    trace: OperationLog,
     inFlight: InFlight,
     transmission: number,
     isNew: boolean,
@@ -283,6 +288,10 @@ export class Exchanger {
     serverIndex: number,
     endpoint: Endpoint,
   ): void {
+    if (!this.wantsEvents(trace)) {
+      trace.count(transmission === 1 ? 'send' : 'retransmit');
+      return;
+    }
     const { built, lease } = inFlight;
     const common = {
       at: inFlight.sentAt,
@@ -310,7 +319,7 @@ export class Exchanger {
     endpoint: Endpoint,
     waiter: ReplyWaiter,
     round: number,
-    trace: TraceEvent[],
+    trace: OperationLog,
   ): Promise<InFlight> {
     // The handler is registered before the datagram is built, so it closes over a holder.
     const holder: { inFlight?: InFlight } = {};
@@ -357,7 +366,7 @@ export class Exchanger {
     endpoint: Endpoint,
     waiter: ReplyWaiter,
     round: number,
-    trace: TraceEvent[],
+    trace: OperationLog,
   ): void {
     const at = this.now();
     const identifier = data[1] ?? -1;
@@ -394,18 +403,20 @@ export class Exchanger {
       invalid('unexpected-code', `code ${packet.code} does not answer code ${request.code}`);
       return;
     }
-    this.record(trace, {
-      kind: 'reply',
-      at,
-      round,
-      server: serverIndex,
-      code: packet.code,
-      identifier: packet.identifier,
-      length: data.length,
-      transmission: inFlight.transmission,
-      rttMs: at - inFlight.sentAt,
-      ...(this.options.traceBytes ? { bytes: Buffer.from(data) } : {}),
-    });
+    if (!this.wantsEvents(trace)) trace.count('reply');
+    else
+      this.record(trace, {
+        kind: 'reply',
+        at,
+        round,
+        server: serverIndex,
+        code: packet.code,
+        identifier: packet.identifier,
+        length: data.length,
+        transmission: inFlight.transmission,
+        rttMs: at - inFlight.sentAt,
+        ...(this.options.traceBytes ? { bytes: Buffer.from(data) } : {}),
+      });
     waiter.settle({
       bytes: Buffer.from(data),
       packet,

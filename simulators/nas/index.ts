@@ -2,6 +2,14 @@
 export { createNas, nasDefaults } from './nas.ts';
 export type { Nas, NasOptions, NasServerInput, NasStats, UnmatchedReply } from './nas.ts';
 export type { NasServer } from './exchange.ts';
+export type {
+  LeanCallback,
+  LeanDiscardReason,
+  LeanPath,
+  LeanStats,
+  LeanStatus,
+  LeanTemplateOptions,
+} from './lean.ts';
 export { LOGIN_DEFAULTS } from './login.ts';
 export type {
   ChallengePrompt,

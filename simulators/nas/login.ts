@@ -21,7 +21,7 @@ import {
   type MethodReport,
 } from './methods/types.ts';
 import { decodeReply, summarise, type OperationContext, type OperationStats } from './operation.ts';
-import type { TraceEvent } from './trace.ts';
+import { OperationLog } from './trace.ts';
 
 export interface ChallengePrompt {
   /** Reply-Message text of the Access-Challenge (several joined by newlines). */
@@ -92,7 +92,7 @@ function startConversation(options: LoginOptions, context: OperationContext): Co
 
 export async function runLogin(options: LoginOptions, context: OperationContext): Promise<LoginResult> {
   const startedAt = context.clock.now();
-  const trace: TraceEvent[] = [];
+  const trace = new OperationLog(context.keepTrace);
   const maxChallengeRounds = options.maxChallengeRounds ?? LOGIN_DEFAULTS.maxChallengeRounds;
   const maxRounds = options.maxRounds ?? LOGIN_DEFAULTS.maxRounds;
   let conversation: Conversation;

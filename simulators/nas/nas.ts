@@ -1,13 +1,13 @@
 // The simulated NAS (VPN server as a RADIUS client): options in, validated all at once; then
 // logins, accounting and Status-Server over an injected Transport and Clock, so the same code runs
 // over UDP in real time and over a MemoryNetwork in virtual time.
-import { randomBytes as cryptoRandomBytes } from 'node:crypto';
 import { SocketAddress, isIP } from 'node:net';
 import type { Clock } from '../../runtime/clock.ts';
 import { seededRandom } from '../../runtime/memory-transport.ts';
 import type { Endpoint, Transport } from '../../runtime/transport.ts';
 import {
   defaultDictionary,
+  pooledRandomBytes,
   type AttributeInput,
   type Dictionary,
   type Secret,
@@ -32,6 +32,7 @@ import {
   type TimeoutDecider,
 } from './policy.ts';
 import { describeNasProfile, resolveNasPolicy, type NasProfile } from './profiles.ts';
+import { createLeanPath, type LeanPath } from './lean.ts';
 import { SocketPool } from './socket-pool.ts';
 import type { TraceEvent } from './trace.ts';
 
@@ -79,6 +80,14 @@ export interface NasOptions {
   readonly requireMessageAuthenticator?: boolean;
   /** Keep datagrams in trace events. Default true; turn off for load runs. */
   readonly traceBytes?: boolean;
+  /**
+   * Record a packet trace per operation (`trace` in results). Default true. With false, results
+   * carry the same counts (transmissions, retransmissions, timeouts...) and an empty trace, and no
+   * trace event is built unless `onTrace` asks for them: the mode for load runs.
+   */
+  readonly trace?: boolean;
+  /** A finer time source for round-trip times (ms, fractional, e.g. performance.now); default the clock. */
+  readonly now?: () => number;
   /** NAS-Identifier on every request; null for none. Default "radmfa-nas". */
   readonly nasIdentifier?: string | null;
   /** NAS-Port-Type on Access-Requests; null for none. Default "Virtual" (5: VPN). */
@@ -112,6 +121,11 @@ export interface Nas {
   accounting(options: AccountingOptions): Promise<AccountingResult>;
   statusServer(options?: StatusServerOptions): Promise<StatusServerResult>;
   stats(): NasStats;
+  /**
+   * The lean request path for load generation (simulators/nas/lean.ts): prepared requests, every
+   * reply verified, retransmissions per the profile, no traces, no promise per request.
+   */
+  readonly lean: LeanPath;
   /** Closes the sockets; operations in progress end with outcome `error`, code `closed`. */
   close(): Promise<void>;
 }
@@ -249,7 +263,7 @@ export function createNas(options: NasOptions): Nas {
       });
     },
   });
-  const randomBytes = options.randomBytes ?? cryptoRandomBytes;
+  const randomBytes = options.randomBytes ?? pooledRandomBytes;
   const exchanger = new Exchanger({
     clock: options.clock,
     pool,
@@ -272,6 +286,7 @@ export function createNas(options: NasOptions): Nas {
     clock: options.clock,
     dictionary: options.dictionary ?? defaultDictionary,
     randomBytes,
+    keepTrace: options.trace ?? true,
     identityAttributes,
     accessAttributes: [
       ...identityAttributes,
@@ -280,6 +295,27 @@ export function createNas(options: NasOptions): Nas {
     ],
   };
   let closed = false;
+  const [primary] = servers;
+  if (primary === undefined)
+    throw new NasConfigError([
+      { path: 'servers', message: 'no RADIUS server given', fix: 'list at least one { host, port, secret }' },
+    ]);
+  const leanControl = createLeanPath({
+    pool,
+    clock: options.clock,
+    ...(options.now !== undefined ? { now: options.now } : {}),
+    server: primary,
+    policy,
+    decide: options.decide ?? defaultTimeoutDecider,
+    random: seededRandom(seed + 1),
+    randomBytes,
+    requireMessageAuthenticator: options.requireMessageAuthenticator ?? false,
+    dictionary: context.dictionary,
+    accessAttributes: context.accessAttributes,
+    identityAttributes: context.identityAttributes,
+    isClosed: () => closed,
+  });
+  const lean = leanControl.path;
   const whenOpen = <T>(run: () => Promise<T>): Promise<T> =>
     closed
       ? Promise.reject(new NasError('RADMFA_NAS_CLOSED', 'the NAS is closed; create another one'))
@@ -293,6 +329,7 @@ export function createNas(options: NasOptions): Nas {
     login: (login) => whenOpen(() => runLogin(login, context)),
     accounting: (accounting) => whenOpen(() => runAccounting(accounting, context)),
     statusServer: (status = {}) => whenOpen(() => runStatusServer(status, context)),
+    lean,
     stats: () => ({
       sockets: pool.socketCount,
       localEndpoints: pool.localEndpoints,
@@ -304,6 +341,7 @@ export function createNas(options: NasOptions): Nas {
       if (closed) return;
       closed = true;
       exchanger.closeAll();
+      leanControl.closeAll();
       await pool.close();
     },
   };

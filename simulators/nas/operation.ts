@@ -13,7 +13,7 @@ import {
 } from '../../protocol/index.ts';
 import type { Exchanger, RoundReply } from './exchange.ts';
 import type { DecodedReply } from './methods/types.ts';
-import type { TraceEvent } from './trace.ts';
+import type { OperationLog, TraceEvent } from './trace.ts';
 
 const STATE_TYPE = 24;
 
@@ -22,6 +22,8 @@ export interface OperationContext {
   readonly clock: Clock;
   readonly dictionary: Dictionary;
   readonly randomBytes: (size: number) => Buffer;
+  /** Keep each operation's trace events (NasOptions.trace). */
+  readonly keepTrace: boolean;
   /** NAS-Identifier, NAS-Port-Type...: added to every Access-Request. */
   readonly accessAttributes: readonly AttributeInput[];
   /** NAS-Identifier...: added to Accounting-Request and Status-Server. */
@@ -75,12 +77,12 @@ export function decodeReply(reply: RoundReply, dictionary: Dictionary): DecodedR
 }
 
 export function summarise(
-  trace: readonly TraceEvent[],
+  trace: OperationLog,
   startedAt: number,
   finishedAt: number,
   last: RoundReply | undefined,
 ): OperationStats {
-  const count = (kind: TraceEvent['kind']): number => trace.filter((event) => event.kind === kind).length;
+  const count = (kind: TraceEvent['kind']): number => trace.countOf(kind);
   const sends = count('send');
   const retransmissions = count('retransmit');
   return {
@@ -96,6 +98,6 @@ export function summarise(
     ...(last !== undefined
       ? { server: { index: last.serverIndex, host: last.endpoint.address, port: last.endpoint.port } }
       : {}),
-    trace,
+    trace: trace.events,
   };
 }

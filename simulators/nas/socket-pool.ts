@@ -3,9 +3,10 @@
 // outstanding, another socket is opened, as busy NASes and radclient -p do.
 import type { BindOptions, DatagramSocket, Endpoint, Transport } from '../../runtime/transport.ts';
 import { NasError } from './errors.ts';
-import { IdentifierAllocator } from './identifiers.ts';
+import { IDENTIFIER_SPACE, IdentifierAllocator } from './identifiers.ts';
 
-export type ReplyHandler = (data: Buffer, from: Endpoint) => void;
+/** `socket` is the pool socket the datagram arrived on (one handler can then serve many leases). */
+export type ReplyHandler = (data: Buffer, from: Endpoint, socket: PooledSocket) => void;
 
 export interface PooledSocket {
   /** 0 for the first socket opened, then 1, 2... */
@@ -30,7 +31,8 @@ export interface SocketPoolOptions {
 }
 
 interface SocketState extends PooledSocket {
-  readonly handlers: Map<number, ReplyHandler>;
+  /** By Identifier; undefined when it is not outstanding. */
+  readonly handlers: (ReplyHandler | undefined)[];
 }
 
 export class SocketPool {
@@ -61,13 +63,8 @@ export class SocketPool {
     // Each pass either leases, waits for a bind in progress, or binds: bounded by the socket cap.
     for (let pass = 0; pass <= this.options.maxSockets * 2 + 2; pass++) {
       if (this.closed) throw new NasError('RADMFA_NAS_CLOSED', 'the NAS is closed');
-      for (const state of this.sockets) {
-        const identifier = state.identifiers.allocate();
-        if (identifier !== undefined) {
-          state.handlers.set(identifier, handler);
-          return { socket: state, identifier };
-        }
-      }
+      const lease = this.tryAcquire(handler);
+      if (lease !== undefined) return lease;
       if (this.binding !== undefined) {
         await this.binding;
         continue;
@@ -84,10 +81,46 @@ export class SocketPool {
     );
   }
 
-  release(lease: Lease): void {
-    const state = this.sockets[lease.socket.index];
+  /**
+   * acquire() without opening a socket or waiting: a lease from a socket already open, or undefined
+   * when every Identifier of every open socket is outstanding (or the pool is closed). For the lean
+   * load path, which opens its sockets up front with open().
+   */
+  tryAcquire(handler: ReplyHandler): Lease | undefined {
+    if (this.closed) return undefined;
+    for (const state of this.sockets) {
+      const identifier = state.identifiers.allocate();
+      if (identifier !== undefined) {
+        state.handlers[identifier] = handler;
+        return { socket: state, identifier };
+      }
+    }
+    return undefined;
+  }
+
+  /** Opens sockets until `count` are open (at most maxSockets): capacity for 256 requests each. */
+  async open(count: number): Promise<void> {
+    const target = Math.min(count, this.options.maxSockets);
+    for (let pass = 0; pass <= this.options.maxSockets * 2 + 2 && this.sockets.length < target; pass++) {
+      if (this.closed) throw new NasError('RADMFA_NAS_CLOSED', 'the NAS is closed');
+      if (this.binding === undefined) {
+        this.binding = this.openSocket().finally(() => {
+          this.binding = undefined;
+        });
+      }
+      await this.binding;
+    }
+  }
+
+  /** Releases a lease by socket index and Identifier (no Lease object needed). */
+  releaseIdentifier(socketIndex: number, identifier: number): void {
+    const state = this.sockets[socketIndex];
     if (state === undefined) return;
-    if (state.identifiers.release(lease.identifier)) state.handlers.delete(lease.identifier);
+    if (state.identifiers.release(identifier)) state.handlers[identifier] = undefined;
+  }
+
+  release(lease: Lease): void {
+    this.releaseIdentifier(lease.socket.index, lease.identifier);
   }
 
   async close(): Promise<void> {
@@ -106,13 +139,12 @@ export class SocketPool {
       index: this.sockets.length,
       socket,
       identifiers: new IdentifierAllocator(),
-      handlers: new Map(),
+      handlers: new Array<ReplyHandler | undefined>(IDENTIFIER_SPACE).fill(undefined),
     };
     socket.onMessage((data, from) => {
-      const identifier = data.length >= 2 ? data[1] : undefined;
-      const handler = identifier === undefined ? undefined : state.handlers.get(identifier);
+      const handler = data.length >= 2 ? state.handlers[data[1] as number] : undefined;
       if (handler === undefined) this.options.onUnmatched(state, data, from);
-      else handler(data, from);
+      else handler(data, from, state);
     });
     this.sockets.push(state);
   }

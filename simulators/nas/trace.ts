@@ -70,6 +70,40 @@ export type TraceEvent =
 
 export type TraceEventKind = TraceEvent['kind'];
 
+/**
+ * What one operation records: a count of every event kind always, the events themselves only when
+ * the NAS keeps traces. Operation stats are read off the counts, so they are the same either way.
+ */
+export class OperationLog {
+  readonly events: TraceEvent[] = [];
+  private readonly counts: Record<TraceEventKind, number> = {
+    send: 0,
+    retransmit: 0,
+    'send-error': 0,
+    reply: 0,
+    'invalid-reply': 0,
+    timeout: 0,
+    failover: 0,
+    'give-up': 0,
+  };
+
+  constructor(readonly keepEvents: boolean) {}
+
+  add(event: TraceEvent): void {
+    this.counts[event.kind]++;
+    if (this.keepEvents) this.events.push(event);
+  }
+
+  /** Counts an event that was not built (trace off, nobody listening). */
+  count(kind: TraceEventKind): void {
+    this.counts[kind]++;
+  }
+
+  countOf(kind: TraceEventKind): number {
+    return this.counts[kind];
+  }
+}
+
 /** One line per event, times relative to `origin`: for the CLI and failing-test messages. */
 export function formatTraceEvent(event: TraceEvent, origin = 0): string {
   const t = `+${event.at - origin} ms`;

@@ -3,7 +3,6 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PacketCode, buildResponse, decodePacket } from '../../protocol/index.ts';
-import { createRequestFactory } from '../../bench/request-factory.ts';
 import { runClosedLoop, socketsFor } from '../../bench/udp-load.ts';
 
 const SECRET = 'load-secret';
@@ -39,17 +38,12 @@ afterEach(async () => {
   await Promise.all(sockets.splice(0).map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
 });
 
-const factory = createRequestFactory({
-  code: PacketCode.StatusServer,
-  secret: SECRET,
-  variants: [[{ name: 'NAS-Identifier', value: 'load-test' }]],
-});
-
 function load(port: number, overrides: Partial<Parameters<typeof runClosedLoop>[0]> = {}) {
   return runClosedLoop({
     target: { address: '127.0.0.1', port },
     secret: SECRET,
-    makeRequest: factory,
+    code: PacketCode.StatusServer,
+    variants: [[{ name: 'NAS-Identifier', value: 'load-test' }]],
     expectedCode: PacketCode.AccessAccept,
     concurrency: 8,
     count: 200,
@@ -84,7 +78,17 @@ describe('closed-loop UDP load', () => {
   it('counts replies with another code apart from successes', async () => {
     const server = await responder({ code: PacketCode.AccessReject });
     sockets.push(server.socket);
-    const result = await load(server.port, { count: 20 });
+    // Access-Reject answers an Access-Request (it does not answer Status-Server, RFC 5997 3).
+    const result = await load(server.port, {
+      count: 20,
+      code: PacketCode.AccessRequest,
+      variants: [
+        [
+          { name: 'User-Name', value: 'alice' },
+          { name: 'User-Password', value: 'wrong' },
+        ],
+      ],
+    });
     expect(result.counts.ok).toBe(0);
     expect(result.counts.otherCodes).toEqual({ 'Access-Reject': 20 });
   });

@@ -11,6 +11,13 @@ declare module 'radius' {
   const radius: {
     decode(args: { packet: Buffer; secret: string }): DecodedRadius;
     decode_without_secret(args: { packet: Buffer }): DecodedRadius;
+    encode(args: {
+      code: string;
+      secret: string;
+      identifier?: number;
+      attributes: [string, string | number | Buffer][];
+      add_message_authenticator?: boolean;
+    }): Buffer;
     verify_response(args: { request: Buffer; response: Buffer; secret: string }): boolean;
   };
   export default radius;

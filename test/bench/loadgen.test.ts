@@ -1,0 +1,100 @@
+// bench/loadgen.ts: its parsers on radclient's and bash's real output formats, its flag checks, and
+// a tiny real run against the null responder with radclient (performance is never asserted).
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  checkLoadgenParams,
+  loadgenBench,
+  parseChildTimes,
+  parseRadclientSummary,
+  radclientRequestFile,
+  type LoadgenParams,
+  type LoadgenResults,
+} from '../../bench/loadgen.ts';
+import { captureIo, EXIT_INVALID_PARAMS, runBenchCli } from '../../bench/script.ts';
+import { requireTools } from '../../peers/tools.ts';
+
+const tools = requireTools(['radclient']);
+const dir = mkdtempSync(path.join(tmpdir(), 'radmfa-bench-loadgen-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const base: LoadgenParams = {
+  count: 100,
+  concurrency: '8',
+  rounds: 1,
+  servers: 'null',
+  requestTimeoutMs: 2000,
+  maxSeconds: 30,
+  recvBufferSize: 1 << 22,
+  quick: false,
+  out: '',
+};
+
+describe('loadgen parsing', () => {
+  it('reads radclient -s summaries and bash `times` output', () => {
+    const summary =
+      'Packet summary:\n\tAccepted      : 40000\n\tRejected      : 3\n\tLost          : 2\n\tPassed filter : 40000\n';
+    expect(parseRadclientSummary(summary)).toEqual({ accepted: 40000, rejected: 3, lost: 2 });
+    expect(parseRadclientSummary('nothing here')).toBeUndefined();
+    expect(parseChildTimes('0m0.004s 0m0.009s\n0m1.407s 0m1.110s\n')).toBe(2_517_000);
+    expect(parseChildTimes('0m0.004s 0m0.009s\n1m2.5s 0m0.5s')).toBe(63_000_000);
+    expect(parseChildTimes('garbage')).toBeUndefined();
+  });
+
+  it('writes one request per variant, with Message-Authenticator, blank-line separated', () => {
+    const file = radclientRequestFile([
+      [
+        { name: 'User-Name', value: 'alice' },
+        { name: 'NAS-Port', value: 1 },
+      ],
+      [{ name: 'User-Name', value: 'bob' }],
+    ]);
+    expect(file).toBe(
+      'User-Name = "alice"\nNAS-Port = 1\nMessage-Authenticator = 0x00\n\nUser-Name = "bob"\nMessage-Authenticator = 0x00',
+    );
+  });
+
+  it('names every bad concurrency list', () => {
+    expect(checkLoadgenParams({ ...base, concurrency: '8,x' })[0]?.path).toBe('--concurrency');
+    expect(checkLoadgenParams({ ...base, concurrency: '500' })[0]?.message).toMatch(/above the 100 requests/);
+    expect(checkLoadgenParams(base)).toEqual([]);
+  });
+
+  it('exits 104 on an invalid list, before starting anything', async () => {
+    const outcome = await runBenchCli(loadgenBench, ['--concurrency', 'many'], captureIo());
+    expect(outcome.exitCode).toBe(EXIT_INVALID_PARAMS);
+  });
+});
+
+describe.skipIf(!tools.available)('bench/loadgen.ts against the null responder', () => {
+  it(
+    'drives it with both clients, every request accepted, and writes the comparison',
+    { timeout: 60_000 },
+    async () => {
+      const out = path.join(dir, 'bench-loadgen.json');
+      const outcome = await runBenchCli(
+        loadgenBench,
+        ['--count', '160', '--concurrency', '8', '--rounds', '2', '--servers', 'null', '--out', out],
+        captureIo(),
+      );
+      expect(outcome.exitCode).toBe(0);
+      const report = JSON.parse(readFileSync(out, 'utf8')) as { name: string; results: LoadgenResults };
+      expect(report.name).toBe('loadgen');
+      const [server] = report.results.servers;
+      expect(server?.server).toBe('null');
+      for (const client of ['radmfa', 'radclient'] as const) {
+        const runs = server?.[client].best.runs ?? [];
+        expect(runs).toHaveLength(2);
+        for (const run of runs) {
+          expect(run).toMatchObject({ sent: 160, accepted: 160, lost: 0 });
+          // radclient's start-up is subtracted, which can leave nothing on a run this small.
+          expect(run.cpuMicrosPerRequest).toBeGreaterThanOrEqual(client === 'radmfa' ? 0.001 : 0);
+        }
+      }
+      expect(typeof server?.rateRatio).toBe('number');
+      expect(typeof server?.targetMet).toBe('boolean');
+    },
+  );
+});
