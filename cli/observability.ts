@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ServerEvents } from '../reference/events.ts';
 import type { ReferenceServer } from '../reference/server.ts';
+import type { DirectoryStats } from '../reference/directory/types.ts';
+import type { PoolStats } from '../reference/directory/ldap-pool.ts';
 
 /**
  * Turns the server's events into JSON log lines. Discarded duplicates are logged as what they are
@@ -39,8 +41,10 @@ export interface ServerMetrics {
 export function attachMetrics(
   events: ServerEvents,
   server: () => ReferenceServer | undefined,
+  directory: () => DirectoryStats | undefined = () => undefined,
 ): ServerMetrics {
   const registry = new Registry();
+  attachPoolMetrics(registry, directory);
   collectDefaultMetrics({ register: registry, prefix: 'radmfa_process_' });
   const dropped = new Counter({
     name: 'radmfa_packets_dropped_total',
@@ -96,6 +100,57 @@ export function attachMetrics(
   events.on('accounting', (e) => accounting.inc({ result: e.duplicate ? 'duplicate' : 'stored' }));
   events.on('status-server', () => statusServer.inc());
   return { registry };
+}
+
+/** The LDAP pool, read when scraped (the pool keeps its own totals; nothing per request here). */
+function attachPoolMetrics(registry: Registry, directory: () => DirectoryStats | undefined): void {
+  const gauge = (name: string, help: string, read: (s: DirectoryStats) => number): void => {
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const stats = directory();
+        if (stats !== undefined) this.set(read(stats));
+      },
+    });
+  };
+  // Counters from totals the pool keeps: each scrape adds what grew since the last one.
+  const total = (name: string, help: string, key: keyof PoolStats, scale = 1): void => {
+    let seen = 0;
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const now = directory()?.bind[key];
+        if (now === undefined) return;
+        if (now > seen) this.inc((now - seen) * scale);
+        seen = now;
+      },
+    });
+  };
+  gauge('radmfa_ldap_bind_connections', 'LDAP bind connections open (idle + busy)', (s) => s.bind.open);
+  gauge('radmfa_ldap_bind_connections_busy', 'LDAP bind connections lent to a bind', (s) => s.bind.busy);
+  gauge('radmfa_ldap_bind_connections_max', 'directory.pool.maxBindConnections', (s) => s.bind.max);
+  gauge('radmfa_ldap_bind_waiting', 'Binds waiting for a free LDAP connection', (s) => s.bind.waiting);
+  gauge(
+    'radmfa_ldap_search_connections',
+    'LDAP service connections open for searches',
+    (s) => s.search.connections,
+  );
+  total('radmfa_ldap_bind_acquired_total', 'Bind connections handed out', 'acquired');
+  total('radmfa_ldap_bind_waited_total', 'Binds that waited for a connection', 'waited');
+  total(
+    'radmfa_ldap_bind_wait_seconds_total',
+    'Time binds spent waiting for a connection',
+    'waitMsTotal',
+    1 / 1000,
+  );
+  total('radmfa_ldap_bind_timeouts_total', 'Binds that found no connection in time', 'timedOut');
+  total('radmfa_ldap_bind_rejected_total', 'Binds refused because the wait queue was full', 'rejected');
+  total('radmfa_ldap_connections_created_total', 'LDAP bind connections opened', 'created');
+  total('radmfa_ldap_connections_discarded_total', 'LDAP bind connections closed as broken', 'discarded');
 }
 
 /** What /health answers: 200 when ready, 503 when not, and a JSON body either way. */

@@ -107,7 +107,11 @@ async function serve(prepared: PreparedServe | undefined, io: CommandIo): Promis
   const events = new ServerEvents();
   attachLogging(events, log);
   let stack: Stack | undefined;
-  const metrics = attachMetrics(events, () => stack?.server);
+  const metrics = attachMetrics(
+    events,
+    () => stack?.server,
+    () => stack?.directory.stats?.(),
+  );
   try {
     stack = await startStack(config, { events });
   } catch (error) {
