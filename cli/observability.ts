@@ -12,23 +12,33 @@ import type { PoolStats } from '../reference/directory/ldap-pool.ts';
  * secret, a password or an MFA code: the events do not have them.
  */
 export function attachLogging(events: ServerEvents, log: Logger): void {
+  // The level is fixed for the run: a line below it is never subscribed, so the per-request events
+  // (access, duplicate, accounting, Status-Server) cost nothing unless asked for (pino's own level
+  // check would come after the line's object had been built).
+  const info = log.isLevelEnabled('info');
   events.on('listening', (e) => log.info({ event: 'listening', auth: e.auth, acct: e.acct }, 'listening'));
-  events.on('access', (e) => {
-    const line = { event: 'access', ...e };
-    if (e.outcome === 'reject')
-      log.info(line, `Access-Reject ${e.userName ?? '(no User-Name)'}: ${e.reason}`);
-    else
-      log.info(line, `Access-${e.outcome === 'accept' ? 'Accept' : 'Challenge'} ${e.userName ?? ''}`.trim());
-  });
-  events.on('duplicate', (e) =>
-    log.info(
-      { event: 'duplicate', ...e },
-      `duplicate request ${e.action === 'discard' ? 'discarded' : 'answered from cache'} (${e.reason})`,
-    ),
-  );
+  if (info) {
+    events.on('access', (e) => {
+      const line = { event: 'access', ...e };
+      if (e.outcome === 'reject')
+        log.info(line, `Access-Reject ${e.userName ?? '(no User-Name)'}: ${e.reason}`);
+      else
+        log.info(
+          line,
+          `Access-${e.outcome === 'accept' ? 'Accept' : 'Challenge'} ${e.userName ?? ''}`.trim(),
+        );
+    });
+    events.on('duplicate', (e) =>
+      log.info(
+        { event: 'duplicate', ...e },
+        `duplicate request ${e.action === 'discard' ? 'discarded' : 'answered from cache'} (${e.reason})`,
+      ),
+    );
+    events.on('accounting', (e) => log.info({ event: 'accounting', ...e }, 'accounting stored'));
+  }
   events.on('packet-dropped', (e) => log.warn({ event: 'dropped', ...e }, `packet dropped: ${e.reason}`));
-  events.on('accounting', (e) => log.info({ event: 'accounting', ...e }, 'accounting stored'));
-  events.on('status-server', (e) => log.debug({ event: 'status-server', ...e }, 'Status-Server'));
+  if (log.isLevelEnabled('debug'))
+    events.on('status-server', (e) => log.debug({ event: 'status-server', ...e }, 'Status-Server'));
   events.on('warning', (e) => log.warn({ event: 'warning', ...e }, e.message));
   events.on('error', (e) => log.error({ event: 'error', ...e }, e.message));
 }

@@ -444,6 +444,11 @@ const checkClients: Check = (c, raw) => {
 };
 
 const DIRECTORY_KINDS = ['url', 'embedded', 'static'] as const;
+const DIRECTORY_KIND_WORDS: Readonly<Record<(typeof DIRECTORY_KINDS)[number], string>> = {
+  url: 'a url',
+  embedded: 'an embedded fixture',
+  static: 'a static fixture',
+};
 
 const checkDirectory: Check = (c, raw) => {
   const input = fields(raw);
@@ -451,9 +456,12 @@ const checkDirectory: Check = (c, raw) => {
   checkInputFile(c, 'static.fixture', fields(input.static).fixture, 'a directory fixture file');
   const named = DIRECTORY_KINDS.filter((kind) => input[kind] !== undefined && input[kind] !== null);
   if (named.length > 1) {
+    const words = named.map((kind) => DIRECTORY_KIND_WORDS[kind]);
     c.add(
       '',
-      `names ${named.join(' and ')}; a server reads one directory`,
+      named.length === 2
+        ? `names both ${words.join(' and ')}`
+        : `names ${words.slice(0, -1).join(', ')} and ${words.at(-1) ?? ''}`,
       'keep one: url for a real directory, embedded.fixture for the stub, static.fixture for the fixture in memory',
     );
   } else if (named.length === 0) {

@@ -43,7 +43,7 @@ describe('directory.static in the config', () => {
     const paths = both.issues.map((i) => `${i.path}: ${i.message}`);
     expect(paths).toEqual(
       expect.arrayContaining([
-        'directory: names url and static; a server reads one directory',
+        'directory: names both a url and a static fixture',
         'directory.static.fixture: "/nonexistent/users.yaml" does not exist',
       ]),
     );
