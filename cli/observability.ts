@@ -173,7 +173,8 @@ export interface HealthAnswer {
 export function startAdminServer(
   host: string,
   port: number,
-  metrics: ServerMetrics,
+  // A worker's own registry, or the cluster primary's sum over the workers (AggregatorRegistry).
+  metrics: { readonly registry: { metrics(): Promise<string>; readonly contentType: string } },
   health: () => Promise<HealthAnswer>,
 ): Promise<Server> {
   const server = createServer((req, res) => {

@@ -40,6 +40,8 @@ export interface ReferenceServerOptions {
   /** Pass one to subscribe before the sockets open (to see `listening`). */
   readonly events?: ServerEvents;
   readonly random?: (size: number) => Buffer;
+  /** With listen.workers > 1: this worker's index (the first octet of the States it opens). */
+  readonly stateTag?: number;
 }
 
 export interface ServerStats {
@@ -137,6 +139,7 @@ export class ReferenceServer {
       clock: options.clock,
       ...(secondFactor !== undefined ? { secondFactor } : {}),
       ...(options.random !== undefined ? { random: options.random } : {}),
+      ...(options.stateTag !== undefined ? { stateTag: options.stateTag } : {}),
     });
   }
 

@@ -57,6 +57,8 @@ export interface StackOptions {
   readonly tenant?: TenantDefinition;
   /** Seeds the embedded MFA mock's user models (overrides the tenant's settings.seed). */
   readonly mfaSeed?: number;
+  /** With listen.workers > 1: this worker's index, carried in the States it opens. */
+  readonly stateTag?: number;
 }
 
 export async function startStack(config: ServerConfig, options: StackOptions = {}): Promise<Stack> {
@@ -171,6 +173,7 @@ export async function startStack(config: ServerConfig, options: StackOptions = {
       accounting,
       events,
       ...(secondFactor !== undefined ? { secondFactor } : {}),
+      ...(options.stateTag !== undefined ? { stateTag: options.stateTag } : {}),
     });
     cleanups.push(() => server.close());
     return {
