@@ -11,7 +11,7 @@
 //
 //   npm run bench:server [-- --quick] [--count 20000] [--rounds 3] [--parallel 32] [--workers 1]
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SystemClock } from '../runtime/clock.ts';
@@ -77,6 +77,12 @@ export interface RoundResult {
   readonly seconds: number;
   /** Answers per second; null when requests were lost (no sustainable rate). */
   readonly rate: number | null;
+  /**
+   * CPU the server process(es) used in the round, microseconds per answered request (/proc, user +
+   * system, workers included). On a machine whose cores are oversubscribed the rate measures the
+   * scheduler as much as the server; this does not.
+   */
+  readonly serverCpuMicrosPerRequest: number | null;
 }
 
 export interface WorkloadResult {
@@ -85,6 +91,8 @@ export interface WorkloadResult {
   readonly rounds: readonly RoundResult[];
   readonly radmfaMedian: number | null;
   readonly freeradiusMedian: number | null;
+  readonly radmfaCpuMicros: number | null;
+  readonly freeradiusCpuMicros: number | null;
   /** Median over rounds of radmfa / FreeRADIUS, each pair measured back to back. */
   readonly ratio: number | null;
 }
@@ -203,7 +211,37 @@ function runRadclientLoad(
   });
 }
 
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux). */
+const USER_HZ = 100;
+
+/** utime + stime of a process in seconds, or undefined when /proc cannot say (not Linux, gone). */
+function cpuSecondsOf(pid: number): { seconds: number; ppid: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name may hold spaces and parentheses: the fields start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return { seconds: ticks / USER_HZ, ppid: Number(fields[1]) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU seconds of `pid` and its direct children (the cluster workers). */
+function treeCpuSeconds(pid: number): number | undefined {
+  const own = cpuSecondsOf(pid);
+  if (own === undefined) return undefined;
+  let total = own.seconds;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const child = cpuSecondsOf(Number(entry));
+    if (child !== undefined && child.ppid === pid) total += child.seconds;
+  }
+  return total;
+}
+
 interface Target {
+  readonly pid: number;
   readonly endpoint: (command: Workload['command']) => Endpoint;
   stop(): Promise<void>;
 }
@@ -220,6 +258,7 @@ async function startRadmfa(workers: number): Promise<Target> {
     args: ['--log-level', 'warn'],
   });
   return {
+    pid: serve.pid,
     endpoint: (command) => (command === 'acct' ? serve.acct : serve.auth),
     stop: async () => {
       await serve.stop();
@@ -235,6 +274,7 @@ async function startFreeradius(): Promise<Target> {
     rejectDelaySeconds: 0,
   });
   return {
+    pid: instance.pid,
     endpoint: (command) => ({
       address: instance.host,
       port: command === 'acct' ? instance.acctPort : instance.authPort,
@@ -282,6 +322,7 @@ async function runServerBench(
           const target = server === 'radmfa' ? radmfa : freeradius;
           const file = requestFile(dir, name, count, round * 2 + (server === 'radmfa' ? 1 : 0));
           const distinct = Math.min(DISTINCT, count);
+          const cpuBefore = treeCpuSeconds(target.pid);
           const run = await runRadclientLoad(
             target.endpoint(workload.command),
             workload.command,
@@ -289,10 +330,15 @@ async function runServerBench(
             Math.max(1, Math.round(count / distinct)),
             params.parallel,
           );
+          const cpuAfter = treeCpuSeconds(target.pid);
           const rate = run.lost === 0 ? Math.round(run.received / run.seconds) : null;
-          roundResults.push({ server, round, ...run, rate });
+          const serverCpuMicrosPerRequest =
+            cpuBefore !== undefined && cpuAfter !== undefined && run.received > 0
+              ? Math.round(((cpuAfter - cpuBefore) * 1e6) / run.received)
+              : null;
+          roundResults.push({ server, round, ...run, rate, serverCpuMicrosPerRequest });
           io.progress(
-            `${name} round ${round + 1}/${rounds} ${server}: ${run.received} answered, ${run.lost} lost, ${rate ?? '-'}/s`,
+            `${name} round ${round + 1}/${rounds} ${server}: ${run.received} answered, ${run.lost} lost, ${rate ?? '-'}/s, server CPU ${serverCpuMicrosPerRequest ?? '-'} us/request`,
           );
         }
       }
@@ -305,6 +351,12 @@ async function runServerBench(
         const value = ratio(of('radmfa') ?? Number.NaN, of('freeradius') ?? Number.NaN);
         if (value !== null) pairRatios.push(value);
       }
+      const cpu = (server: RoundResult['server']): number | null => {
+        const values = roundResults
+          .filter((r) => r.server === server && r.serverCpuMicrosPerRequest !== null)
+          .map((r) => r.serverCpuMicrosPerRequest ?? 0);
+        return values.length > 0 ? median(values) : null;
+      };
       const radmfaRates = rates('radmfa');
       const freeradiusRates = rates('freeradius');
       results.push({
@@ -313,6 +365,8 @@ async function runServerBench(
         rounds: roundResults,
         radmfaMedian: radmfaRates.length > 0 ? median(radmfaRates) : null,
         freeradiusMedian: freeradiusRates.length > 0 ? median(freeradiusRates) : null,
+        radmfaCpuMicros: cpu('radmfa'),
+        freeradiusCpuMicros: cpu('freeradius'),
         ratio: pairRatios.length > 0 ? median(pairRatios) : null,
       });
     }
@@ -333,11 +387,11 @@ export function renderServerResults(results: ServerBenchResults): string {
   const lines = [
     `server: radmfa (workers ${results.workers}) vs FreeRADIUS, ${results.command}, ${results.count} requests a round`,
     '',
-    'workload  radmfa/s  freeradius/s  ratio (median of pairs)',
+    'workload  radmfa/s  freeradius/s  ratio (median of pairs)  server CPU us/request radmfa / freeradius',
   ];
   for (const w of results.workloads) {
     lines.push(
-      `${w.workload.padEnd(8)}  ${String(w.radmfaMedian ?? 'lost').padStart(8)}  ${String(w.freeradiusMedian ?? 'lost').padStart(12)}  ${w.ratio === null ? '-' : `${w.ratio}x`}`,
+      `${w.workload.padEnd(8)}  ${String(w.radmfaMedian ?? 'lost').padStart(8)}  ${String(w.freeradiusMedian ?? 'lost').padStart(12)}  ${(w.ratio === null ? '-' : `${w.ratio}x`).padEnd(23)}  ${w.radmfaCpuMicros ?? '-'} / ${w.freeradiusCpuMicros ?? '-'}`,
     );
   }
   return lines.join('\n');
