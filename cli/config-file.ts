@@ -60,6 +60,12 @@ function resolvePaths(value: unknown, base: string): unknown {
       embedded: { ...out.directory.embedded, fixture: at(out.directory.embedded.fixture) },
     };
   }
+  if (isPlainObject(out.directory) && isPlainObject(out.directory.static)) {
+    out.directory = {
+      ...out.directory,
+      static: { ...out.directory.static, fixture: at(out.directory.static.fixture) },
+    };
+  }
   // The default database follows the same rule as an explicit path: next to the config file.
   if (out.accounting === undefined || out.accounting === null) out.accounting = {};
   if (isPlainObject(out.accounting)) {

@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ServerEvents } from '../reference/events.ts';
 import type { ReferenceServer } from '../reference/server.ts';
+import type { DirectoryStats } from '../reference/directory/types.ts';
+import type { PoolStats } from '../reference/directory/ldap-pool.ts';
 
 /**
  * Turns the server's events into JSON log lines. Discarded duplicates are logged as what they are
@@ -10,23 +12,33 @@ import type { ReferenceServer } from '../reference/server.ts';
  * secret, a password or an MFA code: the events do not have them.
  */
 export function attachLogging(events: ServerEvents, log: Logger): void {
+  // The level is fixed for the run: a line below it is never subscribed, so the per-request events
+  // (access, duplicate, accounting, Status-Server) cost nothing unless asked for (pino's own level
+  // check would come after the line's object had been built).
+  const info = log.isLevelEnabled('info');
   events.on('listening', (e) => log.info({ event: 'listening', auth: e.auth, acct: e.acct }, 'listening'));
-  events.on('access', (e) => {
-    const line = { event: 'access', ...e };
-    if (e.outcome === 'reject')
-      log.info(line, `Access-Reject ${e.userName ?? '(no User-Name)'}: ${e.reason}`);
-    else
-      log.info(line, `Access-${e.outcome === 'accept' ? 'Accept' : 'Challenge'} ${e.userName ?? ''}`.trim());
-  });
-  events.on('duplicate', (e) =>
-    log.info(
-      { event: 'duplicate', ...e },
-      `duplicate request ${e.action === 'discard' ? 'discarded' : 'answered from cache'} (${e.reason})`,
-    ),
-  );
+  if (info) {
+    events.on('access', (e) => {
+      const line = { event: 'access', ...e };
+      if (e.outcome === 'reject')
+        log.info(line, `Access-Reject ${e.userName ?? '(no User-Name)'}: ${e.reason}`);
+      else
+        log.info(
+          line,
+          `Access-${e.outcome === 'accept' ? 'Accept' : 'Challenge'} ${e.userName ?? ''}`.trim(),
+        );
+    });
+    events.on('duplicate', (e) =>
+      log.info(
+        { event: 'duplicate', ...e },
+        `duplicate request ${e.action === 'discard' ? 'discarded' : 'answered from cache'} (${e.reason})`,
+      ),
+    );
+    events.on('accounting', (e) => log.info({ event: 'accounting', ...e }, 'accounting stored'));
+  }
   events.on('packet-dropped', (e) => log.warn({ event: 'dropped', ...e }, `packet dropped: ${e.reason}`));
-  events.on('accounting', (e) => log.info({ event: 'accounting', ...e }, 'accounting stored'));
-  events.on('status-server', (e) => log.debug({ event: 'status-server', ...e }, 'Status-Server'));
+  if (log.isLevelEnabled('debug'))
+    events.on('status-server', (e) => log.debug({ event: 'status-server', ...e }, 'Status-Server'));
   events.on('warning', (e) => log.warn({ event: 'warning', ...e }, e.message));
   events.on('error', (e) => log.error({ event: 'error', ...e }, e.message));
 }
@@ -39,8 +51,10 @@ export interface ServerMetrics {
 export function attachMetrics(
   events: ServerEvents,
   server: () => ReferenceServer | undefined,
+  directory: () => DirectoryStats | undefined = () => undefined,
 ): ServerMetrics {
   const registry = new Registry();
+  attachPoolMetrics(registry, directory);
   collectDefaultMetrics({ register: registry, prefix: 'radmfa_process_' });
   const dropped = new Counter({
     name: 'radmfa_packets_dropped_total',
@@ -98,6 +112,57 @@ export function attachMetrics(
   return { registry };
 }
 
+/** The LDAP pool, read when scraped (the pool keeps its own totals; nothing per request here). */
+function attachPoolMetrics(registry: Registry, directory: () => DirectoryStats | undefined): void {
+  const gauge = (name: string, help: string, read: (s: DirectoryStats) => number): void => {
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const stats = directory();
+        if (stats !== undefined) this.set(read(stats));
+      },
+    });
+  };
+  // Counters from totals the pool keeps: each scrape adds what grew since the last one.
+  const total = (name: string, help: string, key: keyof PoolStats, scale = 1): void => {
+    let seen = 0;
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const now = directory()?.bind[key];
+        if (now === undefined) return;
+        if (now > seen) this.inc((now - seen) * scale);
+        seen = now;
+      },
+    });
+  };
+  gauge('radmfa_ldap_bind_connections', 'LDAP bind connections open (idle + busy)', (s) => s.bind.open);
+  gauge('radmfa_ldap_bind_connections_busy', 'LDAP bind connections lent to a bind', (s) => s.bind.busy);
+  gauge('radmfa_ldap_bind_connections_max', 'directory.pool.maxBindConnections', (s) => s.bind.max);
+  gauge('radmfa_ldap_bind_waiting', 'Binds waiting for a free LDAP connection', (s) => s.bind.waiting);
+  gauge(
+    'radmfa_ldap_search_connections',
+    'LDAP service connections open for searches',
+    (s) => s.search.connections,
+  );
+  total('radmfa_ldap_bind_acquired_total', 'Bind connections handed out', 'acquired');
+  total('radmfa_ldap_bind_waited_total', 'Binds that waited for a connection', 'waited');
+  total(
+    'radmfa_ldap_bind_wait_seconds_total',
+    'Time binds spent waiting for a connection',
+    'waitMsTotal',
+    1 / 1000,
+  );
+  total('radmfa_ldap_bind_timeouts_total', 'Binds that found no connection in time', 'timedOut');
+  total('radmfa_ldap_bind_rejected_total', 'Binds refused because the wait queue was full', 'rejected');
+  total('radmfa_ldap_connections_created_total', 'LDAP bind connections opened', 'created');
+  total('radmfa_ldap_connections_discarded_total', 'LDAP bind connections closed as broken', 'discarded');
+}
+
 /** What /health answers: 200 when ready, 503 when not, and a JSON body either way. */
 export interface HealthAnswer {
   readonly ready: boolean;
@@ -108,7 +173,8 @@ export interface HealthAnswer {
 export function startAdminServer(
   host: string,
   port: number,
-  metrics: ServerMetrics,
+  // A worker's own registry, or the cluster primary's sum over the workers (AggregatorRegistry).
+  metrics: { readonly registry: { metrics(): Promise<string>; readonly contentType: string } },
   health: () => Promise<HealthAnswer>,
 ): Promise<Server> {
   const server = createServer((req, res) => {

@@ -37,8 +37,7 @@ async function portIssues(config: ServerConfig): Promise<Issue[]> {
   return (await Promise.all(checks)).filter((issue) => issue !== undefined);
 }
 
-async function fixtureIssues(path: string): Promise<Issue[]> {
-  const field = 'directory.embedded.fixture';
+async function fixtureIssues(path: string, field: string): Promise<Issue[]> {
   try {
     await loadDirectoryFixture(path);
     return [];
@@ -113,7 +112,11 @@ async function certificateIssues(config: ServerConfig, now: number): Promise<Iss
 /** Every reason this configuration would fail to start, found without starting anything. */
 export async function preflight(config: ServerConfig, now = Date.now()): Promise<Issue[]> {
   const [fixture, tenant, certificates, ports] = await Promise.all([
-    config.directory.embeddedFixture !== undefined ? fixtureIssues(config.directory.embeddedFixture) : [],
+    config.directory.embeddedFixture !== undefined
+      ? fixtureIssues(config.directory.embeddedFixture, 'directory.embedded.fixture')
+      : config.directory.staticFixture !== undefined
+        ? fixtureIssues(config.directory.staticFixture, 'directory.static.fixture')
+        : [],
     config.mfa.enabled && config.mfa.embeddedTenant !== undefined
       ? tenantIssues(config.mfa.embeddedTenant)
       : [],

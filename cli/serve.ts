@@ -11,6 +11,7 @@ import { attachLogging, attachMetrics, startAdminServer, type HealthAnswer } fro
 import type { Readiness } from '../reference/health/readiness.ts';
 import { stackReadiness } from '../scenarios/health/stack-readiness.ts';
 import { preflight, startFailureIssue } from './preflight.ts';
+import { isServeWorker, primaryMain, workerMain } from './serve-workers.ts';
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 type LogLevel = (typeof logLevels)[number];
@@ -101,13 +102,26 @@ function reportStartIssues(io: CommandIo, issues: readonly Issue[]): number {
 async function serve(prepared: PreparedServe | undefined, io: CommandIo): Promise<number> {
   if (prepared === undefined) return ExitCode.InvalidConfig;
   const { config, logLevel } = prepared;
+  if (config.listen.workers > 1 && isServeWorker()) {
+    // The primary ran the preflight; a worker's lines say which worker wrote them.
+    const log = pino(
+      { level: logLevel, base: { service: 'radmfa', worker: Number(process.env.RADMFA_WORKER_INDEX) } },
+      pino.destination(2),
+    );
+    return workerMain(config, log);
+  }
   const blocked = await preflight(config);
   if (blocked.length > 0) return reportStartIssues(io, blocked);
   const log = pino({ level: logLevel, base: { service: 'radmfa' } }, pino.destination(2));
+  if (config.listen.workers > 1) return primaryMain(config, io, log);
   const events = new ServerEvents();
   attachLogging(events, log);
   let stack: Stack | undefined;
-  const metrics = attachMetrics(events, () => stack?.server);
+  const metrics = attachMetrics(
+    events,
+    () => stack?.server,
+    () => stack?.directory.stats?.(),
+  );
   try {
     stack = await startStack(config, { events });
   } catch (error) {

@@ -122,6 +122,11 @@ export class ServerEvents {
     return this;
   }
 
+  /** True when someone listens: the per-request paths skip building a payload nobody reads. */
+  wants(event: ServerEventName): boolean {
+    return this.emitter.listenerCount(event) > 0;
+  }
+
   emit<K extends ServerEventName>(event: K, payload: ServerEventMap[K]): void {
     // A throwing listener must not take the packet path down with it.
     try {

@@ -15,6 +15,7 @@ import { Admission, admittedSecondFactor, type AdmissionStats } from './admissio
 import { ACCESS_REASONS, type DiscardReason } from './access/reasons.ts';
 import type { AccountingStore } from './accounting/index.ts';
 import { accountingRecordOf } from './accounting-request.ts';
+import { GroupCommitter } from './accounting/group-commit.ts';
 import { ClientTable, type RadiusClient } from './clients.ts';
 import type { ServerConfig } from './config/server-config.ts';
 import type { Directory } from './directory/types.ts';
@@ -39,6 +40,8 @@ export interface ReferenceServerOptions {
   /** Pass one to subscribe before the sockets open (to see `listening`). */
   readonly events?: ServerEvents;
   readonly random?: (size: number) => Buffer;
+  /** With listen.workers > 1: this worker's index (the first octet of the States it opens). */
+  readonly stateTag?: number;
 }
 
 export interface ServerStats {
@@ -70,6 +73,26 @@ const DISCARD_DROP_REASONS: Readonly<Record<DiscardReason, DropReason>> = {
   'mfa-overload': 'mfa-overload',
 };
 
+function accessDetail(
+  client: RadiusClient,
+  from: Endpoint,
+  packet: RadiusPacket,
+  result: AccessResult,
+  durationMs: number,
+) {
+  return {
+    client: client.name,
+    from,
+    identifier: packet.identifier,
+    durationMs,
+    ...(result.detail !== undefined ? { detail: result.detail } : {}),
+    ...(result.userName !== undefined ? { userName: result.userName } : {}),
+    ...(result.method !== undefined ? { method: result.method } : {}),
+    ...(result.policy !== undefined ? { policy: result.policy } : {}),
+    ...(result.mfa !== undefined ? { mfa: result.mfa } : {}),
+  };
+}
+
 /**
  * The reference RADIUS + MFA server: the pipeline of ARCHITECTURE.md over an injected Transport
  * and Clock. Every datagram is handled in its own async flow, so a slow directory or MFA answer for
@@ -80,6 +103,7 @@ export class ReferenceServer {
   private readonly clients: ClientTable;
   private readonly duplicates: DuplicateCache;
   private readonly access: AccessHandler;
+  private readonly accountingCommits: GroupCommitter;
   private readonly sockets: { kind: PortKind; socket: DatagramSocket }[] = [];
   private inFlight = 0;
   private readonly admission: Admission;
@@ -108,12 +132,14 @@ export class ReferenceServer {
       options.secondFactor !== undefined
         ? admittedSecondFactor(options.secondFactor, this.admission)
         : undefined;
+    this.accountingCommits = new GroupCommitter(options.accounting);
     this.access = new AccessHandler({
       config: options.config,
       directory: options.directory,
       clock: options.clock,
       ...(secondFactor !== undefined ? { secondFactor } : {}),
       ...(options.random !== undefined ? { random: options.random } : {}),
+      ...(options.stateTag !== undefined ? { stateTag: options.stateTag } : {}),
     });
   }
 
@@ -171,6 +197,7 @@ export class ReferenceServer {
   async close(): Promise<void> {
     this.closed = true;
     this.access.close();
+    this.accountingCommits.close();
     await Promise.all(this.sockets.map((s) => s.socket.close()));
     this.sockets.length = 0;
   }
@@ -323,8 +350,9 @@ export class ReferenceServer {
     }
     let result;
     try {
-      // Durable before acknowledged: record() returns only once the row is synced to disk.
-      result = this.options.accounting.record(record);
+      // Durable before acknowledged: the group commit resolves only once the transaction holding
+      // this row is synced to disk; a failed or never-finished commit sends nothing.
+      result = await this.accountingCommits.submit(record);
     } catch (error) {
       this.counters.accounting.failed++;
       this.events.emit('error', {
@@ -362,18 +390,6 @@ export class ReferenceServer {
     key: DuplicateKeyParts,
     started: number,
   ): Promise<void> {
-    const durationMs = this.options.clock.now() - started;
-    const detail = {
-      client: client.name,
-      from,
-      identifier: packet.identifier,
-      durationMs,
-      ...(result.detail !== undefined ? { detail: result.detail } : {}),
-      ...(result.userName !== undefined ? { userName: result.userName } : {}),
-      ...(result.method !== undefined ? { method: result.method } : {}),
-      ...(result.policy !== undefined ? { policy: result.policy } : {}),
-      ...(result.mfa !== undefined ? { mfa: result.mfa } : {}),
-    };
     if (result.kind === 'discard') {
       this.counters.access.discard++;
       this.duplicates.complete(key, null);
@@ -395,7 +411,14 @@ export class ReferenceServer {
       await this.options.clock.sleep(this.options.config.rejectDelayMs);
     this.counters.access[result.kind]++;
     this.duplicates.complete(key, bytes);
-    this.events.emit('access', { outcome: result.kind, reason: result.reason, ...detail });
+    // Only built when someone listens (metrics, logs at info): nothing per request otherwise.
+    if (this.events.wants('access')) {
+      this.events.emit('access', {
+        outcome: result.kind,
+        reason: result.reason,
+        ...accessDetail(client, from, packet, result, this.options.clock.now() - started),
+      });
+    }
     await this.send(socket, from, bytes);
   }
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { attributeValue, type AttributeInput } from '../../protocol/index.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import { ChallengeStore } from '../challenge-store.ts';
+import { stateTagFor } from '../workers/route.ts';
 import type { ServerConfig } from '../config/server-config.ts';
 import type { Directory } from '../directory/types.ts';
 import { EapServer, type EapCompletion, type EapSession } from '../eap/eap-server.ts';
@@ -42,6 +43,8 @@ export interface AccessHandlerDeps {
   readonly clock: Clock;
   readonly secondFactor?: SecondFactor;
   readonly random?: (size: number) => Buffer;
+  /** With listen.workers > 1: this worker's index, the first octet of every State it opens. */
+  readonly stateTag?: number;
 }
 
 /**
@@ -57,7 +60,15 @@ export class AccessHandler {
 
   constructor(private readonly deps: AccessHandlerDeps) {
     const random = deps.random ?? randomBytes;
-    this.pending = new ChallengeStore<Pending>(deps.clock, deps.config.mfa.challengeTtlMs, 100_000, random);
+    // The State names the worker holding the conversation, so the dispatcher brings the answer back
+    // to it (reference/workers/route.ts); 15 random octets remain.
+    const stateRandom = deps.stateTag !== undefined ? stateTagFor(deps.stateTag, random) : random;
+    this.pending = new ChallengeStore<Pending>(
+      deps.clock,
+      deps.config.mfa.challengeTtlMs,
+      100_000,
+      stateRandom,
+    );
     this.eap = new EapServer({ defaultType: deps.config.eap.defaultMethod, serverName: 'radmfa', random });
     this.primary = { directory: deps.directory, onUnavailable: deps.config.directory.onUnavailable };
     this.secondStep = {

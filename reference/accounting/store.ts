@@ -51,6 +51,12 @@ export interface AccountingStore {
   readonly durability: AccountingDurability;
   /** Durable on return; throws AccountingStoreError, and then the caller must not acknowledge. */
   record(record: AccountingRecordInput): AccountingRecordResult;
+  /**
+   * Several records in one transaction, so one fsync covers them all (group commit). Durable on
+   * return, like record(); each element is that record's result or the error that kept it out (an
+   * invalid record fails alone; a failed commit fails every record of the batch).
+   */
+  recordBatch(records: readonly AccountingRecordInput[]): (AccountingRecordResult | AccountingStoreError)[];
   list(filter?: AccountingListFilter): StoredAccountingRecord[];
   count(filter?: AccountingListFilter): number;
   close(): void;
@@ -322,6 +328,42 @@ class SqliteAccountingStore implements AccountingStore {
       );
     }
     return changes === 1 ? { stored: true, duplicate: false } : { stored: false, duplicate: true };
+  }
+
+  recordBatch(records: readonly AccountingRecordInput[]): (AccountingRecordResult | AccountingStoreError)[] {
+    this.assertOpen();
+    const results = new Array<AccountingRecordResult | AccountingStoreError>(records.length);
+    const valid: { index: number; params: InsertParams }[] = [];
+    records.forEach((record, index) => {
+      try {
+        validateAccountingRecord(record);
+        valid.push({ index, params: toParams(record) });
+      } catch (error) {
+        results[index] =
+          error instanceof AccountingStoreError
+            ? error
+            : new AccountingStoreError('RADMFA_ACCOUNTING_RECORD_INVALID', (error as Error).message);
+      }
+    });
+    try {
+      // One transaction, one commit, one fsync (WAL, synchronous=FULL) for the whole batch.
+      this.db.transaction(() => {
+        for (const { index, params } of valid) {
+          const changes = this.insert.run(params).changes;
+          results[index] =
+            changes === 1 ? { stored: true, duplicate: false } : { stored: false, duplicate: true };
+        }
+      })();
+    } catch (cause) {
+      const error = new AccountingStoreError(
+        'RADMFA_ACCOUNTING_WRITE_FAILED',
+        `accounting batch of ${valid.length} not stored in ${this.path}: ${(cause as Error).message}; do not acknowledge it`,
+        undefined,
+        { cause },
+      );
+      for (const { index } of valid) results[index] = error;
+    }
+    return results;
   }
 
   list(filter: AccountingListFilter = {}): StoredAccountingRecord[] {

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { ADMISSION_DEFAULTS, type AdmissionLimits } from '../admission.ts';
 import { parseCidr } from './cidr.ts';
 import {
@@ -50,6 +51,8 @@ export interface ListenConfig {
   readonly recvBufferSize: number;
   /** Also listen on the legacy ports 1645 (auth) and 1646 (accounting), as NPS does. */
   readonly legacyPorts: boolean;
+  /** Processes answering on the same ports (1: this process alone); `auto` is resolved to the cores. */
+  readonly workers: number;
 }
 
 export interface DirectoryConfig {
@@ -57,6 +60,10 @@ export interface DirectoryConfig {
   readonly url?: string;
   /** Directory fixture for the embedded LDAP stub (started by the command, not by the server). */
   readonly embeddedFixture?: string;
+  /** Directory fixture held in memory, no LDAP at all (FreeRADIUS's `files`, for load tests). */
+  readonly staticFixture?: string;
+  /** Bounded LDAP connection pool (url and embedded only). */
+  readonly pool: LdapPoolConfig;
   readonly bindDn: string;
   readonly bindPassword: string;
   readonly baseDn: string;
@@ -69,6 +76,15 @@ export interface DirectoryConfig {
   readonly cleartextPasswordAttribute: string;
   /** Attribute holding the NT hash for MS-CHAPv2 (Samba schema, as FreeRADIUS reads it). */
   readonly ntHashAttribute: string;
+}
+
+export interface LdapPoolConfig {
+  /** Connections for user binds; a bind waits for a free one beyond this. */
+  readonly maxBindConnections: number;
+  /** Service connections searches are spread over (LDAP multiplexes requests on each). */
+  readonly searchConnections: number;
+  /** Binds waiting for a connection; beyond this the directory counts as unavailable. */
+  readonly maxQueue: number;
 }
 
 export interface AccountingConfig {
@@ -134,6 +150,8 @@ export const serverConfigDefaults = {
   acctPort: 1813,
   // The default 208 KB receive buffer overflows above ~150 outstanding requests on loopback.
   recvBufferSize: 4 * 1024 * 1024,
+  workers: 1,
+  pool: { maxBindConnections: 16, searchConnections: 2, maxQueue: 10_000 },
   userFilter: '(|(sAMAccountName={user})(userPrincipalName={user}))',
   directoryTimeoutMs: 5000,
   accountingPath: 'radmfa-accounting.sqlite',
@@ -161,6 +179,13 @@ const listenSchema = z
     legacyPorts: z.boolean().default(false).meta({
       description: 'also listen on 1645/1646, the ports NPS answers on besides 1812/1813',
     }),
+    workers: z
+      .union([z.int().min(1).max(256), z.literal('auto')])
+      .default(serverConfigDefaults.workers)
+      .meta({
+        fix: 'write a whole number of processes from 1 to 256, or auto (one per core)',
+        description: 'processes answering on the same ports (auto: one per core); README "Workers"',
+      }),
   })
   .strict();
 
@@ -195,6 +220,34 @@ const directorySchema = z
       .object({ fixture: nonEmpty.meta({ fix: 'write the path of a directory fixture file' }) })
       .strict()
       .nullish(),
+    static: z
+      .object({ fixture: nonEmpty.meta({ fix: 'write the path of a directory fixture file' }) })
+      .strict()
+      .nullish()
+      .meta({ description: 'the fixture held in memory, no LDAP protocol (as FreeRADIUS files)' }),
+    pool: z
+      .object({
+        maxBindConnections: z
+          .int()
+          .min(1)
+          .max(1024)
+          .default(serverConfigDefaults.pool.maxBindConnections)
+          .meta({ description: 'connections for user binds; binds beyond wait in the queue' }),
+        searchConnections: z
+          .int()
+          .min(1)
+          .max(64)
+          .default(serverConfigDefaults.pool.searchConnections)
+          .meta({ description: 'service connections searches are spread over' }),
+        maxQueue: z
+          .int()
+          .min(0)
+          .max(1_000_000)
+          .default(serverConfigDefaults.pool.maxQueue)
+          .meta({ description: 'binds waiting for a connection; beyond, the directory is unavailable' }),
+      })
+      .strict()
+      .nullish(),
     bindDn: nonEmpty.optional().meta({ fix: 'write the DN of the service account that searches users' }),
     bindPassword: nonEmpty.optional().meta({ fix: 'write the service account password' }),
     baseDn: nonEmpty.optional().meta({ fix: 'write the search base, e.g. DC=example,DC=com' }),
@@ -210,8 +263,9 @@ const directorySchema = z
   })
   .strict()
   .meta({
-    fix: 'set directory.url (a real LDAP server) or directory.embedded.fixture (the stub)',
-    description: 'a real LDAP directory (url) or the embedded stub (embedded.fixture)',
+    fix: 'set directory.url (a real LDAP server), directory.embedded.fixture (the stub) or directory.static.fixture (in memory)',
+    description:
+      'a real LDAP directory (url), the embedded stub (embedded.fixture) or the fixture in memory (static.fixture)',
   });
 
 const duplicatesSchema = z
@@ -389,23 +443,36 @@ const checkClients: Check = (c, raw) => {
   });
 };
 
+const DIRECTORY_KINDS = ['url', 'embedded', 'static'] as const;
+const DIRECTORY_KIND_WORDS: Readonly<Record<(typeof DIRECTORY_KINDS)[number], string>> = {
+  url: 'a url',
+  embedded: 'an embedded fixture',
+  static: 'a static fixture',
+};
+
 const checkDirectory: Check = (c, raw) => {
   const input = fields(raw);
   checkInputFile(c, 'embedded.fixture', fields(input.embedded).fixture, 'a directory fixture file');
-  const url = input.url !== undefined;
-  const embedded = input.embedded !== undefined && input.embedded !== null;
-  if (url && embedded) {
+  checkInputFile(c, 'static.fixture', fields(input.static).fixture, 'a directory fixture file');
+  const named = DIRECTORY_KINDS.filter((kind) => input[kind] !== undefined && input[kind] !== null);
+  if (named.length > 1) {
+    const words = named.map((kind) => DIRECTORY_KIND_WORDS[kind]);
     c.add(
       '',
-      'names both a url and an embedded fixture',
-      'keep one: url for a real directory, embedded.fixture for the stub',
+      named.length === 2
+        ? `names both ${words.join(' and ')}`
+        : `names ${words.slice(0, -1).join(', ')} and ${words.at(-1) ?? ''}`,
+      'keep one: url for a real directory, embedded.fixture for the stub, static.fixture for the fixture in memory',
     );
-  } else if (!url && !embedded) {
+  } else if (named.length === 0) {
     c.add(
       '',
       'names no directory',
-      'set directory.url (a real LDAP server) or directory.embedded.fixture (the stub)',
+      'set directory.url (a real LDAP server), directory.embedded.fixture (the stub) or directory.static.fixture (in memory)',
     );
+  }
+  if (named.length === 1 && named[0] === 'static' && input.pool !== undefined && input.pool !== null) {
+    c.add('pool', 'is set for directory.static, which opens no LDAP connection', 'remove directory.pool');
   }
 };
 
@@ -539,14 +606,18 @@ function buildListen(input: z.output<typeof listenSchema>): ListenConfig {
     acctPort: input.acctPort,
     recvBufferSize: input.recvBufferSize,
     legacyPorts: input.legacyPorts,
+    workers: input.workers === 'auto' ? availableParallelism() : input.workers,
   };
 }
 
 function buildDirectory(input: z.output<typeof directorySchema>): DirectoryConfig {
   const fixture = input.embedded?.fixture;
+  const staticFixture = input.static?.fixture;
   return {
     ...(input.url !== undefined ? { url: input.url } : {}),
     ...(fixture !== undefined ? { embeddedFixture: fixture } : {}),
+    ...(staticFixture !== undefined ? { staticFixture } : {}),
+    pool: input.pool ?? serverConfigDefaults.pool,
     bindDn: input.bindDn ?? '',
     bindPassword: input.bindPassword ?? '',
     baseDn: input.baseDn ?? '',

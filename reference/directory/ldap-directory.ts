@@ -3,10 +3,8 @@ import type { Clock } from '../../runtime/clock.ts';
 import type { DirectoryConfig } from '../config/server-config.ts';
 import { withTimeout, type TimedOutcome } from '../timeout.ts';
 import { accountState } from './account-state.ts';
-import type { BindResult, Directory, DirectoryUser, LookupResult } from './types.ts';
-
-/** Idle user-bind connections kept open; beyond this, connections close after their bind. */
-const MAX_IDLE_BINDERS = 16;
+import { ConnectionPool } from './ldap-pool.ts';
+import type { BindResult, Directory, DirectoryStats, DirectoryUser, LookupResult } from './types.ts';
 
 /** RFC 4515 3: characters that must be escaped inside a filter value. */
 export function escapeFilterValue(value: string): string {
@@ -35,6 +33,14 @@ function groupNames(memberOf: readonly string[]): string[] {
   return [...names];
 }
 
+/**
+ * An LDAP result code is an answer on a healthy connection that other requests share: keep it.
+ * Anything else (reset, refused, parse failure) means the connection itself is gone.
+ */
+function brokenConnection(error: Error): boolean {
+  return !(error instanceof ResultCodeError);
+}
+
 export interface LdapDirectoryOptions {
   readonly config: DirectoryConfig;
   /** URL to use (the embedded stub's, when the config names a fixture instead of a URL). */
@@ -43,41 +49,69 @@ export interface LdapDirectoryOptions {
 }
 
 /**
- * Primary authentication against a real LDAP directory through ldapts. Searches share one service
- * connection (LDAP multiplexes requests, so a slow search does not hold up others); each user bind
- * gets its own connection, since a bind changes the connection's identity.
+ * Primary authentication against a real LDAP directory through ldapts. Searches are spread over a
+ * few service connections (LDAP multiplexes requests on each, so a slow search does not hold up
+ * others); user binds take a connection from a bounded pool, since a bind changes the connection's
+ * identity and needs it to itself for the round trip.
  */
 export class LdapDirectory implements Directory {
-  private service: Promise<Client> | undefined;
-  /** Connections last used for a user bind, kept for the next one. */
-  private readonly idleBinders: Client[] = [];
-  private closed = false;
+  /** Service connections, opened on first use; a broken one is replaced on the next search. */
+  private readonly services: (Promise<Client> | undefined)[];
+  private nextService = 0;
+  private searches = 0;
+  private readonly binders: ConnectionPool<Client>;
 
-  constructor(private readonly options: LdapDirectoryOptions) {}
+  constructor(private readonly options: LdapDirectoryOptions) {
+    const { pool } = options.config;
+    this.services = new Array<Promise<Client> | undefined>(pool.searchConnections).fill(undefined);
+    this.binders = new ConnectionPool<Client>({
+      create: () => this.newClient(),
+      max: pool.maxBindConnections,
+      maxQueue: pool.maxQueue,
+      clock: options.clock,
+    });
+  }
+
+  stats(): DirectoryStats {
+    return {
+      bind: this.binders.stats(),
+      search: {
+        connections: this.services.filter((s) => s !== undefined).length,
+        max: this.services.length,
+        searches: this.searches,
+      },
+    };
+  }
 
   private newClient(): Client {
     return new Client({ url: this.options.url, strictDN: false });
   }
 
-  private serviceClient(): Promise<Client> {
-    this.service ??= (async () => {
+  private serviceClient(slot: number): Promise<Client> {
+    const existing = this.services[slot];
+    if (existing !== undefined) return existing;
+    const opening = (async () => {
       const client = this.newClient();
       try {
         if (this.options.config.bindDn !== '')
           await client.bind(this.options.config.bindDn, this.options.config.bindPassword);
         return client;
       } catch (error) {
-        this.service = undefined;
         await client.unbind().catch(() => undefined);
         throw error;
       }
     })();
-    return this.service;
+    this.services[slot] = opening;
+    // A failed opening frees the slot, so the next search tries again.
+    opening.catch(() => {
+      if (this.services[slot] === opening) this.services[slot] = undefined;
+    });
+    return opening;
   }
 
-  private async dropService(): Promise<void> {
-    const current = this.service;
-    this.service = undefined;
+  private async dropService(slot: number): Promise<void> {
+    const current = this.services[slot];
+    this.services[slot] = undefined;
     if (current !== undefined) await (await current.catch(() => undefined))?.unbind().catch(() => undefined);
   }
 
@@ -87,22 +121,35 @@ export class LdapDirectory implements Directory {
     // A replacer function, not a string: a string replacement would expand $', $` and $& in the
     // User-Name into pieces of the filter template (unbalanced parentheses, a different search).
     const filter = config.userFilter.replaceAll('{user}', () => value);
+    const slot = this.nextService;
+    this.nextService = (slot + 1) % this.services.length;
+    this.searches++;
     const search = async (): Promise<Entry[]> => {
-      const client = await this.serviceClient();
+      let client = await this.serviceClient(slot);
+      if (!client.isConnected) {
+        // ldapts reconnects a closed connection by itself, but not bound: the service account's
+        // bind has to be redone, or the search runs anonymously (operationsError on AD).
+        await this.dropService(slot);
+        client = await this.serviceClient(slot);
+      }
       const { searchEntries } = await client.search(config.baseDn, { scope: 'sub', filter, sizeLimit: 2 });
       return searchEntries;
     };
-    const outcome = await withTimeout(search(), config.timeoutMs, clock);
+    let outcome = await withTimeout(search(), config.timeoutMs, clock);
+    if (outcome.kind === 'error' && brokenConnection(outcome.error)) {
+      // The connection itself is gone (directory restarted, idle timeout): with several service
+      // connections the others may be stale too, so one fresh try before calling it unavailable.
+      await this.dropService(slot);
+      outcome = await withTimeout(search(), config.timeoutMs, clock);
+    }
     if (outcome.kind === 'timeout') {
-      await this.dropService();
+      await this.dropService(slot);
       return { kind: 'unavailable', reason: `directory did not answer within ${config.timeoutMs} ms` };
     }
     if (outcome.kind === 'error') {
       // Two or more entries for one login name: ambiguous, so no one (NPS refuses the same way).
       if (outcome.error instanceof SizeLimitExceededError) return { kind: 'not-found' };
-      // An LDAP result code is an answer on a healthy connection that other searches share: keep it.
-      // Anything else (reset, refused, parse failure) means the connection itself is gone.
-      if (!(outcome.error instanceof ResultCodeError)) await this.dropService();
+      if (brokenConnection(outcome.error)) await this.dropService(slot);
       return { kind: 'unavailable', reason: `directory error: ${outcome.error.message}` };
     }
     const entries = outcome.value;
@@ -135,30 +182,29 @@ export class LdapDirectory implements Directory {
   async bindAsUser(user: DirectoryUser, password: string): Promise<BindResult> {
     // An empty password would be an unauthenticated bind, which LDAP servers accept (RFC 4513 5.1.2).
     if (password === '') return 'invalid-credentials';
-    // A connection may be re-bound as someone else (RFC 4511 4.2), so bind connections are pooled:
-    // a TCP connect and teardown per PAP login dominated the reference server's PAP cost.
-    const pooled = this.idleBinders.pop();
-    let client = pooled ?? this.newClient();
+    const { timeoutMs } = this.options.config;
+    const acquired = await this.binders.acquire(timeoutMs);
+    if (acquired.kind === 'timeout')
+      return { unavailable: `no LDAP bind connection free within ${timeoutMs} ms (directory.pool)` };
+    if (acquired.kind === 'queue-full')
+      return { unavailable: 'too many binds waiting for an LDAP connection (directory.pool.maxQueue)' };
+    if (acquired.kind === 'closed') return { unavailable: 'directory closed' };
+    let client = acquired.connection;
     let outcome = await this.bindOnce(client, user.dn, password);
-    if (
-      pooled !== undefined &&
-      outcome.kind === 'error' &&
-      !(outcome.error instanceof InvalidCredentialsError)
-    ) {
-      // The directory may have closed an idle pooled connection (restart, idle timeout): one fresh try.
+    if (outcome.kind === 'error' && !(outcome.error instanceof InvalidCredentialsError)) {
+      // The directory may have closed an idle pooled connection (restart, idle timeout): one fresh
+      // try on a new connection, which takes the old one's place in the pool.
       void client.unbind().catch(() => undefined);
       client = this.newClient();
       outcome = await this.bindOnce(client, user.dn, password);
     }
-    const reusable =
+    const healthy =
       outcome.kind === 'ok' || (outcome.kind === 'error' && outcome.error instanceof InvalidCredentialsError);
-    if (reusable && !this.closed && this.idleBinders.length < MAX_IDLE_BINDERS) this.idleBinders.push(client);
-    else void client.unbind().catch(() => undefined);
+    this.binders.release(client, healthy);
     if (outcome.kind === 'ok') return 'ok';
     if (outcome.kind === 'error' && outcome.error instanceof InvalidCredentialsError)
       return 'invalid-credentials';
-    if (outcome.kind === 'timeout')
-      return { unavailable: `bind did not complete within ${this.options.config.timeoutMs} ms` };
+    if (outcome.kind === 'timeout') return { unavailable: `bind did not complete within ${timeoutMs} ms` };
     return { unavailable: `bind failed: ${outcome.error.message}` };
   }
 
@@ -167,9 +213,7 @@ export class LdapDirectory implements Directory {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    const binders = this.idleBinders.splice(0);
-    await Promise.all(binders.map((client) => client.unbind().catch(() => undefined)));
-    await this.dropService();
+    await this.binders.close();
+    await Promise.all(this.services.map((_, slot) => this.dropService(slot)));
   }
 }

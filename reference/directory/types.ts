@@ -1,6 +1,7 @@
 // What the server needs from a directory, whatever speaks LDAP behind it.
 
 import type { AdAccountState } from '../../protocol/ad-account.ts';
+import type { PoolStats } from './ldap-pool.ts';
 
 /** protocol/ad-account.ts decides it, in AD's order (disabled, locked, expired, password). */
 export type AccountState = AdAccountState;
@@ -27,9 +28,16 @@ export type LookupResult =
 
 export type BindResult = 'ok' | 'invalid-credentials' | { readonly unavailable: string };
 
+/** Connection use of an LDAP directory, for the metrics (an in-memory directory has none). */
+export interface DirectoryStats {
+  readonly bind: PoolStats;
+  readonly search: { readonly connections: number; readonly max: number; readonly searches: number };
+}
+
 export interface Directory {
   findUser(userName: string): Promise<LookupResult>;
   /** PAP: a bind as the user is the password check, as NPS does against AD. */
   bindAsUser(user: DirectoryUser, password: string): Promise<BindResult>;
   close(): Promise<void>;
+  stats?(): DirectoryStats;
 }

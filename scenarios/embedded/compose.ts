@@ -6,13 +6,16 @@ import { UdpTransport } from '../../runtime/udp-transport.ts';
 import { openAccountingStore, type AccountingStore } from '../../reference/accounting/index.ts';
 import type { ServerConfig } from '../../reference/config/server-config.ts';
 import { LdapDirectory } from '../../reference/directory/ldap-directory.ts';
+import { StaticDirectory } from '../../reference/directory/static-directory.ts';
+import type { Directory } from '../../reference/directory/types.ts';
 import { ServerEvents } from '../../reference/events.ts';
 import { ReferenceServer } from '../../reference/server.ts';
 import { CloudMfa } from '../../reference/mfa/cloud-mfa.ts';
 import type { CertificateCredential, CertificateWarningCode } from '../../reference/mfa/client-credential.ts';
 import { embeddedCredential } from './certificates.ts';
 import { embeddedResource, serveEmbeddedCloud } from './mfa-cloud-embedded.ts';
-import { startLdapStub, type LdapStub } from '../../simulators/ldap/index.ts';
+import { loadDirectoryFixture, startLdapStub, type LdapStub } from '../../simulators/ldap/index.ts';
+import { staticRecords } from './static-records.ts';
 import type { MfaHttpServer, MfaMock, TenantDefinition } from '../../simulators/mfa/index.ts';
 
 // The one place where the reference server meets the simulators (reference/ and simulators/ never
@@ -27,6 +30,8 @@ export interface Stack {
   readonly mfaHttp?: MfaHttpServer;
   readonly mfaUrl?: string;
   readonly accounting: AccountingStore;
+  /** The directory the server reads (its pool statistics feed the metrics). */
+  readonly directory: Directory;
   readonly directoryUrl: string;
   /** The MFA client and what it trusts and signs with, for the admin port's readiness checks. */
   readonly mfaClient?: MfaClientParts;
@@ -52,6 +57,8 @@ export interface StackOptions {
   readonly tenant?: TenantDefinition;
   /** Seeds the embedded MFA mock's user models (overrides the tenant's settings.seed). */
   readonly mfaSeed?: number;
+  /** With listen.workers > 1: this worker's index, carried in the States it opens. */
+  readonly stateTag?: number;
 }
 
 export async function startStack(config: ServerConfig, options: StackOptions = {}): Promise<Stack> {
@@ -86,8 +93,17 @@ export async function startStack(config: ServerConfig, options: StackOptions = {
         baseDn: directoryConfig.baseDn || stub.baseDn,
       };
     }
-    const directoryUrl = ldapStub?.url ?? directoryConfig.url ?? '';
-    const directory = new LdapDirectory({ config: directoryConfig, url: directoryUrl, clock });
+    const directoryUrl =
+      directoryConfig.staticFixture !== undefined
+        ? `static:${directoryConfig.staticFixture}`
+        : (ldapStub?.url ?? directoryConfig.url ?? '');
+    const directory: Directory =
+      directoryConfig.staticFixture !== undefined
+        ? new StaticDirectory({
+            users: staticRecords(await loadDirectoryFixture(directoryConfig.staticFixture)),
+            clock,
+          })
+        : new LdapDirectory({ config: directoryConfig, url: directoryUrl, clock });
     cleanups.push(() => directory.close());
     const accounting = openAccountingStore(config.accounting.path);
     cleanups.push(() => accounting.close());
@@ -157,12 +173,14 @@ export async function startStack(config: ServerConfig, options: StackOptions = {
       accounting,
       events,
       ...(secondFactor !== undefined ? { secondFactor } : {}),
+      ...(options.stateTag !== undefined ? { stateTag: options.stateTag } : {}),
     });
     cleanups.push(() => server.close());
     return {
       server,
       config: effective,
       accounting,
+      directory,
       directoryUrl,
       ...(ldapStub !== undefined ? { ldapStub } : {}),
       ...(mfaMock !== undefined ? { mfaMock } : {}),

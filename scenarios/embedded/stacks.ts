@@ -17,7 +17,7 @@ import { UdpTransport } from '../../runtime/udp-transport.ts';
 import { ValidationError } from '../../runtime/validation/index.ts';
 import { openAccountingStore, type AccountingStore } from '../../reference/accounting/index.ts';
 import { normaliseServerConfig, type ServerConfig } from '../../reference/config/server-config.ts';
-import { StaticDirectory, type StaticUserRecord } from '../../reference/directory/static-directory.ts';
+import { StaticDirectory } from '../../reference/directory/static-directory.ts';
 import { ServerEvents, type WarningCode } from '../../reference/events.ts';
 import { CloudMfa } from '../../reference/mfa/cloud-mfa.ts';
 import { ReferenceServer } from '../../reference/server.ts';
@@ -30,6 +30,9 @@ import {
   type TenantDefinition,
 } from '../../simulators/mfa/index.ts';
 import { startStack } from './compose.ts';
+import { staticRecords } from './static-records.ts';
+
+export { staticRecords };
 import { embeddedCredential } from './certificates.ts';
 import { demoTenantFixture, embeddedDefaultConfig } from './defaults.ts';
 
@@ -140,29 +143,6 @@ function fixtureAt(path: string): Promise<DirectoryFixture> {
     cached.catch(() => fixtureCache.delete(path));
   }
   return cached;
-}
-
-/** The simulators' LDAP fixture as the records StaticDirectory serves (the attributes the stub would). */
-export function staticRecords(fixture: DirectoryFixture): StaticUserRecord[] {
-  return fixture.users.map((user) => {
-    const attributes: Record<string, readonly string[]> = {};
-    for (const attribute of user.attributes) attributes[attribute.name] = attribute.values;
-    attributes.cn = [user.cn];
-    attributes.sn = [user.sn];
-    if (user.mail !== undefined) attributes.mail = [user.mail];
-    attributes.userAccountControl = [String(user.userAccountControl)];
-    attributes.accountExpires = [user.accountExpires];
-    attributes.pwdLastSet = [user.pwdLastSet];
-    if (user.lockoutTime !== undefined) attributes.lockoutTime = [user.lockoutTime];
-    return {
-      dn: user.dn,
-      sAMAccountName: user.sAMAccountName,
-      ...(user.userPrincipalName !== undefined ? { userPrincipalName: user.userPrincipalName } : {}),
-      ...(user.password !== undefined ? { password: user.password } : {}),
-      memberOf: user.memberOf,
-      attributes,
-    };
-  });
 }
 
 const tenantCache = new Map<string, Promise<TenantDefinition>>();

@@ -56,6 +56,8 @@ function storeWithoutDeduplication(stack: EmbeddedStack): void {
     authenticator.writeUInt32BE(calls);
     return record({ ...input, requestAuthenticator: authenticator, uniqueSessionId: `no-dedupe-${calls}` });
   };
+  // The server writes through group commit (recordBatch): the same break, one record at a time.
+  store.recordBatch = (inputs) => inputs.map((input) => store.record(input));
 }
 
 interface Break {

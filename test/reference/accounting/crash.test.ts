@@ -19,7 +19,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
  * Runs the child and SIGKILLs it as soon as the line `ACKED <killAfter>` is read. Resolves with
  * the highest acknowledged row number seen and the signal the child died of.
  */
-function runAndKill(dbPath: string, mode: 'once' | 'stream', killAfter: number) {
+function runAndKill(dbPath: string, mode: 'once' | 'stream' | 'group', killAfter: number) {
   return new Promise<{ lastAcked: number; signal: NodeJS.Signals | null; stderr: string }>(
     (resolve, reject) => {
       const child = spawn(process.execPath, ['--import', 'tsx', childScript, dbPath, mode], {
@@ -95,6 +95,23 @@ describe('accounting store survives kill -9', () => {
       expect(raw.pragma('integrity_check', { simple: true })).toBe('ok');
     } finally {
       raw.close();
+    }
+  });
+
+  it('group commit: every record whose commit resolved is on disk after SIGKILL mid-burst', async () => {
+    const dbPath = join(dir, 'group.db');
+    const { lastAcked, signal } = await runAndKill(dbPath, 'group', 200);
+    expect(signal).toBe('SIGKILL');
+    expect(lastAcked).toBeGreaterThanOrEqual(200);
+    const store = openAccountingStore(dbPath);
+    try {
+      const sessions = store.list().map((r) => r.sessionId);
+      expect(sessions.length).toBeGreaterThanOrEqual(lastAcked + 1);
+      // Whole transactions only: a burst is on disk entirely or not at all.
+      expect(sessions.length % 32).toBe(0);
+      expect(sessions).toEqual(Array.from({ length: sessions.length }, (_, n) => `sess-${n}`));
+    } finally {
+      store.close();
     }
   });
 });
