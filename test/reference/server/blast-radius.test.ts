@@ -72,12 +72,9 @@ describe('requireMessageAuthenticator', () => {
     expect(warningCodes(f)).not.toContain('message-authenticator-learned');
 
     expect(await answer(f, signed(f))).toBe(PacketCode.AccessAccept);
-    expect(f.events.warning.filter((w) => w.code === 'message-authenticator-learned')).toEqual([
-      expect.objectContaining({
-        client: 'vpn',
-        message: expect.stringContaining('requireMessageAuthenticator'),
-      }),
-    ]);
+    const learned = f.events.warning.filter((w) => w.code === 'message-authenticator-learned');
+    expect(learned.map((w) => w.client)).toEqual(['vpn']);
+    expect(learned[0]?.message).toContain('requireMessageAuthenticator');
     // The forgery Blast-RADIUS needs (no Message-Authenticator) is refused from now on.
     expect(await answer(f, unsigned(f))).toBe('dropped');
     expect(f.dropped.at(-1)).toMatchObject({ client: 'vpn', reason: 'message-authenticator-missing' });
