@@ -4,7 +4,7 @@
 // process exits, so a failed test cannot leave a server holding ports.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify as toYaml } from 'yaml';
@@ -59,6 +59,8 @@ export interface ServeProcessOptions {
    */
   readonly workDir?: string;
   readonly startTimeoutMs?: number;
+  /** Permission bits of the config file (default 0o600: it holds the shared secret). */
+  readonly configMode?: number;
 }
 
 export interface ServeProcess {
@@ -158,7 +160,10 @@ export async function startServe(options: ServeProcessOptions): Promise<ServePro
   const format = options.format ?? 'yaml';
   const configPath = path.join(workDir, `radmfa.${format === 'json' ? 'json' : 'yaml'}`);
   const config = typeof options.config === 'function' ? options.config(workDir) : options.config;
-  writeFileSync(configPath, format === 'json' ? JSON.stringify(config, null, 2) : toYaml(config));
+  writeFileSync(configPath, format === 'json' ? JSON.stringify(config, null, 2) : toYaml(config), {
+    mode: options.configMode ?? 0o600,
+  });
+  chmodSync(configPath, options.configMode ?? 0o600); // the mode given to writeFileSync passes the umask
   const child = spawn(process.execPath, [bin, 'serve', '--config', configPath, ...(options.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });

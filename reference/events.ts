@@ -31,6 +31,7 @@ export type WarningCode =
   | 'alternate-login-id-missing'
   | 'client-certificate-expiring'
   | 'client-certificate-unusable'
+  | 'config-file-readable'
   | 'blast-radius-unprotected'
   | 'message-authenticator-learned'
   | 'proxy-state-limit-learned'
@@ -51,6 +52,8 @@ export const WARNING_CODES: Readonly<Record<WarningCode, string>> = {
     'the client certificate in use expires within 30 days: roll it over (radmfa cert rollover)',
   'client-certificate-unusable':
     'no client certificate is valid now: tokens will be refused (security token error) until one is',
+  'config-file-readable':
+    'at start-up: the config file, which holds the shared secrets, is readable by group or others; chmod 600 it',
   'blast-radius-unprotected':
     'at start-up: a client has requireMessageAuthenticator: false and limitProxyState: false, so a Blast-RADIUS forgery of its Access-Requests is not stopped; set either to true or auto',
   'message-authenticator-learned':
