@@ -18,10 +18,7 @@ import type { WarningCode } from './events.ts';
 // can only be a forgery.
 
 export interface BlastRadiusWarning {
-  readonly code: Extract<
-    WarningCode,
-    'message-authenticator-learned' | 'proxy-state-limit-learned' | 'proxy-state-unprotected'
-  >;
+  readonly code: Extract<WarningCode, 'message-authenticator-learned' | 'proxy-state-unprotected'>;
   readonly client: string;
   readonly message: string;
 }
@@ -106,14 +103,9 @@ export class BlastRadiusGuard {
         },
       ];
     }
+    // The usual case (a NAS, no Proxy-State): the protection turns on quietly, nothing to act on.
     state.limitProxyState = true;
-    return [
-      {
-        code: 'proxy-state-limit-learned',
-        client: client.name,
-        message: `client ${client.name} sent an Access-Request without Proxy-State: Access-Requests with Proxy-State and no Message-Authenticator are dropped from now on (limitProxyState: auto)`,
-      },
-    ];
+    return [];
   }
 }
 

@@ -34,7 +34,6 @@ export type WarningCode =
   | 'config-file-readable'
   | 'blast-radius-unprotected'
   | 'message-authenticator-learned'
-  | 'proxy-state-limit-learned'
   | 'proxy-state-unprotected';
 
 export const WARNING_CODES: Readonly<Record<WarningCode, string>> = {
@@ -58,8 +57,6 @@ export const WARNING_CODES: Readonly<Record<WarningCode, string>> = {
     'at start-up: a client has requireMessageAuthenticator: false and limitProxyState: false, so a Blast-RADIUS forgery of its Access-Requests is not stopped; set either to true or auto',
   'message-authenticator-learned':
     'a client sent a Message-Authenticator (requireMessageAuthenticator: auto): Access-Requests without one are dropped from it from now on',
-  'proxy-state-limit-learned':
-    'limitProxyState: auto: Access-Requests with Proxy-State and no Message-Authenticator are dropped from this client from now on',
   'proxy-state-unprotected':
     "limitProxyState: auto: the client's first Access-Request had Proxy-State without Message-Authenticator (an old proxy, or an attack), so the limit is off for it",
 };
