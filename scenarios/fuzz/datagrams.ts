@@ -229,7 +229,8 @@ export const fuzzCaseArbitrary: fc.Arbitrary<FuzzCase> = fc.oneof(
 function credentialAttributes(t: TemplateChoice, password: string): AttributeInput[] {
   switch (t.kind) {
     case 'pap':
-      return [{ name: 'User-Password', value: password }];
+      // Octets, not text: a text value starting with 0x would be read as hex by the codec.
+      return [{ name: 'User-Password', value: Buffer.from(password, 'utf8') }];
     case 'chap':
       return [
         {

@@ -99,8 +99,8 @@ describe('nothing radmfa writes contains a secret, a password or an MFA code', (
             mfa: { enabled: true, embedded: { tenant } },
           }),
         args: ['--log-level', 'trace'],
-      // Two cores shared with the rest of the suite: the embedded stack can take a while to start.
-      startTimeoutMs: 60_000,
+        // Two cores shared with the rest of the suite: the embedded stack can take a while to start.
+        startTimeoutMs: 60_000,
       });
       const codes: string[] = [];
       let metrics = '';
