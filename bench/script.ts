@@ -39,6 +39,8 @@ export interface BenchDefinition<S extends ParamSpecs, R> {
   /** Rules that involve several flags at once; single-flag bounds live in the specs. */
   check?(params: ParamValues<S>): Issue[];
   run(params: ParamValues<S>, io: BenchIo): Promise<R>;
+  /** True when the results are a failure the exit code must show (a fuzz violation); default never. */
+  failed?(results: R): boolean;
   /** The short human summary, ratios included. */
   render(results: R): string;
 }
@@ -87,7 +89,7 @@ export async function runBenchCli<S extends ParamSpecs & { readonly out: StringP
   const reportPath = out === '' ? defaultReportPath(definition.name) : resolve(out);
   writeReport(reportPath, report);
   io.print(`${definition.render(results)}\n\nJSON: ${reportPath}`);
-  return { exitCode: 0, report, reportPath };
+  return { exitCode: definition.failed?.(results) === true ? EXIT_FAILURE : 0, report, reportPath };
 }
 
 /** True when the module at `moduleUrl` is the script node (or tsx) was asked to run. */

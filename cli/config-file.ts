@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { serverConfigDefaults } from '../reference/config/server-config.ts';
@@ -82,4 +82,30 @@ function resolvePaths(value: unknown, base: string): unknown {
     out.mfa = { ...out.mfa, caFile: at(out.mfa.caFile) };
   }
   return out;
+}
+
+export interface ConfigFileWarning {
+  readonly code: 'config-file-readable';
+  readonly message: string;
+}
+
+/**
+ * The config file holds the shared secrets (and the directory's bind password): a file that group
+ * or others can read gives them away. FreeRADIUS installs its clients.conf 0640 root:radiusd for
+ * the same reason. Undefined when only the owner can read it, or where modes mean nothing.
+ */
+export function configFilePermissionWarning(path: string): ConfigFileWarning | undefined {
+  if (process.platform === 'win32') return undefined;
+  let mode: number;
+  try {
+    mode = statSync(path).mode & 0o777;
+  } catch {
+    return undefined;
+  }
+  const readers = [...((mode & 0o040) !== 0 ? ['group'] : []), ...((mode & 0o004) !== 0 ? ['others'] : [])];
+  if (readers.length === 0) return undefined;
+  return {
+    code: 'config-file-readable',
+    message: `config file ${path} is readable by ${readers.join(' and ')} (mode ${mode.toString(8).padStart(4, '0')}) and holds shared secrets: chmod 600 ${path}`,
+  };
 }

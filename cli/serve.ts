@@ -3,7 +3,7 @@ import { normaliseServerConfig, type ServerConfig } from '../reference/config/se
 import { ServerEvents } from '../reference/events.ts';
 import { formatIssues, isPlainObject, type Issue, type IssueCollector } from '../runtime/validation/index.ts';
 import { defineCommand, processIo, type CommandIo } from './command-line.ts';
-import { DEFAULT_ACCOUNTING_FILE, readConfigFile } from './config-file.ts';
+import { DEFAULT_ACCOUNTING_FILE, configFilePermissionWarning, readConfigFile } from './config-file.ts';
 import { startStack, type Stack } from '../scenarios/embedded/compose.ts';
 import { embeddedDefaultConfig } from '../scenarios/embedded/defaults.ts';
 import { ExitCode } from './exit-codes.ts';
@@ -78,6 +78,8 @@ async function healthAnswer(stack: Stack | undefined, readiness: Readiness): Pro
 interface PreparedServe {
   readonly config: ServerConfig;
   readonly logLevel: LogLevel;
+  /** The file the config came from; absent for the embedded default. */
+  readonly configPath?: string;
 }
 
 /** Undefined when the configuration is invalid (its issues are then collected and `run` is not called). */
@@ -91,7 +93,11 @@ function prepareServe(
     issues.addAll(resolved.issues);
     return undefined;
   }
-  return { config: resolved.config, logLevel: logLevel ?? 'info' };
+  return {
+    config: resolved.config,
+    logLevel: logLevel ?? 'info',
+    ...(args.config !== undefined ? { configPath: args.config } : {}),
+  };
 }
 
 function reportStartIssues(io: CommandIo, issues: readonly Issue[]): number {
@@ -116,6 +122,9 @@ async function serve(prepared: PreparedServe | undefined, io: CommandIo): Promis
   if (config.listen.workers > 1) return primaryMain(config, io, log);
   const events = new ServerEvents();
   attachLogging(events, log);
+  const readable =
+    prepared.configPath !== undefined ? configFilePermissionWarning(prepared.configPath) : undefined;
+  if (readable !== undefined) events.emit('warning', readable);
   let stack: Stack | undefined;
   const metrics = attachMetrics(
     events,

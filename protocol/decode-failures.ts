@@ -14,7 +14,8 @@ export type DecodeFailureCode =
   | 'message-authenticator-missing'
   | 'message-authenticator-invalid'
   | 'authenticator-invalid'
-  | 'eap-without-message-authenticator';
+  | 'eap-without-message-authenticator'
+  | 'proxy-state-without-message-authenticator';
 
 export const decodeFailureReasons: Readonly<Record<DecodeFailureCode, string>> = {
   'too-short': 'datagram shorter than the 20-octet RADIUS header (RFC 2865 3)',
@@ -32,6 +33,8 @@ export const decodeFailureReasons: Readonly<Record<DecodeFailureCode, string>> =
   'message-authenticator-invalid': 'Message-Authenticator does not verify with this shared secret',
   'authenticator-invalid': 'Request or Response Authenticator does not verify with this shared secret',
   'eap-without-message-authenticator': 'EAP-Message without Message-Authenticator (RFC 3579 3.3: discard)',
+  'proxy-state-without-message-authenticator':
+    'Access-Request with Proxy-State but no Message-Authenticator, refused by limitProxyState (Blast-RADIUS)',
 };
 
 export type Result<T, E extends string = DecodeFailureCode> =

@@ -8,6 +8,7 @@ import {
 import {
   EAP_MESSAGE_TYPE,
   MESSAGE_AUTHENTICATOR_TYPE,
+  PROXY_STATE_TYPE,
   PacketCode,
   hasComputedRequestAuthenticator,
   isRequestCode,
@@ -19,6 +20,11 @@ import { decodePacket, type RadiusPacket } from './packet.ts';
 export interface VerifyOptions {
   /** Refuse packets without Message-Authenticator (Blast-RADIUS mitigation, RFC 3579 / RFC 5997). */
   readonly requireMessageAuthenticator?: boolean;
+  /**
+   * Refuse Access-Requests that carry Proxy-State without Message-Authenticator: the Blast-RADIUS
+   * forgery hides its collision blocks in Proxy-State (FreeRADIUS 3.2.5 `limit_proxy_state`).
+   */
+  readonly limitProxyState?: boolean;
 }
 
 function has(packet: RadiusPacket, type: number): boolean {
@@ -46,6 +52,13 @@ export function verifyRequest(
     if (has(packet, EAP_MESSAGE_TYPE)) return fail('eap-without-message-authenticator');
     if (options.requireMessageAuthenticator === true && packet.code === PacketCode.AccessRequest) {
       return fail('message-authenticator-missing');
+    }
+    if (
+      options.limitProxyState === true &&
+      packet.code === PacketCode.AccessRequest &&
+      has(packet, PROXY_STATE_TYPE)
+    ) {
+      return fail('proxy-state-without-message-authenticator');
     }
   } else if (
     !verifyMessageAuthenticator(bytes, secret, computed ? ZERO_AUTHENTICATOR : packet.authenticator)

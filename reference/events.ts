@@ -30,7 +30,11 @@ export type WarningCode =
   | 'ip-whitelist-no-nas-ip'
   | 'alternate-login-id-missing'
   | 'client-certificate-expiring'
-  | 'client-certificate-unusable';
+  | 'client-certificate-unusable'
+  | 'config-file-readable'
+  | 'blast-radius-unprotected'
+  | 'message-authenticator-learned'
+  | 'proxy-state-unprotected';
 
 export const WARNING_CODES: Readonly<Record<WarningCode, string>> = {
   'require-user-match-false':
@@ -47,6 +51,14 @@ export const WARNING_CODES: Readonly<Record<WarningCode, string>> = {
     'the client certificate in use expires within 30 days: roll it over (radmfa cert rollover)',
   'client-certificate-unusable':
     'no client certificate is valid now: tokens will be refused (security token error) until one is',
+  'config-file-readable':
+    'at start-up: the config file, which holds the shared secrets, is readable by group or others; chmod 600 it',
+  'blast-radius-unprotected':
+    'at start-up: a client has requireMessageAuthenticator: false and limitProxyState: false, so a Blast-RADIUS forgery of its Access-Requests is not stopped; set either to true or auto',
+  'message-authenticator-learned':
+    'a client sent a Message-Authenticator (requireMessageAuthenticator: auto): Access-Requests without one are dropped from it from now on',
+  'proxy-state-unprotected':
+    "limitProxyState: auto: the client's first Access-Request had Proxy-State without Message-Authenticator (an old proxy, or an attack), so the limit is off for it",
 };
 
 export interface ServerEventMap {

@@ -16,6 +16,7 @@ import { ACCESS_REASONS, type DiscardReason } from './access/reasons.ts';
 import type { AccountingStore } from './accounting/index.ts';
 import { accountingRecordOf } from './accounting-request.ts';
 import { GroupCommitter } from './accounting/group-commit.ts';
+import { BlastRadiusGuard, blastRadiusStartupWarnings } from './blast-radius.ts';
 import { ClientTable, type RadiusClient } from './clients.ts';
 import type { ServerConfig } from './config/server-config.ts';
 import type { Directory } from './directory/types.ts';
@@ -101,6 +102,7 @@ function accessDetail(
 export class ReferenceServer {
   readonly events: ServerEvents;
   private readonly clients: ClientTable;
+  private readonly blastRadius = new BlastRadiusGuard();
   private readonly duplicates: DuplicateCache;
   private readonly access: AccessHandler;
   private readonly accountingCommits: GroupCommitter;
@@ -175,6 +177,8 @@ export class ReferenceServer {
     }
     this.events.emit('listening', { auth: this.endpoints('auth'), acct: this.endpoints('acct') });
     for (const warning of startupWarnings(this.options.config.mfa)) this.events.emit('warning', warning);
+    for (const warning of blastRadiusStartupWarnings(this.options.config.clients))
+      this.events.emit('warning', warning);
   }
 
   endpoints(kind: PortKind): Endpoint[] {
@@ -267,13 +271,12 @@ export class ReferenceServer {
       this.drop('unexpected-code', from, `code ${packet.code} is not served on the ${kind} port`, ids);
       return;
     }
-    const verified = verifyRequest(data, packet, client.secret, {
-      requireMessageAuthenticator: client.requireMessageAuthenticator,
-    });
+    const verified = verifyRequest(data, packet, client.secret, this.blastRadius.verifyOptions(client));
     if (!verified.ok) {
       this.drop(verified.code, from, verified.message, ids);
       return;
     }
+    for (const warning of this.blastRadius.learn(client, packet)) this.events.emit('warning', warning);
     if (packet.code === PacketCode.StatusServer) {
       // RFC 5997 3: answered on either port, never subject to duplicate detection.
       this.counters.statusServer++;

@@ -35,12 +35,18 @@ import {
   type StatusServerMode,
 } from './personality.ts';
 
+/** A Blast-RADIUS setting as FreeRADIUS 3.2.5 spells it: on, off, or learned from the client. */
+export type BlastRadiusSetting = boolean | 'auto';
+
 export interface ClientConfig {
   readonly name: string;
   /** Address or CIDR the datagrams must come from. */
   readonly address: string;
   readonly secret: string;
-  readonly requireMessageAuthenticator: boolean;
+  /** Drop Access-Requests without Message-Authenticator; auto: once this client has sent one. */
+  readonly requireMessageAuthenticator: BlastRadiusSetting;
+  /** Drop Access-Requests with Proxy-State but no Message-Authenticator; auto: learned from the first. */
+  readonly limitProxyState: BlastRadiusSetting;
 }
 
 export interface ListenConfig {
@@ -189,6 +195,8 @@ const listenSchema = z
   })
   .strict();
 
+const blastRadiusSetting = z.union([z.boolean(), z.literal('auto')]).default('auto');
+
 const clientSchema = z
   .object({
     name: nonEmpty.optional().meta({ description: 'unique; default: the address' }),
@@ -197,7 +205,16 @@ const clientSchema = z
       description: 'address or CIDR the datagrams must come from',
     }),
     secret: nonEmpty.meta({ fix: 'write the shared secret configured on the NAS' }),
-    requireMessageAuthenticator: z.boolean().default(false),
+    requireMessageAuthenticator: blastRadiusSetting.meta({
+      fix: 'write true, false or auto (auto: required once the client has sent one)',
+      description:
+        'drop Access-Requests without Message-Authenticator (Blast-RADIUS); auto: from a single-host client once it has sent one',
+    }),
+    limitProxyState: blastRadiusSetting.meta({
+      fix: 'write true, false or auto (auto: learned from the first Access-Request)',
+      description:
+        "drop Access-Requests with Proxy-State but no Message-Authenticator; auto: on unless a single-host client's first Access-Request has Proxy-State unsigned",
+    }),
   })
   .strict();
 
@@ -683,6 +700,7 @@ function normaliseSections(
       address: client.address,
       secret: client.secret,
       requireMessageAuthenticator: client.requireMessageAuthenticator,
+      limitProxyState: client.limitProxyState,
     })),
     directory: buildDirectory(directory),
     duplicates,

@@ -112,13 +112,15 @@ export function stackConfig(input: StackInput, ports: { auth: number; acct: numb
   const result = normaliseServerConfig({
     ...overrides,
     listen: { hosts: ['127.0.0.1'], authPort: ports.auth, acctPort: ports.acct },
-    // The default's clients become 127.0.0.1 exactly (not /8), so that UNKNOWN_CLIENT_ADDRESS is
-    // unknown; clients a case sets itself stay as it set them.
+    // The default's clients shrink from /8 to 127.0.0.0/31 (127.0.0.1 and .0), so that
+    // UNKNOWN_CLIENT_ADDRESS is unknown; clients a case sets itself stay as it set them. They stay
+    // CIDR entries, like the default's, because requireMessageAuthenticator: auto learns only for a
+    // single host: shared by every case, a /32 would learn from the first signed request.
     clients:
       JSON.stringify(overrides.clients) === JSON.stringify(embeddedDefaultConfig().clients)
         ? [
-            { name: 'localhost', address: '127.0.0.1', secret: EMBEDDED_SECRET },
-            { name: 'localhost6', address: '::1', secret: EMBEDDED_SECRET },
+            { name: 'localhost', address: '127.0.0.0/31', secret: EMBEDDED_SECRET },
+            { name: 'localhost6', address: '::/127', secret: EMBEDDED_SECRET },
           ]
         : overrides.clients,
     directory: { ...(overrides.directory as object), embedded: { fixture: input.directoryFixture } },

@@ -105,8 +105,13 @@ const breaks: readonly Break[] = [
     options: {
       server: {
         clients: [
-          { name: 'localhost', address: '127.0.0.1', secret: 'testing123' },
-          { name: 'localhost6', address: '::1', secret: 'testing123' },
+          {
+            name: 'localhost',
+            address: '127.0.0.1',
+            secret: 'testing123',
+            requireMessageAuthenticator: false,
+          },
+          { name: 'localhost6', address: '::1', secret: 'testing123', requireMessageAuthenticator: false },
         ],
       },
     },

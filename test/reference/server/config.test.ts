@@ -22,7 +22,13 @@ describe('normaliseServerConfig', () => {
     const { config } = result;
     expect(config.listen).toMatchObject({ hosts: ['127.0.0.1'], authPort: 1812, acctPort: 1813 });
     expect(config.clients).toEqual([
-      { name: 'vpn', address: '127.0.0.1', secret: 'testing123', requireMessageAuthenticator: false },
+      {
+        name: 'vpn',
+        address: '127.0.0.1',
+        secret: 'testing123',
+        requireMessageAuthenticator: 'auto',
+        limitProxyState: 'auto',
+      },
     ]);
     expect(config.directory).toMatchObject({ url: 'ldap://127.0.0.1:389', onUnavailable: 'reject' });
     expect(config.duplicates.profile.name).toBe('nps');
