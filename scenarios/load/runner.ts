@@ -122,6 +122,8 @@ class LoadRun {
       maxSockets: profile.nas.maxSockets,
       seed: profile.seed,
       traceBytes: false,
+      // Counts come from onTrace; the per-login trace the NAS would keep is never read here.
+      trace: false,
       onTrace: (event) => this.onTrace(event),
     });
     target.observer?.onDiscard(() => this.metrics.add('radius_discards'));
