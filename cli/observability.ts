@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { SystemClock, type Clock } from '../runtime/clock.ts';
 import type { ServerEvents } from '../reference/events.ts';
 import type { ReferenceServer } from '../reference/server.ts';
 import type { DirectoryStats } from '../reference/directory/types.ts';
@@ -11,7 +12,7 @@ import type { PoolStats } from '../reference/directory/ldap-pool.ts';
  * (information, by design, as the NPS extension documents), not as errors. No line ever carries a
  * secret, a password or an MFA code: the events do not have them.
  */
-export function attachLogging(events: ServerEvents, log: Logger): void {
+export function attachLogging(events: ServerEvents, log: Logger, clock: Clock = new SystemClock()): void {
   // The level is fixed for the run: a line below it is never subscribed, so the per-request events
   // (access, duplicate, accounting, Status-Server) cost nothing unless asked for (pino's own level
   // check would come after the line's object had been built).
@@ -36,11 +37,49 @@ export function attachLogging(events: ServerEvents, log: Logger): void {
     );
     events.on('accounting', (e) => log.info({ event: 'accounting', ...e }, 'accounting stored'));
   }
-  events.on('packet-dropped', (e) => log.warn({ event: 'dropped', ...e }, `packet dropped: ${e.reason}`));
+  const overloadLines = new OverloadLines(clock);
+  events.on('packet-dropped', (e) => {
+    if (e.reason !== 'overload' && e.reason !== 'mfa-overload') {
+      log.warn({ event: 'dropped', ...e }, `packet dropped: ${e.reason}`);
+      return;
+    }
+    const since = overloadLines.admit(e.reason);
+    if (since !== undefined)
+      log.warn(
+        { event: 'dropped', ...e, droppedSinceLastLine: since },
+        `packet dropped: ${e.reason} (${since} more since the last such line)`,
+      );
+  });
   if (log.isLevelEnabled('debug'))
     events.on('status-server', (e) => log.debug({ event: 'status-server', ...e }, 'Status-Server'));
   events.on('warning', (e) => log.warn({ event: 'warning', ...e }, e.message));
   events.on('error', (e) => log.error({ event: 'error', ...e }, e.message));
+}
+
+/**
+ * Under overload the server drops thousands of datagrams a second; a warn line for each would cost
+ * more than the work refused and bury every other line. One line per reason per second, carrying how
+ * many were dropped since the previous one (the metric counts every drop).
+ */
+export class OverloadLines {
+  private readonly last = new Map<string, { at: number; suppressed: number }>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly intervalMs = 1_000,
+  ) {}
+
+  /** How many drops of `reason` went unlogged before this one, or undefined to stay silent. */
+  admit(reason: string): number | undefined {
+    const now = this.clock.now();
+    const entry = this.last.get(reason);
+    if (entry !== undefined && now - entry.at < this.intervalMs) {
+      entry.suppressed++;
+      return undefined;
+    }
+    this.last.set(reason, { at: now, suppressed: 0 });
+    return entry?.suppressed ?? 0;
+  }
 }
 
 export interface ServerMetrics {
