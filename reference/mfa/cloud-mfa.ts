@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { BlockList, isIP } from 'node:net';
 import type { Clock } from '../../runtime/clock.ts';
 import {
@@ -96,6 +97,9 @@ export class CloudMfa implements SecondFactor {
 
   constructor(private readonly options: CloudMfaOptions) {
     const { settings } = options;
+    // Every call in flight listens on this signal until it ends (mfa-http.ts removes the listener):
+    // thousands of logins waiting on MFA are thousands of listeners by design, not a leak.
+    setMaxListeners(0, this.closing.signal);
     this.skipList = whitelist(settings.IP_WHITELIST);
     this.endpoints = mfaEndpoints({ ...settings, serviceUrl: options.baseUrl ?? settings.serviceUrl });
     this.transport = options.fetch === undefined ? mfaTransportFromSettings(settings, options.ca) : undefined;
