@@ -19,6 +19,7 @@ import {
   failureLine,
   formatAt,
   formatDuration,
+  htmlDocumentStart,
   IdRegistry,
   observedLine,
   differencesLine,
@@ -355,17 +356,7 @@ export function renderHtml(result: ConformanceResult): string {
   // Register section ids in page order so a clash is resolved the same way on every render.
   const nav = contents(result, ids, matrices, failing);
   const title = `radmfa: ${countsLine(result.summary)} (${result.target.description})`;
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<title>${esc(title)}</title>
-<style>${CSS}</style>
-</head>
-<body>
-<div class="page">
+  return `${htmlDocumentStart(title, CSS)}<div class="page">
 ${header(result)}
 ${nav}
 <main>

@@ -100,12 +100,15 @@ export function parseResults(text: string, source = 'results.json'): Conformance
 
 /** Reads results.json back, checking its schemaVersion. */
 export async function readResults(path: string): Promise<ConformanceResult> {
-  let text: string;
+  return parseResults(await readResultText(path), path);
+}
+
+/** A result file's text; a file that cannot be read is a ResultFileError naming it. */
+export async function readResultText(path: string): Promise<string> {
   try {
-    text = await readFile(path, 'utf8');
+    return await readFile(path, 'utf8');
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
     throw new ResultFileError(path, 'unreadable', `cannot be read (${detail})`);
   }
-  return parseResults(text, path);
 }

@@ -2,7 +2,7 @@
 // plus HDR state), junit.xml (one testcase per threshold), series.csv (per second), summary.md
 // (also for $GITHUB_STEP_SUMMARY), index.html (throughput and latency over time), and the
 // end-of-run table the terminal shows.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatIssues, IssueCollector, isPlainObject, type Issue } from '../runtime/validation/index.ts';
 import { RESULT_SCHEMA_VERSION } from '../scenarios/result.ts';
@@ -14,10 +14,10 @@ import {
 } from '../scenarios/load/metrics.ts';
 import type { LoadResult } from '../scenarios/load/result.ts';
 import { describeVerdict } from '../scenarios/load/thresholds.ts';
-import { ResultFileError } from './json.ts';
+import { readResultText, ResultFileError } from './json.ts';
 import { escapeMarkdown } from './summary-markdown.ts';
 import { lineChartSvg } from './svg.ts';
-import { escapeHtml as esc, escapeXml, escapeXmlAttribute, junitSeconds } from './text.ts';
+import { escapeHtml as esc, escapeXml, escapeXmlAttribute, htmlDocumentStart, junitSeconds } from './text.ts';
 
 export const LOAD_REPORT_FILE_NAMES = {
   results: 'results.json',
@@ -89,14 +89,7 @@ export function parseLoadResult(text: string, source = 'results.json'): LoadResu
 }
 
 export async function readLoadResult(path: string): Promise<LoadResult> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
-    throw new ResultFileError(path, 'unreadable', `cannot be read (${detail})`);
-  }
-  return parseLoadResult(text, path);
+  return parseLoadResult(await readResultText(path), path);
 }
 
 // ---------------------------------------------------------------- words shared by the renderers
@@ -318,17 +311,7 @@ export function renderLoadHtml(result: LoadResult): string {
     .map(([name, s]) => `<li><code>${esc(name)}</code>: ${esc(s.executor)}, ${esc(s.description)}</li>`)
     .join('');
   const title = `radmfa load ${result.profile.name}: ${verdictWord(result)}`;
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<title>${esc(title)}</title>
-<style>${CSS}</style>
-</head>
-<body>
-<div class="page">
+  return `${htmlDocumentStart(title, CSS)}<div class="page">
 <header><h1>${esc(title)}</h1>
 <p class="muted">${esc(result.target.description)}; segments ${esc(result.segments.join(', '))}; ${esc((result.durationMs / 1000).toFixed(1))} s; ${esc(result.profile.users)}; started ${esc(result.startedAt)}${stop !== undefined ? `; <span class="bad">${esc(stop)}</span>` : ''}</p>
 <ul>${scenarios}</ul></header>

@@ -10,7 +10,7 @@ import {
   type NasValidationResult,
   type Verdict,
 } from '../scenarios/nas-validation/result.ts';
-import { escapeHtml, escapeXml, escapeXmlAttribute } from './text.ts';
+import { escapeHtml, escapeXml, escapeXmlAttribute, htmlDocumentStart } from './text.ts';
 
 export const NAS_REPORT_FILE_NAMES = {
   results: 'results.json',
@@ -186,11 +186,7 @@ export function renderNasHtml(result: NasValidationResult): string {
               `<td>${u.prompts}</td><td>${u.packets}</td><td>${u.durationMs === undefined ? '–' : ms(u.durationMs)}</td></tr>`,
           )
           .join('')}</table>`;
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<title>radmfa validate-nas</title><style>${CSS}</style></head><body>
-<h1>radmfa validate-nas</h1>
+  return `${htmlDocumentStart('radmfa validate-nas', CSS)}<h1>radmfa validate-nas</h1>
 <p class="summary"><span class="pass">${s.pass} pass</span><span class="warn">${s.warn} warn</span><span class="fail">${s.fail} fail</span>
 <span>${result.nas.length} NAS address(es), ${result.capture.packets} packets, server ${escapeHtml(result.servers.primary)}${result.servers.secondary !== undefined ? `, secondary ${escapeHtml(result.servers.secondary)}` : ''}, started ${escapeHtml(result.startedAt)}</span></p>
 ${result.nas.length === 0 ? '<p>No NAS sent anything: check its server address, port and shared secret.</p>' : result.nas.map(nasSection).join('\n')}

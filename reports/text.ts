@@ -242,3 +242,22 @@ export function unobservedLine(result: CaseResult): string {
   const unobserved = result.unobserved ?? [];
   return unobserved.length === 0 ? '' : `not observable on this target: ${unobserved.join(', ')}`;
 }
+
+/**
+ * The start of every self-contained HTML report, through `<body>`: inline CSS and data: images only.
+ * The Content-Security-Policy forbids scripts and the network, so a report opened from a CI artifact
+ * can neither run code nor call out.
+ */
+export function htmlDocumentStart(title: string, css: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<title>${escapeHtml(title)}</title>
+<style>${css}</style>
+</head>
+<body>
+`;
+}
