@@ -45,7 +45,8 @@ export function isServeWorker(): boolean {
   return cluster.isWorker && process.env[INDEX_ENV] !== undefined;
 }
 
-function waitForStop(io: CommandIo): Promise<void> {
+/** Resolves on SIGINT, SIGTERM or the command's abort signal, whichever comes first. */
+export function waitForStop(io: CommandIo): Promise<void> {
   return new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);

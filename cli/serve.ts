@@ -11,7 +11,7 @@ import { attachLogging, attachMetrics, startAdminServer, type HealthAnswer } fro
 import type { Readiness } from '../reference/health/readiness.ts';
 import { stackReadiness } from '../scenarios/health/stack-readiness.ts';
 import { preflight, startFailureIssue } from './preflight.ts';
-import { isServeWorker, primaryMain, workerMain } from './serve-workers.ts';
+import { isServeWorker, primaryMain, waitForStop, workerMain } from './serve-workers.ts';
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 type LogLevel = (typeof logLevels)[number];
@@ -176,17 +176,7 @@ async function serve(prepared: PreparedServe | undefined, io: CommandIo): Promis
       accounting: stack.accounting.path,
     })}\n`,
   );
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      io.signal?.removeEventListener('abort', stop);
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    io.signal?.addEventListener('abort', stop, { once: true });
-  });
+  await waitForStop(io);
   readiness?.close();
   await stack.close();
   await new Promise<void>((resolve) => (admin ? admin.close(() => resolve()) : resolve()));
