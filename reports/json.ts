@@ -62,15 +62,19 @@ function checkShape(input: Readonly<Record<string, unknown>>): Issue[] {
   return issues.issues;
 }
 
-/** Parses results.json text; throws ResultFileError naming the version or every wrong field. */
-export function parseResults(text: string, source = 'results.json'): ConformanceResult {
-  let input: unknown;
+/** A result file's JSON; text that is not JSON is a ResultFileError naming the file. */
+export function parseResultJson(text: string, source: string): unknown {
   try {
-    input = JSON.parse(text);
+    return JSON.parse(text) as unknown;
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
     throw new ResultFileError(source, 'not-json', `is not JSON (${detail})`);
   }
+}
+
+/** Parses results.json text; throws ResultFileError naming the version or every wrong field. */
+export function parseResults(text: string, source = 'results.json'): ConformanceResult {
+  const input = parseResultJson(text, source);
   if (!isPlainObject(input)) {
     throw new ResultFileError(source, 'invalid', 'must hold a JSON object written by `radmfa run`');
   }

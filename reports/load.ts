@@ -14,7 +14,7 @@ import {
 } from '../scenarios/load/metrics.ts';
 import type { LoadResult } from '../scenarios/load/result.ts';
 import { describeVerdict } from '../scenarios/load/thresholds.ts';
-import { readResultText, ResultFileError } from './json.ts';
+import { parseResultJson, readResultText, ResultFileError } from './json.ts';
 import { escapeMarkdown } from './summary-markdown.ts';
 import { lineChartSvg } from './svg.ts';
 import { escapeHtml as esc, escapeXml, escapeXmlAttribute, htmlDocumentStart, junitSeconds } from './text.ts';
@@ -60,13 +60,7 @@ function checkShape(input: Readonly<Record<string, unknown>>): Issue[] {
 }
 
 export function parseLoadResult(text: string, source = 'results.json'): LoadResult {
-  let input: unknown;
-  try {
-    input = JSON.parse(text);
-  } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
-    throw new ResultFileError(source, 'not-json', `is not JSON (${detail})`);
-  }
+  const input = parseResultJson(text, source);
   if (!isPlainObject(input))
     throw new ResultFileError(source, 'invalid', 'must hold a JSON object written by `radmfa load`');
   if (input.schemaVersion !== RESULT_SCHEMA_VERSION) {

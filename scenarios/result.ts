@@ -1,8 +1,25 @@
 // The versioned result JSON. Every report (JSON, JUnit, Markdown, HTML) renders from this alone, and
 // every command that writes results (run, load, validate-nas) writes this family with one
 // schemaVersion. Bump RESULT_SCHEMA_VERSION on any change a reader could notice.
+import { readFileSync } from 'node:fs';
 
 export const RESULT_SCHEMA_VERSION = 2;
+
+let version: string | undefined;
+
+/** radmfa's version from package.json, read once: every result file names the tool that wrote it. */
+export function toolVersion(): string {
+  if (version !== undefined) return version;
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version?: string;
+    };
+    version = pkg.version ?? '0.0.0';
+  } catch {
+    version = '0.0.0';
+  }
+  return version;
+}
 
 export type TargetKind = 'embedded-virtual' | 'embedded-udp' | 'external';
 export const targetKinds: readonly TargetKind[] = ['embedded-virtual', 'embedded-udp', 'external'];

@@ -3,7 +3,6 @@
 //   embedded-udp      the embedded default on loopback sockets in real time, one stack per topology
 //   embedded          each case on the first embedded target it lists
 //   external          a server the user names: only cases that list `external`, with their needs met
-import { readFileSync } from 'node:fs';
 import { SystemClock } from '../../runtime/clock.ts';
 import { UdpTransport } from '../../runtime/udp-transport.ts';
 import {
@@ -22,6 +21,7 @@ import {
   type SuiteResult,
   type TargetInfo,
   type TargetKind,
+  toolVersion,
 } from '../result.ts';
 import type { LoadedCase, LoadedSuite } from '../suites/loader.ts';
 import { runCase, type CaseTarget } from './case.ts';
@@ -64,17 +64,6 @@ const NEED_WORDS: Record<string, string> = {
   'eap-mschapv2-user': 'an EAP-MSCHAPv2 user',
   'wrong-password': 'a user to send a wrong password for',
 };
-
-function toolVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-      version?: string;
-    };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
 
 function describeTarget(target: TargetSpec): TargetInfo {
   if (typeof target === 'string') {

@@ -2,8 +2,7 @@
 // .thresholds.<expr>.ok), so tools built for `k6 --summary-export` read it; `state` carries each
 // metric's mergeable form (counters, HDR histograms), so `radmfa report merge` can add the results
 // of several segments exactly and evaluate the thresholds again on the sum.
-import { readFileSync } from 'node:fs';
-import { RESULT_SCHEMA_VERSION, type TargetInfo } from '../result.ts';
+import { RESULT_SCHEMA_VERSION, toolVersion, type TargetInfo } from '../result.ts';
 import { describeExecutor, type ExecutorName } from './executors.ts';
 import {
   metricDefinitions,
@@ -79,17 +78,6 @@ export interface LoadResult {
   readonly state: Readonly<Record<MetricName, MetricState>>;
   /** Per second: offered, sent, received, accepted, rejected, timeouts, retransmits, in-flight, p50/p95/p99. */
   readonly series: readonly SeriesRow[];
-}
-
-export function toolVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-      version?: string;
-    };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
 }
 
 function summaries(

@@ -3,7 +3,6 @@
 // and build the result and the pcap. Clock and Transport are injected: the command runs on UDP in
 // real time, the vendor-profile tests on a MemoryNetwork in virtual time.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { PacketCode } from '../../protocol/index.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import type { Transport } from '../../runtime/transport.ts';
@@ -13,6 +12,7 @@ import type { CapturedDatagram } from './capture.ts';
 import { portResolver, viewPacket, type PacketView } from './packets.ts';
 import { pcapFile } from './pcap.ts';
 import { PROBE_DOMAIN, PROBE_USERS } from './probe.ts';
+import { toolVersion } from '../result.ts';
 import { RESULT_SCHEMA_VERSION, type NasValidationResult } from './result.ts';
 import { startProbeServers, type ProbeServers, type ProbeServerSettings } from './servers.ts';
 import {
@@ -49,17 +49,6 @@ export interface SessionOutput {
 }
 
 type StepOutcome = NonNullable<NasValidationResult['steps']>[number];
-
-function toolVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-      version?: string;
-    };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
 
 const hostPort = (e: { address: string; port: number }): string =>
   e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
