@@ -2,8 +2,12 @@
 // so it must never be what limits a run. Each MFA login costs the reference server one begin and at
 // least one poll (a token only once an hour), so the figure that matters is how many begin + poll
 // pairs per second the mock serves, next to how many logins per second the server can carry.
+// The mock is served by its direct router (simulators/mfa/router.ts); `--via both` (the default)
+// also serves the same routes through msw's getResponse, the path the router replaced, on a second
+// listener in the same process, endpoint by endpoint in alternating order, so before/after come
+// from one run on the same machine state.
 //
-//   npx tsx bench/mfa-mock.ts [--duration 5] [--connections 32] [--pipelining 1]
+//   npx tsx bench/mfa-mock.ts [--duration 5] [--connections 32] [--pipelining 1] [--via both|router|msw]
 import autocannon from 'autocannon';
 import { tokenPath, type BeginResponse } from '../protocol/mfa-api.ts';
 import { SystemClock } from '../runtime/clock.ts';
@@ -19,7 +23,8 @@ import {
   withKeyCredentials,
   type MfaMock,
 } from '../simulators/mfa/index.ts';
-import type { IntegerParam } from './params.ts';
+import type { ChoiceParam, IntegerParam } from './params.ts';
+import { formatRatio, ratio } from './report.ts';
 import { isMainModule, outParam, runAsScript, type BenchDefinition } from './script.ts';
 
 export const mfaMockParams = {
@@ -44,12 +49,23 @@ export const mfaMockParams = {
     max: 16,
     description: 'requests in flight per connection (1: what fetch does)',
   } satisfies IntegerParam,
+  via: {
+    type: 'choice',
+    default: 'both',
+    choices: ['both', 'router', 'msw'],
+    description:
+      'what serves the mock: the direct router, msw getResponse (the path it replaced), or both alternating',
+  } satisfies ChoiceParam<'both' | 'router' | 'msw'>,
   out: outParam,
 } as const;
 
+type Via = 'router' | 'msw';
+type EndpointName = 'health' | 'begin' | 'poll';
+const ENDPOINTS: readonly EndpointName[] = ['health', 'begin', 'poll'];
+
 /** One endpoint's figures under load. */
 export interface EndpointResult {
-  readonly endpoint: 'health' | 'begin' | 'poll';
+  readonly endpoint: EndpointName;
   readonly requests: number;
   readonly perSecond: number;
   readonly p50Ms: number;
@@ -60,15 +76,30 @@ export interface EndpointResult {
   readonly non2xx: number;
 }
 
-export interface MfaMockResults {
+/** One transport's figures. */
+export interface TransportResult {
+  readonly via: Via;
   readonly endpoints: readonly EndpointResult[];
   /** begin + poll pairs per second: 1 / (1/begin + 1/poll). */
   readonly loginsPerSecond: number;
+}
+
+export interface MfaMockResults {
+  /** What `endpoints` measured: the router unless only msw was asked for. */
+  readonly via: Via;
+  readonly endpoints: readonly EndpointResult[];
+  /** begin + poll pairs per second: 1 / (1/begin + 1/poll). */
+  readonly loginsPerSecond: number;
+  /** With --via both: the same endpoints served through msw's getResponse, in the same run. */
+  readonly msw?: TransportResult;
+  /** With --via both: router req/s over msw req/s, per endpoint and for begin + poll pairs. */
+  readonly speedup?: Readonly<Record<EndpointName | 'logins', number | null>>;
   readonly notes: readonly string[];
 }
 
 interface Target {
-  readonly url: string;
+  /** Base URL by transport: each has its own listener over the same mock. */
+  readonly urls: Readonly<Record<Via, string>>;
   readonly mock: MfaMock;
   readonly token: string;
   readonly sessionId: string;
@@ -84,6 +115,7 @@ async function startTarget(): Promise<Target> {
   // The call history is what tests read; a bench keeps only a little of it so memory stays flat.
   const mock = createMfaMock({ tenant, clock, historyLimit: 1_000 });
   const http = await serveMfaMock(mock, { host: '127.0.0.1', port: 0 });
+  const viaMsw = await serveMfaMock(mock, { host: '127.0.0.1', port: 0, via: 'msw' });
   const credential = new CertificateCredential({
     certificates: [clientCertificateFromPem(made.certificatePem, made.privateKeyPem, 'bench')],
     tenantId: tenant.id,
@@ -107,19 +139,20 @@ async function startTarget(): Promise<Target> {
   if (begun.status !== 201) throw new Error(`begin refused: HTTP ${begun.status}`);
   const { sessionId } = (await begun.json()) as BeginResponse;
   return {
-    url: http.url,
+    urls: { router: http.url, msw: viaMsw.url },
     mock,
     token: accessToken,
     sessionId,
     close: async () => {
       credential.close();
       await http.close();
+      await viaMsw.close();
       mock.dispose();
     },
   };
 }
 
-function requestFor(endpoint: EndpointResult['endpoint'], target: Target): autocannon.Request {
+function requestFor(endpoint: EndpointName, target: Target): autocannon.Request {
   const auth = { authorization: `Bearer ${target.token}` };
   switch (endpoint) {
     case 'health':
@@ -137,13 +170,20 @@ function requestFor(endpoint: EndpointResult['endpoint'], target: Target): autoc
   }
 }
 
+interface LoadParams {
+  readonly duration: number;
+  readonly connections: number;
+  readonly pipelining: number;
+}
+
 async function measure(
-  endpoint: EndpointResult['endpoint'],
+  endpoint: EndpointName,
   target: Target,
-  params: { duration: number; connections: number; pipelining: number },
+  via: Via,
+  params: LoadParams,
 ): Promise<EndpointResult> {
   const result = await autocannon({
-    url: target.url,
+    url: target.urls[via],
     duration: params.duration,
     connections: params.connections,
     pipelining: params.pipelining,
@@ -160,26 +200,47 @@ async function measure(
   };
 }
 
-export async function runMfaMockBench(params: {
-  duration: number;
-  connections: number;
-  pipelining: number;
-}): Promise<MfaMockResults> {
+function transportResult(via: Via, endpoints: readonly EndpointResult[]): TransportResult {
+  const rate = (name: EndpointName): number => endpoints.find((e) => e.endpoint === name)?.perSecond ?? 0;
+  const begin = rate('begin');
+  const poll = rate('poll');
+  const loginsPerSecond = begin > 0 && poll > 0 ? Math.round(1 / (1 / begin + 1 / poll)) : 0;
+  return { via, endpoints, loginsPerSecond };
+}
+
+function speedupOf(router: TransportResult, msw: TransportResult): MfaMockResults['speedup'] {
+  const rate = (t: TransportResult, name: EndpointName): number =>
+    t.endpoints.find((e) => e.endpoint === name)?.perSecond ?? Number.NaN;
+  return {
+    health: ratio(rate(router, 'health'), rate(msw, 'health')),
+    begin: ratio(rate(router, 'begin'), rate(msw, 'begin')),
+    poll: ratio(rate(router, 'poll'), rate(msw, 'poll')),
+    logins: ratio(router.loginsPerSecond, msw.loginsPerSecond),
+  };
+}
+
+export async function runMfaMockBench(params: LoadParams & { via: 'both' | Via }): Promise<MfaMockResults> {
   const target = await startTarget();
+  const transports: readonly Via[] = params.via === 'both' ? ['router', 'msw'] : [params.via];
   try {
-    const endpoints: EndpointResult[] = [];
-    for (const endpoint of ['health', 'begin', 'poll'] as const)
-      endpoints.push(await measure(endpoint, target, params));
-    const rate = (name: EndpointResult['endpoint']): number =>
-      endpoints.find((e) => e.endpoint === name)?.perSecond ?? 0;
-    const begin = rate('begin');
-    const poll = rate('poll');
-    const loginsPerSecond = begin > 0 && poll > 0 ? Math.round(1 / (1 / begin + 1 / poll)) : 0;
+    // One unrecorded second per transport first, so neither pays the JIT's warm-up in its figures.
+    for (const via of transports) await measure('health', target, via, { ...params, duration: 1 });
+    const measured: Record<Via, EndpointResult[]> = { router: [], msw: [] };
+    for (const [index, endpoint] of ENDPOINTS.entries()) {
+      // Alternate who goes first: the machine's load drifts during a run.
+      const order = index % 2 === 0 ? transports : [...transports].reverse();
+      for (const via of order) measured[via].push(await measure(endpoint, target, via, params));
+    }
+    const first = transportResult(transports[0] ?? 'router', measured[transports[0] ?? 'router']);
+    const msw = params.via === 'both' ? transportResult('msw', measured.msw) : undefined;
     return {
-      endpoints,
-      loginsPerSecond,
+      via: first.via,
+      endpoints: first.endpoints,
+      loginsPerSecond: first.loginsPerSecond,
+      ...(msw === undefined ? {} : { msw, speedup: speedupOf(first, msw) }),
       notes: [
-        'autocannon and the mock share the same cores; the mock runs msw handlers on node:http.',
+        'autocannon and the mock share the same cores; the mock is served by its direct router (node:http, no fetch objects).',
+        'msw: the same routes through msw getResponse (a fetch Request and Response per call), the path the router replaced.',
         'A login through the reference server costs one begin and one or more polls (long-polls wait on the user, not on the mock).',
       ],
     };
@@ -188,22 +249,38 @@ export async function runMfaMockBench(params: {
   }
 }
 
+function renderTransport(via: Via, endpoints: readonly EndpointResult[], logins: number): string[] {
+  return [
+    `  ${via}:`,
+    ...endpoints.map(
+      (e) =>
+        `    ${e.endpoint.padEnd(7)} ${String(e.perSecond).padStart(7)} req/s  p50 ${String(e.p50Ms).padStart(4)} ms  p99 ${String(e.p99Ms).padStart(4)} ms  errors ${e.errors}  non-2xx ${e.non2xx}`,
+    ),
+    `    begin + poll pairs: ${logins} MFA logins/s`,
+  ];
+}
+
 export function renderMfaMockResults(results: MfaMockResults): string {
-  const rows = results.endpoints.map(
-    (e) =>
-      `  ${e.endpoint.padEnd(7)} ${String(e.perSecond).padStart(7)} req/s  p50 ${String(e.p50Ms).padStart(4)} ms  p99 ${String(e.p99Ms).padStart(4)} ms  errors ${e.errors}  non-2xx ${e.non2xx}`,
-  );
+  const speedup = results.speedup;
   return [
     'mfa-mock: the cloud MFA mock over HTTP (autocannon)',
-    ...rows,
-    `  begin + poll pairs: ${results.loginsPerSecond} MFA logins/s`,
+    ...renderTransport(results.via, results.endpoints, results.loginsPerSecond),
+    ...(results.msw === undefined
+      ? []
+      : renderTransport('msw', results.msw.endpoints, results.msw.loginsPerSecond)),
+    ...(speedup === undefined
+      ? []
+      : [
+          `  router / msw: health ${formatRatio(speedup.health)}, begin ${formatRatio(speedup.begin)}, poll ${formatRatio(speedup.poll)}, logins ${formatRatio(speedup.logins)}`,
+        ]),
     ...results.notes.map((n) => `  note: ${n}`),
   ].join('\n');
 }
 
 export const mfaMockBench: BenchDefinition<typeof mfaMockParams, MfaMockResults> = {
   name: 'mfa-mock',
-  summary: 'The MFA mock under autocannon: requests/s and latency for health, begin and poll.',
+  summary:
+    'The MFA mock under autocannon: requests/s and latency for health, begin and poll, router vs msw getResponse.',
   params: mfaMockParams,
   run: (params) => runMfaMockBench(params),
   render: renderMfaMockResults,

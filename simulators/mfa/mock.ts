@@ -1,12 +1,16 @@
-// Composition: a tenant and a clock make a service, the service makes msw handlers, and the handlers
-// can be served over loopback HTTP. In-process tests use `mock.handlers` with msw/node's setupServer;
-// a server in another process uses `serveMfaMock(mock)` and its URL.
+// Composition: a tenant and a clock make a service, the service makes one route table, and the table
+// is served two ways: as msw handlers for fetch in the same process (`mock.handlers` with msw/node's
+// setupServer), and by the direct router over loopback HTTP for a server in another process
+// (`serveMfaMock(mock)` and its URL).
 
 import type { HttpHandler } from 'msw';
 import type { Clock } from '../../runtime/clock.ts';
 import type { MfaHost } from './api-types.ts';
-import { createMfaHandlerGroups, type MfaHandlerGroups } from './handlers.ts';
-import { MswHttpServer, type MswHttpServerOptions } from './msw-http-adapter.ts';
+import { mswHandlerGroups, type MfaHandlerGroups } from './handlers.ts';
+import { MockHttpServer, type Dispatcher, type MockHttpServerOptions } from './http-shell.ts';
+import { mswDispatcher } from './msw-http-adapter.ts';
+import { routerDispatcher } from './router.ts';
+import { createMfaRoutes, type MockRoute } from './routes.ts';
 import { MfaService } from './service.ts';
 import type { TenantDefinition } from './tenant.ts';
 
@@ -25,6 +29,10 @@ export interface MfaMockOptions {
 
 export interface MfaMock {
   readonly service: MfaService;
+  /** The endpoints both transports serve, in the order they are tried. */
+  readonly routes: readonly MockRoute[];
+  /** See MfaHandlerOptions.baseUrl: "*" unless given. */
+  readonly baseUrl: string;
   readonly handlers: HttpHandler[];
   /** The same handlers by host, for serving the STS and the MFA host on their own listeners. */
   readonly groups: MfaHandlerGroups;
@@ -39,12 +47,33 @@ export function createMfaMock(options: MfaMockOptions): MfaMock {
     ...(options.seed === undefined ? {} : { seed: options.seed }),
     ...(options.historyLimit === undefined ? {} : { historyLimit: options.historyLimit }),
   });
-  const groups = createMfaHandlerGroups(service, {
-    ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
-    ...(options.resource === undefined ? {} : { resource: options.resource }),
-  });
+  const routes = createMfaRoutes(
+    service,
+    options.resource === undefined ? {} : { resource: options.resource },
+  );
+  const baseUrl = options.baseUrl ?? '*';
+  const groups = mswHandlerGroups(routes, baseUrl);
   const handlers = [...groups.sts, ...groups.mfa, ...groups.admin];
-  return { service, handlers, groups, dispose: () => service.dispose() };
+  return { service, routes, baseUrl, handlers, groups, dispose: () => service.dispose() };
+}
+
+export interface MfaServeOptions extends MockHttpServerOptions {
+  /**
+   * What answers over HTTP: the direct router (default), or msw's getResponse over the same routes
+   * (a fetch Request and Response per call; kept to compare the two, see bench/mfa-mock.ts).
+   */
+  readonly via?: 'router' | 'msw';
+}
+
+/** A dispatcher over the routes of `groups` (in that order), by the transport asked for. */
+function dispatcherFor(
+  mock: MfaMock,
+  groups: readonly MockRoute['group'][],
+  via: MfaServeOptions['via'],
+): Dispatcher {
+  if (via === 'msw') return mswDispatcher(groups.flatMap((group) => mock.groups[group]));
+  const routes = groups.flatMap((group) => mock.routes.filter((route) => route.group === group));
+  return routerDispatcher(routes, mock.baseUrl);
 }
 
 export interface MfaHttpServer {
@@ -63,19 +92,20 @@ export interface MfaHttpServer {
  * Serves the mock's handlers on loopback. The unreachable fault closes the listener (connection
  * refused) and clearing it, or its forMs running out, reopens it on the same port.
  */
-export function serveMfaMock(mock: MfaMock, options: MswHttpServerOptions = {}): Promise<MfaHttpServer> {
+export function serveMfaMock(mock: MfaMock, options: MfaServeOptions = {}): Promise<MfaHttpServer> {
   const faults = mock.service.faults;
-  return serveFollowingFaults(mock, mock.handlers, options, () => faults.reachable);
+  const dispatch = dispatcherFor(mock, ['sts', 'mfa', 'admin'], options.via);
+  return serveFollowingFaults(mock, dispatch, options, () => faults.reachable);
 }
 
 /** A listener that closes while `reachable()` is false (connection refused) and reopens after. */
 async function serveFollowingFaults(
   mock: MfaMock,
-  handlers: readonly HttpHandler[],
-  options: MswHttpServerOptions,
+  dispatch: Dispatcher,
+  options: MockHttpServerOptions,
   reachable: () => boolean,
 ): Promise<MfaHttpServer> {
-  const server = await MswHttpServer.start(handlers, options);
+  const server = await MockHttpServer.start(dispatch, options);
   const faults = mock.service.faults;
   // Transitions run one after another, so a quick off/on cannot reopen before the close finished.
   let queue: Promise<void> = Promise.resolve();
@@ -126,6 +156,8 @@ export interface MfaCloudServeOptions {
   readonly certificateFor?: (hostname: string) => Promise<{ readonly key: string; readonly cert: string }>;
   /** Loopback address to listen on; default 127.0.0.1. */
   readonly host?: string;
+  /** See MfaServeOptions.via. */
+  readonly via?: MfaServeOptions['via'];
 }
 
 export interface MfaCloudServers {
@@ -150,7 +182,7 @@ export async function serveMfaCloud(mock: MfaMock, options: MfaCloudServeOptions
     const tls = options.certificateFor === undefined ? undefined : await options.certificateFor(hostname);
     return serveFollowingFaults(
       mock,
-      [...mock.groups[host], ...mock.groups.admin],
+      dispatcherFor(mock, [host, 'admin'], options.via),
       { host: options.host ?? '127.0.0.1', hostname, ...(tls === undefined ? {} : { tls }) },
       () => faults.isReachable(host),
     );
