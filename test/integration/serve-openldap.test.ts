@@ -13,7 +13,7 @@ import {
   startServe,
   type ServeProcess,
 } from '../../peers/serve-process.ts';
-import { slapdRequirement, startSlapd, type RunningSlapd } from '../support/slapd.ts';
+import { slapdRequirement, startSlapd, type RunningSlapd } from '../../peers/slapd.ts';
 import { requireTools } from '../../peers/tools.ts';
 
 const slapd = slapdRequirement();

@@ -7,7 +7,7 @@ import { Client, type Entry } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeDn } from '../../../simulators/ldap/dn.ts';
 import { DEMO_DIRECTORY_FIXTURE_PATH, startLdapStub, type LdapStub } from '../../../simulators/ldap/index.ts';
-import { slapdRequirement, startSlapd, type RunningSlapd } from '../../support/slapd.ts';
+import { slapdRequirement, startSlapd, type RunningSlapd } from '../../../peers/slapd.ts';
 
 const requirement = slapdRequirement();
 const BASE = 'DC=radmfa,DC=test';

@@ -1,5 +1,6 @@
-// A real OpenLDAP slapd for integration tests, loaded with the same directory fixture as the LDAP
-// stub: so a test can show the stub and a real directory answer the same binds and searches.
+// A real OpenLDAP slapd, loaded with the same directory fixture as the LDAP stub: tests show the
+// stub and a real directory answer the same binds and searches, and bench/server points radmfa and
+// FreeRADIUS rlm_ldap at one slapd.
 // slapd gets a generated slapd.conf (mdb backend, core/cosine/inetorgperson/nis schemas plus
 // radmfa's AD/Samba look-alike schema) in a temp dir, data via slapadd before start, and a free
 // loopback port. It runs in the foreground (-d 0) as whoever runs the tests, root included.
@@ -8,7 +9,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SystemClock } from '../../runtime/clock.ts';
+import { SystemClock } from '../runtime/clock.ts';
 import {
   directoryToLdif,
   loadDirectoryFixture,
@@ -16,8 +17,8 @@ import {
   validateDirectoryFixture,
   type DirectoryFixture,
   type DirectoryFixtureInput,
-} from '../../simulators/ldap/index.ts';
-import { requireTools, runProcess, toolPath, type ToolRequirement } from '../../peers/tools.ts';
+} from '../simulators/ldap/index.ts';
+import { requireTools, runProcess, toolPath, type ToolRequirement } from './tools.ts';
 
 export interface SlapdOptions {
   readonly fixture?: DirectoryFixture | DirectoryFixtureInput;
@@ -32,6 +33,8 @@ export interface RunningSlapd {
   readonly url: string;
   readonly host: string;
   readonly port: number;
+  /** The slapd process (its CPU time is read from /proc by bench/server). */
+  readonly pid: number;
   readonly baseDn: string;
   /** The fixture's service account (an ordinary entry with a userPassword, not the rootdn). */
   readonly bindDn: string;
@@ -110,6 +113,7 @@ export async function startSlapd(options: SlapdOptions): Promise<RunningSlapd> {
       url,
       host,
       port: started.port,
+      pid: started.child.pid ?? -1,
       baseDn: fixture.baseDn,
       bindDn: fixture.serviceAccount.dn,
       bindPassword: fixture.serviceAccount.password ?? '',
