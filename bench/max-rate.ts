@@ -63,14 +63,9 @@ export async function searchMaxRate<P extends RateVerdict>(
   while (probes.length < options.maxProbes) {
     const probe = await measure(rate);
     probes.push(probe);
-    // A noisy machine can pass a higher rate after failing a lower one: keep the bracket ordered.
-    if (probe.sustained) {
-      lo = Math.max(lo ?? rate, rate);
-      if (hi !== undefined && hi <= lo) hi = undefined;
-    } else {
-      hi = Math.min(hi ?? rate, rate);
-      if (lo !== undefined && lo >= hi) lo = undefined;
-    }
+    // Every rate tried lies strictly inside the bracket, so one verdict moves one end of it.
+    if (probe.sustained) lo = rate;
+    else hi = rate;
     const next = nextRate(rate, lo, hi, options);
     if (typeof next !== 'number') {
       end = next;

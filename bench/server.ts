@@ -637,6 +637,15 @@ async function searchPair(
       { startRate: 500, minRate: 25, maxRate: 64_000, maxProbes: params.maxRateProbes, precision: 0.1 },
     );
   };
+  // The load client's own JIT and sockets warm on one short unscored probe per server.
+  for (const target of [pair.radmfa, pair.freeradius]) {
+    const endpoint = target.endpoint('auth');
+    await probeRate({ host: endpoint.address, port: endpoint.port, secret: BENCH_SECRET }, 200, {
+      seconds: 1,
+      p99LimitMs: params.maxRateP99,
+      users: demoUsers.map((name) => ({ name, password: DEMO_PASSWORD })),
+    });
+  }
   const radmfa = await search('radmfa');
   const freeradius = await search('freeradius');
   return {

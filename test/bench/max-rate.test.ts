@@ -1,0 +1,71 @@
+// bench/max-rate.ts: the bounded max-rate search, driven by a fake measure whose true capacity is
+// known, so the search's answer, its bracket and its probe bound can be checked exactly.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { searchMaxRate, type MaxRateSearchOptions, type RateVerdict } from '../../bench/max-rate.ts';
+
+const options: MaxRateSearchOptions = {
+  startRate: 500,
+  minRate: 25,
+  maxRate: 64_000,
+  maxProbes: 12,
+  precision: 0.1,
+};
+
+/** A server that sustains every rate up to `capacity` and none above. */
+function fakeServer(capacity: number): { measure: (rate: number) => Promise<RateVerdict>; rates: number[] } {
+  const rates: number[] = [];
+  return {
+    rates,
+    measure: (rate) => {
+      rates.push(rate);
+      return Promise.resolve({ rate, sustained: rate <= capacity });
+    },
+  };
+}
+
+describe('searchMaxRate', () => {
+  it('doubles while the rate holds, then bisects to within the precision of the capacity', async () => {
+    const server = fakeServer(3000);
+    const result = await searchMaxRate(server.measure, options);
+    expect(server.rates.slice(0, 4)).toEqual([500, 1000, 2000, 4000]);
+    expect(result.end).toBe('converged');
+    expect(result.maxRate).not.toBeNull();
+    expect(result.maxRate ?? 0).toBeLessThanOrEqual(3000);
+    expect(result.firstFailing ?? 0).toBeGreaterThan(3000);
+    expect((result.firstFailing ?? 0) / (result.maxRate ?? 1)).toBeLessThanOrEqual(1.1);
+    expect(result.probes.map((p) => p.rate)).toEqual(server.rates);
+  });
+
+  it('halves from the start rate when even that is too much', async () => {
+    const server = fakeServer(100);
+    const result = await searchMaxRate(server.measure, options);
+    expect(server.rates.slice(0, 4)).toEqual([500, 250, 125, 63]);
+    expect(result.maxRate ?? 0).toBeLessThanOrEqual(100);
+    expect(result.maxRate ?? 0).toBeGreaterThan(100 / 1.1);
+  });
+
+  it('says so when no rate down to the minimum holds, or every rate up to the maximum does', async () => {
+    const none = await searchMaxRate(fakeServer(0).measure, options);
+    expect(none).toMatchObject({ maxRate: null, end: 'min-rate', firstFailing: 25 });
+    const all = await searchMaxRate(fakeServer(Number.POSITIVE_INFINITY).measure, options);
+    expect(all).toMatchObject({ maxRate: 64_000, end: 'max-rate', firstFailing: null });
+  });
+
+  it('never measures more than maxProbes times, whatever the capacity', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 100_000 }),
+        fc.integer({ min: 2, max: 6 }),
+        async (capacity, maxProbes) => {
+          const server = fakeServer(capacity);
+          const result = await searchMaxRate(server.measure, { ...options, maxProbes });
+          expect(server.rates.length).toBeLessThanOrEqual(maxProbes);
+          // Whatever it returns was measured and held; whatever failed was measured and failed.
+          if (result.maxRate !== null) expect(result.maxRate).toBeLessThanOrEqual(capacity);
+          if (result.firstFailing !== null) expect(result.firstFailing).toBeGreaterThan(capacity);
+        },
+      ),
+    );
+  });
+});
