@@ -6,6 +6,8 @@ import { parseEapolOutput, renderEapolConfig } from './eapol-test.ts';
 import {
   editEapModule,
   editMainConfig,
+  enableLdapBind,
+  renderLdapModule,
   renderClientsFile,
   renderListenSections,
   renderUsersFile,
@@ -213,6 +215,57 @@ describe('FreeRADIUS config generation', () => {
     expect(out).toContain('eap {\n\tdefault_eap_type = peap\n');
     expect(out).toContain('\t\tdefault_eap_type = mschapv2');
     expect(() => editEapModule('eap {\n\tdefault_eap_type = md5\n#\tmd5 {\n#\t}\n}', 'md5')).toThrow(/md5/);
+  });
+
+  it('applies the AD recipe for rlm_ldap: ldap in authorize, Auth-Type := ldap, Auth-Type LDAP in authenticate', () => {
+    const site = [
+      'server default {',
+      'authorize {',
+      '\tfiles',
+      '\t-ldap',
+      '#\tif ((ok || updated) && User-Password && !control:Auth-Type) {',
+      '\tpap',
+      '}',
+      'authenticate {',
+      '\tAuth-Type PAP {',
+      '\t\tpap',
+      '\t}',
+      '#\tAuth-Type LDAP {',
+      '#\t\tldap',
+      '#\t}',
+      '}',
+      'post-auth {',
+      '\t-ldap',
+      '}',
+      '}',
+    ].join('\n');
+    const out = enableLdapBind(site);
+    expect(out).toContain(
+      'authorize {\n\tfiles\n\tldap\n\tif ((ok || updated) && User-Password && !control:Auth-Type) {\n\t\tupdate control {\n\t\t\t&Auth-Type := ldap\n\t\t}\n\t}\n\tpap\n}',
+    );
+    expect(out).toContain('authenticate {\n\tAuth-Type LDAP {\n\t\tldap\n\t}\n\tAuth-Type PAP {');
+    // Only the authorize section's optional call changes.
+    expect(out).toContain('post-auth {\n\t-ldap\n}');
+    expect(() => enableLdapBind('server default {\nauthorize {\n\tfiles\n}\nauthenticate {\n}\n}')).toThrow(
+      /-ldap/,
+    );
+  });
+
+  it('writes an ldap module that reads no password attribute and quotes the service account', () => {
+    const text = renderLdapModule({
+      host: '127.0.0.1',
+      port: 3890,
+      bindDn: 'CN=svc,OU=Service Accounts,DC=x',
+      bindPassword: "it's\\secret",
+      baseDn: 'DC=x',
+    });
+    expect(text).toContain("\tserver = '127.0.0.1'\n\tport = 3890\n");
+    expect(text).toContain("\tidentity = 'CN=svc,OU=Service Accounts,DC=x'");
+    expect(text).toContain("\tpassword = 'it\\'s\\\\secret'");
+    expect(text).toContain(
+      'filter = "(&(objectClass=user)(sAMAccountName=%{%{Stripped-User-Name}:-%{User-Name}}))"',
+    );
+    expect(text).not.toMatch(/userPassword|update \{/);
   });
 });
 
