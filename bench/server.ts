@@ -407,6 +407,9 @@ function radmfaDirectory(slapd: RunningSlapd | undefined): Record<string, unknow
     baseDn: slapd.baseDn,
     userFilter: '(&(objectClass=user)(sAMAccountName={user}))',
     timeoutMs: 3000,
+    // Up to FreeRADIUS's rlm_ldap pool (max = thread pool max_servers, 32), so neither waits for
+    // a connection at -p 32 while the other does not.
+    pool: { maxBindConnections: 32, searchConnections: 2 },
   };
 }
 
@@ -541,9 +544,10 @@ async function measureRound(
   };
 }
 
+/** Median, rounded to whole units (rates, microseconds); null when nothing was measured. */
 function medianOf(values: readonly (number | null)[]): number | null {
   const present = values.filter((v): v is number => v !== null);
-  return present.length > 0 ? median(present) : null;
+  return present.length > 0 ? Math.round(median(present)) : null;
 }
 
 function summarise(name: WorkloadName, rounds: number, roundResults: readonly RoundResult[]): WorkloadResult {
@@ -566,7 +570,7 @@ function summarise(name: WorkloadName, rounds: number, roundResults: readonly Ro
     freeradiusCpuMicros: medianOf(of('freeradius').map((r) => r.serverCpuMicrosPerRequest)),
     radmfaSlapdCpuMicros: medianOf(of('radmfa').map((r) => r.slapdCpuMicrosPerRequest)),
     freeradiusSlapdCpuMicros: medianOf(of('freeradius').map((r) => r.slapdCpuMicrosPerRequest)),
-    ratio: pairRatios.length > 0 ? median(pairRatios) : null,
+    ratio: pairRatios.length > 0 ? Math.round(median(pairRatios) * 1000) / 1000 : null,
   };
 }
 

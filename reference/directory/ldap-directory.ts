@@ -1,3 +1,4 @@
+import { connect, type Socket } from 'node:net';
 import { Client, InvalidCredentialsError, ResultCodeError, SizeLimitExceededError, type Entry } from 'ldapts';
 import type { Clock } from '../../runtime/clock.ts';
 import type { DirectoryConfig } from '../config/server-config.ts';
@@ -41,6 +42,21 @@ function brokenConnection(error: Error): boolean {
   return !(error instanceof ResultCodeError);
 }
 
+/** How ldapts opens an ldap:// connection: createConnection(port, host), one of net.connect's forms. */
+type Connect = (port: number, host?: string) => Socket;
+
+/**
+ * TCP connections to the directory without Nagle's algorithm (Node's default keeps it): with
+ * several searches outstanding on a service connection, Nagle holds each new one back until the
+ * directory acknowledges the last, which adds a round trip to a login. libldap (FreeRADIUS
+ * rlm_ldap) sets TCP_NODELAY too. Batching is done on purpose instead, per event-loop turn.
+ */
+function noDelayConnect(port: number, host?: string): Socket {
+  const socket = host === undefined ? connect(port) : connect(port, host);
+  socket.setNoDelay(true);
+  return socket;
+}
+
 export interface LdapDirectoryOptions {
   readonly config: DirectoryConfig;
   /** URL to use (the embedded stub's, when the config names a fixture instead of a URL). */
@@ -57,6 +73,9 @@ export interface LdapDirectoryOptions {
 export class LdapDirectory implements Directory {
   /** Service connections, opened on first use; a broken one is replaced on the next search. */
   private readonly services: (Promise<Client> | undefined)[];
+  /** Each service connection's current socket (ldapts opens a new one when it reconnects). */
+  private readonly serviceSockets: (Socket | undefined)[];
+  private readonly corked: boolean[];
   private nextService = 0;
   private searches = 0;
   private readonly binders: ConnectionPool<Client>;
@@ -64,8 +83,10 @@ export class LdapDirectory implements Directory {
   constructor(private readonly options: LdapDirectoryOptions) {
     const { pool } = options.config;
     this.services = new Array<Promise<Client> | undefined>(pool.searchConnections).fill(undefined);
+    this.serviceSockets = new Array<Socket | undefined>(pool.searchConnections).fill(undefined);
+    this.corked = new Array<boolean>(pool.searchConnections).fill(false);
     this.binders = new ConnectionPool<Client>({
-      create: () => this.newClient(),
+      create: () => this.newClient(noDelayConnect),
       max: pool.maxBindConnections,
       maxQueue: pool.maxQueue,
       clock: options.clock,
@@ -83,15 +104,41 @@ export class LdapDirectory implements Directory {
     };
   }
 
-  private newClient(): Client {
-    return new Client({ url: this.options.url, strictDN: false });
+  private newClient(createConnection: Connect): Client {
+    // ldapts types the option as net.connect with all its overloads but calls only (port, host).
+    return new Client({
+      url: this.options.url,
+      strictDN: false,
+      createConnection: createConnection as typeof connect,
+    });
+  }
+
+  /**
+   * Holds the searches a service connection gets in one turn of the event loop in the socket and
+   * sends them in one write when the turn ends (a RADIUS burst read in one poll becomes one TCP
+   * segment, not one write syscall each). setImmediate marks the end of the turn, not a time, so
+   * it does not go through the Clock.
+   */
+  private corkForTurn(slot: number): void {
+    const socket = this.serviceSockets[slot];
+    if (socket === undefined || this.corked[slot] === true) return;
+    this.corked[slot] = true;
+    socket.cork();
+    setImmediate(() => {
+      this.corked[slot] = false;
+      socket.uncork();
+    });
   }
 
   private serviceClient(slot: number): Promise<Client> {
     const existing = this.services[slot];
     if (existing !== undefined) return existing;
     const opening = (async () => {
-      const client = this.newClient();
+      const client = this.newClient((port, host) => {
+        const socket = noDelayConnect(port, host);
+        this.serviceSockets[slot] = socket;
+        return socket;
+      });
       try {
         if (this.options.config.bindDn !== '')
           await client.bind(this.options.config.bindDn, this.options.config.bindPassword);
@@ -132,6 +179,7 @@ export class LdapDirectory implements Directory {
         await this.dropService(slot);
         client = await this.serviceClient(slot);
       }
+      this.corkForTurn(slot);
       const { searchEntries } = await client.search(config.baseDn, { scope: 'sub', filter, sizeLimit: 2 });
       return searchEntries;
     };
@@ -195,7 +243,7 @@ export class LdapDirectory implements Directory {
       // The directory may have closed an idle pooled connection (restart, idle timeout): one fresh
       // try on a new connection, which takes the old one's place in the pool.
       void client.unbind().catch(() => undefined);
-      client = this.newClient();
+      client = this.newClient(noDelayConnect);
       outcome = await this.bindOnce(client, user.dn, password);
     }
     const healthy =
