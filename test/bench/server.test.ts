@@ -1,0 +1,57 @@
+// bench/server.ts end to end with tiny counts: the MS-CHAPv2 row (challenges generated with
+// protocol/auth) and the LDAP row (radmfa's LDAP directory and FreeRADIUS rlm_ldap against one
+// slapd) must have every request accepted by both servers, and the LDAP row must read slapd's CPU.
+// Performance is never asserted.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { serverBench, type ServerBenchResults } from '../../bench/server.ts';
+import { captureIo, runBenchCli } from '../../bench/script.ts';
+import { requireTools } from '../../peers/tools.ts';
+
+const tools = requireTools(['radclient', 'freeradius', 'slapd', 'slapadd']);
+const rlmLdap = existsSync('/usr/lib/freeradius/rlm_ldap.so');
+const dir = mkdtempSync(path.join(tmpdir(), 'radmfa-bench-server-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe.skipIf(!tools.available || !rlmLdap)('bench/server.ts MS-CHAPv2 and LDAP rows', () => {
+  it(
+    'gets every request accepted by both servers and measures slapd apart',
+    { timeout: 120_000 },
+    async () => {
+      const out = path.join(dir, 'server.json');
+      const outcome = await runBenchCli(
+        serverBench,
+        [
+          '--workloads',
+          'mschapv2,pap-ldap',
+          '--count',
+          '100',
+          '--rounds',
+          '1',
+          '--parallel',
+          '8',
+          '--out',
+          out,
+        ],
+        captureIo(),
+      );
+      expect(outcome.exitCode).toBe(0);
+      const report = JSON.parse(readFileSync(out, 'utf8')) as { results: ServerBenchResults };
+      const rows = report.results.workloads;
+      expect(rows.map((w) => w.workload)).toEqual(['mschapv2', 'pap-ldap']);
+      for (const row of rows) {
+        for (const round of row.rounds) {
+          expect(round, `${row.workload} ${round.server}`).toMatchObject({
+            received: 100,
+            rejected: 0,
+            lost: 0,
+          });
+          expect(round.rate).not.toBeNull();
+          expect(round.slapdCpuMicrosPerRequest === null).toBe(row.workload !== 'pap-ldap');
+        }
+      }
+    },
+  );
+});
