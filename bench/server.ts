@@ -11,8 +11,11 @@
 //   pap-ldap  PAP against one real slapd (peers/slapd.ts) loaded with the demo directory: radmfa's
 //             LDAP directory (a search on a pooled service connection, then a bind as the user on a
 //             pooled bind connection) vs FreeRADIUS rlm_ldap as documented for AD (authorize: search
-//             as the service account; authenticate: Auth-Type LDAP, a bind as the user). slapd's CPU
-//             per request is measured apart from the RADIUS server's.
+//             as the service account; authenticate: Auth-Type LDAP, a bind as the user on a pooled
+//             connection, which rlm_ldap binds back to the service account when it next takes it:
+//             three LDAP operations a login to radmfa's two). Neither reads a password attribute;
+//             radmfa also reads the account state and groups from the entry it found (FreeRADIUS
+//             does not look). slapd's CPU per request is measured apart from the RADIUS server's.
 // Each round runs radclient over `count` requests and times it end to end (process start included,
 // the same for both); the rate is requests answered per second. A round with lost requests is
 // reported as such: a rate with timeouts is not a sustainable rate.
