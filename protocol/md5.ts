@@ -465,14 +465,18 @@ const innerDigest = new Uint8Array(16);
 function hashMessageAuthenticator(
   bytes: Uint8Array,
   secret: string | Uint8Array,
-  authenticatorField: Uint8Array,
+  authenticatorField: Uint8Array | undefined,
   zeroOffset: number,
 ): void {
   const key = hmacKey(secret);
   const length = Math.max(AUTHENTICATOR_END, packetLength(bytes));
   resume(key.inner, 64);
-  update(bytes, 0, HEADER);
-  update(authenticatorField, 0, 16);
+  if (authenticatorField === undefined) {
+    update(bytes, 0, AUTHENTICATOR_END);
+  } else {
+    update(bytes, 0, HEADER);
+    update(authenticatorField, 0, 16);
+  }
   if (zeroOffset >= AUTHENTICATOR_END && zeroOffset < length) {
     // A value cut short by the Length field is zeroed only as far as the packet goes.
     const zeros = Math.min(16, length - zeroOffset);
@@ -498,6 +502,38 @@ export function messageAuthenticatorInto(
   offset: number,
 ): void {
   hashMessageAuthenticator(bytes, secret, authenticatorField, zeroOffset);
+  writeDigest(out, offset);
+}
+
+/**
+ * Signs a packet in place: the Message-Authenticator at `valueOffset` over the packet as it stands
+ * (its own authenticator field, the value taken as zeros), for a request whose Request
+ * Authenticator is already in octets 4..20. `valueOffset` must lie in the packet.
+ */
+export function signMessageAuthenticatorInPlace(
+  bytes: Uint8Array,
+  secret: string | Uint8Array,
+  valueOffset: number,
+): void {
+  hashMessageAuthenticator(bytes, secret, undefined, valueOffset);
+  writeDigest(bytes, valueOffset);
+}
+
+/**
+ * MD5(secret || the 16 octets of `data` at `start`) into `out` at `offset`, reading the second part
+ * in place: the User-Password keystream step (RFC 2865 5.2) on a packet under construction.
+ */
+export function md5SecretBlockInto(
+  secret: Uint8Array,
+  data: Uint8Array,
+  start: number,
+  out: Uint8Array,
+  offset: number,
+): void {
+  reset();
+  update(secret);
+  update(data, start, start + 16);
+  finish();
   writeDigest(out, offset);
 }
 

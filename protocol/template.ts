@@ -11,11 +11,11 @@
 // same order, with the same failure codes, and no allocation (test/protocol/template.test.ts checks
 // it against the two on random and damaged replies).
 import type { AttributeInput } from './attributes.ts';
-import { hideUserPassword } from './auth/pap.ts';
 import {
   ZERO_AUTHENTICATOR,
   messageAuthenticatorOffset,
   signComputedRequestAuthenticator,
+  secretOctets,
   signMessageAuthenticator,
   verifyMessageAuthenticator,
   verifyResponseAuthenticator,
@@ -36,7 +36,8 @@ import {
 } from './constants.ts';
 import type { DecodeFailureCode } from './decode-failures.ts';
 import type { Dictionary } from './dictionary/dictionary.ts';
-import { pooledRandomBytes } from './random.ts';
+import { md5SecretBlockInto, messageAuthenticatorMatches, signMessageAuthenticatorInPlace } from './md5.ts';
+import { pooledRandomBytes, pooledRandomFill } from './random.ts';
 
 const USER_PASSWORD_TYPE = 2;
 
@@ -44,6 +45,7 @@ interface Variant {
   readonly bytes: Buffer;
   /** Offset of the User-Password value, or -1. */
   readonly passwordOffset: number;
+  /** The password NUL-padded to whole 16-octet blocks (RFC 2865 5.2), or undefined. */
   readonly password: Buffer | undefined;
   readonly messageAuthenticatorOffset: number;
 }
@@ -111,16 +113,22 @@ export function createRequestTemplate(options: RequestTemplateOptions): RequestT
         : {}),
       ...(options.dictionary !== undefined ? { dictionary: options.dictionary } : {}),
     });
-    const password = computed ? undefined : passwordOf(attributes);
+    const password = computed ? undefined : paddedPassword(passwordOf(attributes));
+    const passwordOffset = password === undefined ? -1 : valueOffset(bytes, USER_PASSWORD_TYPE);
+    if (password !== undefined && passwordOffset >= 0 && bytes[passwordOffset - 1] !== password.length + 2) {
+      throw new RequestTemplateError('the encoded User-Password does not have the padded length');
+    }
     return {
       bytes,
-      passwordOffset: password === undefined ? -1 : valueOffset(bytes, USER_PASSWORD_TYPE),
+      passwordOffset,
       password,
       messageAuthenticatorOffset: messageAuthenticatorOffset(bytes),
     };
   });
+  // The default source writes into the datagram; an injected one (tests) is called as given.
   const random = options.random ?? pooledRandomBytes;
   const { secret } = options;
+  const secretKey = secretOctets(secret);
   return {
     code: options.code,
     secret,
@@ -139,15 +147,44 @@ export function createRequestTemplate(options: RequestTemplateOptions): RequestT
         signComputedRequestAuthenticator(bytes, secret);
         return bytes;
       }
-      const authenticator = random(RADIUS_AUTHENTICATOR_LENGTH);
-      authenticator.copy(bytes, 4);
+      if (random === pooledRandomBytes) pooledRandomFill(bytes, 4, RADIUS_AUTHENTICATOR_LENGTH);
+      else random(RADIUS_AUTHENTICATOR_LENGTH).copy(bytes, 4);
       if (template.password !== undefined && template.passwordOffset >= 0) {
-        hideUserPassword(template.password, secret, authenticator).copy(bytes, template.passwordOffset);
+        hidePasswordInPlace(bytes, template.passwordOffset, template.password, secretKey);
       }
-      if (ma >= 0) signMessageAuthenticator(bytes, secret, authenticator);
+      if (ma >= 0) signMessageAuthenticatorInPlace(bytes, secret, ma);
       return bytes;
     },
   };
+}
+
+/** RFC 2865 5.2: NUL-padded to a multiple of 16 octets, at least one block, at most 128 octets. */
+function paddedPassword(password: Buffer | undefined): Buffer | undefined {
+  if (password === undefined) return undefined;
+  if (password.length > 128) {
+    throw new RequestTemplateError(
+      `User-Password holds at most 128 octets (RFC 2865 5.2), got ${password.length}`,
+    );
+  }
+  const padded = Buffer.alloc(Math.max(16, Math.ceil(password.length / 16) * 16));
+  password.copy(padded);
+  return padded;
+}
+
+const keystream = new Uint8Array(16);
+
+/**
+ * RFC 2865 5.2 in the datagram itself: c(1) = p(1) xor MD5(S + RA), c(i) = p(i) xor MD5(S + c(i-1)),
+ * with RA read from octets 4..20 and each c(i-1) from the value just written.
+ */
+function hidePasswordInPlace(bytes: Buffer, offset: number, padded: Buffer, secret: Uint8Array): void {
+  let previous = 4;
+  for (let block = 0; block < padded.length; block += 16) {
+    md5SecretBlockInto(secret, bytes, previous, keystream, 0);
+    const at = offset + block;
+    for (let i = 0; i < 16; i++) bytes[at + i] = (padded[block + i] as number) ^ (keystream[i] as number);
+    previous = at;
+  }
 }
 
 export type ReplyCheck = 'ok' | DecodeFailureCode;
@@ -173,7 +210,7 @@ export function checkReply(
   if (length > RADIUS_MAX_PACKET_LENGTH) return 'too-long';
   if (length < RADIUS_HEADER_LENGTH || length > reply.length) return 'length-mismatch';
   if (!isKnownPacketCode(reply[0] as number)) return 'unknown-code';
-  let hasMessageAuthenticator = false;
+  let messageAuthenticatorAt = -1;
   let hasEap = false;
   for (let offset = RADIUS_HEADER_LENGTH; offset < length;) {
     if (offset + ATTRIBUTE_HEADER_LENGTH > length) return 'attribute-truncated';
@@ -185,18 +222,21 @@ export function checkReply(
       if (attrLength - ATTRIBUTE_HEADER_LENGTH !== MESSAGE_AUTHENTICATOR_LENGTH) {
         return 'message-authenticator-length';
       }
-      if (hasMessageAuthenticator) return 'message-authenticator-duplicated';
-      hasMessageAuthenticator = true;
+      if (messageAuthenticatorAt >= 0) return 'message-authenticator-duplicated';
+      messageAuthenticatorAt = offset + ATTRIBUTE_HEADER_LENGTH;
     } else if (type === EAP_MESSAGE_TYPE) {
       hasEap = true;
     }
     offset += attrLength;
   }
   if (!verifyResponseAuthenticator(reply, secret, requestAuthenticator)) return 'authenticator-invalid';
-  if (hasMessageAuthenticator) {
-    if (!verifyMessageAuthenticator(reply, secret, requestAuthenticator)) {
-      return 'message-authenticator-invalid';
-    }
+  if (messageAuthenticatorAt >= 0) {
+    // The walk above found the one value and checked the lengths: hash it where it is.
+    const valid =
+      requestAuthenticator.length === RADIUS_AUTHENTICATOR_LENGTH
+        ? messageAuthenticatorMatches(reply, secret, requestAuthenticator, messageAuthenticatorAt)
+        : verifyMessageAuthenticator(reply, secret, requestAuthenticator);
+    if (!valid) return 'message-authenticator-invalid';
   } else if (options.requireMessageAuthenticator === true || hasEap) {
     return 'message-authenticator-missing';
   }

@@ -44,12 +44,22 @@ class UdpSocket implements DatagramSocket {
 
 type LookupCallback = (error: Error | null, address: string, family: number) => void;
 
+/** The last literal looked up: a load run sends every datagram to one or two addresses. */
+let lastLiteral = '';
+let lastFamily = 0;
+
 function literalLookup(hostname: string, options: unknown, callback: LookupCallback): void {
+  if (hostname === lastLiteral) {
+    callback(null, hostname, lastFamily);
+    return;
+  }
   const family = isIP(hostname);
   if (family === 0) {
     dns.lookup(hostname, options as dns.LookupOneOptions, callback);
     return;
   }
+  lastLiteral = hostname;
+  lastFamily = family;
   callback(null, hostname, family);
 }
 

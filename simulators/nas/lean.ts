@@ -11,6 +11,7 @@ import type { Clock, TimerHandle } from '../../runtime/clock.ts';
 import type { DatagramSocket, Endpoint } from '../../runtime/transport.ts';
 import {
   PacketCode,
+  RADIUS_AUTHENTICATOR_LENGTH,
   answersRequest,
   checkReply,
   createRequestTemplate,
@@ -113,7 +114,8 @@ class Slot {
   active = false;
   code = 0;
   bytes: Buffer = Buffer.alloc(0);
-  authenticator: Buffer = Buffer.alloc(0);
+  /** The Request Authenticator of the request in flight, copied in (no view per request). */
+  readonly authenticator: Buffer = Buffer.alloc(RADIUS_AUTHENTICATOR_LENGTH);
   endpoint: Endpoint = { address: '', port: 0 };
   socket: DatagramSocket | undefined;
   firstAt = 0;
@@ -123,6 +125,9 @@ class Slot {
   transmissions = 0;
   done: LeanCallback | undefined;
 }
+
+/** Every first transmission starts from the same schedule state (the decider only reads it). */
+const FIRST_TRANSMISSION = { transmission: 1, previousTimeoutMs: undefined, elapsedMs: 0 } as const;
 
 /** Sweep period bounds: fine enough for sub-second timeouts, coarse enough to cost nothing. */
 const MIN_SWEEP_MS = 5;
@@ -154,11 +159,7 @@ export function createLeanPath(options: LeanPathOptions): LeanPathControl {
   let discarded = 0;
   let sweepTimer: TimerHandle | undefined;
   const checkOptions = { requireMessageAuthenticator: options.requireMessageAuthenticator };
-  const firstWait = decide(
-    policy,
-    { transmission: 1, previousTimeoutMs: undefined, elapsedMs: 0 },
-    () => 0.5,
-  );
+  const firstWait = decide(policy, FIRST_TRANSMISSION, () => 0.5);
   const sweepMs = Math.max(MIN_SWEEP_MS, Math.min(MAX_SWEEP_MS, Math.floor((firstWait ?? 1000) / 4)));
 
   const slotFor = (socketIndex: number, identifier: number): Slot => {
@@ -297,11 +298,12 @@ export function createLeanPath(options: LeanPathOptions): LeanPathControl {
       const slot = slotFor(lease.socket.index, lease.identifier);
       const bytes = template.instantiate(lease.identifier, variant);
       const at = now();
-      const waitMs = decide(policy, { transmission: 1, previousTimeoutMs: undefined, elapsedMs: 0 }, random);
+      const waitMs = decide(policy, FIRST_TRANSMISSION, random);
       slot.active = true;
       slot.code = template.code;
       slot.bytes = bytes;
-      slot.authenticator = bytes.subarray(4, 20);
+      const authenticator = slot.authenticator;
+      for (let i = 0; i < RADIUS_AUTHENTICATOR_LENGTH; i++) authenticator[i] = bytes[4 + i] as number;
       slot.endpoint = template.code === PacketCode.AccountingRequest ? acctEndpoint : authEndpoint;
       slot.socket = lease.socket.socket;
       slot.firstAt = at;

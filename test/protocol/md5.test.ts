@@ -14,8 +14,8 @@ import {
   verifyMessageAuthenticator,
   verifyResponseAuthenticator,
 } from '../../protocol/index.ts';
-import { hmacMd5, md5 } from '../../protocol/md5.ts';
-import { pooledRandomBytes } from '../../protocol/random.ts';
+import { hmacMd5, md5, md5SecretBlockInto, signMessageAuthenticatorInPlace } from '../../protocol/md5.ts';
+import { pooledRandomBytes, pooledRandomFill } from '../../protocol/random.ts';
 
 // protocol/md5.ts replaces node:crypto on the per-packet path; node:crypto is the oracle here.
 // Lengths cross MD5's block boundaries (55/56/64 octets) and the 512-octet mark where the bit
@@ -157,7 +157,67 @@ describe('differential: radmfa decodes and verifies what the npm radius package 
   });
 });
 
+describe('in-place hashes for request templates agree with node:crypto', () => {
+  it('md5SecretBlockInto is MD5(secret || the 16 octets at start), written at the offset asked for', () => {
+    fc.assert(
+      fc.property(octets(80), octets(64), fc.nat(48), fc.nat(8), (secret, filler, start, at) => {
+        const data = Buffer.concat([filler, Buffer.alloc(64)]);
+        const out = Buffer.alloc(32, 0xee);
+        md5SecretBlockInto(secret, data, start, out, at);
+        const expected = createHash('md5')
+          .update(secret)
+          .update(data.subarray(start, start + 16))
+          .digest();
+        expect(out.subarray(at, at + 16).toString('hex')).toBe(expected.toString('hex'));
+        // Nothing outside the 16 octets is written.
+        expect([...out.subarray(0, at), ...out.subarray(at + 16)].every((b) => b === 0xee)).toBe(true);
+      }),
+    );
+  });
+
+  it('signMessageAuthenticatorInPlace is the RFC 3579 HMAC over the packet with its own authenticator', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ minLength: 1, maxLength: 80 }),
+        octets(16),
+        fc.string(),
+        (user, field, secret) => {
+          const { bytes } = buildRequest({
+            code: PacketCode.AccessRequest,
+            identifier: 9,
+            attributes: [{ name: 'User-Name', value: user }],
+            secret: 'other',
+            authenticator: Buffer.concat([field, Buffer.alloc(16)]).subarray(0, 16),
+          });
+          const offset = messageAuthenticatorOffset(bytes);
+          signMessageAuthenticatorInPlace(bytes, secret, offset);
+          const expected = referenceMessageAuthenticator(bytes, secret, bytes.subarray(4, 20));
+          expect(bytes.subarray(offset, offset + 16).toString('hex')).toBe(expected.toString('hex'));
+        },
+      ),
+    );
+  });
+});
+
 describe('pooled random octets', () => {
+  it('pooledRandomFill writes only the range asked for, fresh octets each time, and refuses ranges outside', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 600; i++) {
+      // 600 fills of 16 cross two pool refills (256 per pool).
+      const target = Buffer.alloc(40, 0xaa);
+      pooledRandomFill(target, 4, 16);
+      expect(target.subarray(0, 4).every((b) => b === 0xaa)).toBe(true);
+      expect(target.subarray(20).every((b) => b === 0xaa)).toBe(true);
+      seen.add(target.subarray(4, 20).toString('hex'));
+    }
+    expect(seen.size).toBe(600);
+    const big = Buffer.alloc(1000);
+    pooledRandomFill(big, 0, 1000);
+    expect(big.subarray(0, 500).equals(Buffer.alloc(500))).toBe(false);
+    expect(() => pooledRandomFill(Buffer.alloc(16), 4, 16)).toThrow(RangeError);
+    expect(() => pooledRandomFill(Buffer.alloc(16), -1, 4)).toThrow(RangeError);
+  });
+
   it('hands out independent Buffers of the size asked for, never the same octets twice', () => {
     const seen = new Set<string>();
     const first = pooledRandomBytes(16);

@@ -4,6 +4,7 @@ import {
   PacketCode,
   answersRequest,
   attributeValue,
+  buildRequest,
   buildResponse,
   checkReply,
   createRequestTemplate,
@@ -76,6 +77,38 @@ describe('request templates', () => {
           .toString('hex'),
       );
     expect(seen.size).toBe(5000);
+  });
+
+  it('hides any password (0 to 128 octets, several blocks) and signs exactly as buildRequest does', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 0, maxLength: 128, size: 'max' }),
+        fc.string({ minLength: 1, maxLength: 40 }),
+        fc.integer({ min: 0, max: 255 }),
+        (password, user, identifier) => {
+          const attributes = [
+            { name: 'User-Name', value: user },
+            { name: 'User-Password', value: Buffer.from(password) },
+            { name: 'NAS-Identifier', value: 'bench' },
+          ];
+          const made = createRequestTemplate({
+            code: PacketCode.AccessRequest,
+            secret: SECRET,
+            variants: [attributes],
+          }).instantiate(identifier, 0);
+          // The reference: the full builder with the same Identifier and Request Authenticator.
+          const { bytes } = buildRequest({
+            code: PacketCode.AccessRequest,
+            identifier,
+            attributes,
+            secret: SECRET,
+            authenticator: Buffer.from(made.subarray(4, 20)),
+          });
+          expect(made.toString('hex')).toBe(bytes.toString('hex'));
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
 
   it('signs Accounting-Requests with the computed Request Authenticator', () => {
