@@ -21,88 +21,29 @@ const block = new Uint8Array(64);
 let blockUsed = 0;
 let totalLength = 0;
 
-// RFC 1321 3.4, the four rounds written out (no table lookups or branches per step).
-function compress(source: Uint8Array, offset: number): void {
-  const w0 =
-    (source[offset + 0] as number) |
-    ((source[offset + 1] as number) << 8) |
-    ((source[offset + 2] as number) << 16) |
-    ((source[offset + 3] as number) << 24);
-  const w1 =
-    (source[offset + 4] as number) |
-    ((source[offset + 5] as number) << 8) |
-    ((source[offset + 6] as number) << 16) |
-    ((source[offset + 7] as number) << 24);
-  const w2 =
-    (source[offset + 8] as number) |
-    ((source[offset + 9] as number) << 8) |
-    ((source[offset + 10] as number) << 16) |
-    ((source[offset + 11] as number) << 24);
-  const w3 =
-    (source[offset + 12] as number) |
-    ((source[offset + 13] as number) << 8) |
-    ((source[offset + 14] as number) << 16) |
-    ((source[offset + 15] as number) << 24);
-  const w4 =
-    (source[offset + 16] as number) |
-    ((source[offset + 17] as number) << 8) |
-    ((source[offset + 18] as number) << 16) |
-    ((source[offset + 19] as number) << 24);
-  const w5 =
-    (source[offset + 20] as number) |
-    ((source[offset + 21] as number) << 8) |
-    ((source[offset + 22] as number) << 16) |
-    ((source[offset + 23] as number) << 24);
-  const w6 =
-    (source[offset + 24] as number) |
-    ((source[offset + 25] as number) << 8) |
-    ((source[offset + 26] as number) << 16) |
-    ((source[offset + 27] as number) << 24);
-  const w7 =
-    (source[offset + 28] as number) |
-    ((source[offset + 29] as number) << 8) |
-    ((source[offset + 30] as number) << 16) |
-    ((source[offset + 31] as number) << 24);
-  const w8 =
-    (source[offset + 32] as number) |
-    ((source[offset + 33] as number) << 8) |
-    ((source[offset + 34] as number) << 16) |
-    ((source[offset + 35] as number) << 24);
-  const w9 =
-    (source[offset + 36] as number) |
-    ((source[offset + 37] as number) << 8) |
-    ((source[offset + 38] as number) << 16) |
-    ((source[offset + 39] as number) << 24);
-  const w10 =
-    (source[offset + 40] as number) |
-    ((source[offset + 41] as number) << 8) |
-    ((source[offset + 42] as number) << 16) |
-    ((source[offset + 43] as number) << 24);
-  const w11 =
-    (source[offset + 44] as number) |
-    ((source[offset + 45] as number) << 8) |
-    ((source[offset + 46] as number) << 16) |
-    ((source[offset + 47] as number) << 24);
-  const w12 =
-    (source[offset + 48] as number) |
-    ((source[offset + 49] as number) << 8) |
-    ((source[offset + 50] as number) << 16) |
-    ((source[offset + 51] as number) << 24);
-  const w13 =
-    (source[offset + 52] as number) |
-    ((source[offset + 53] as number) << 8) |
-    ((source[offset + 54] as number) << 16) |
-    ((source[offset + 55] as number) << 24);
-  const w14 =
-    (source[offset + 56] as number) |
-    ((source[offset + 57] as number) << 8) |
-    ((source[offset + 58] as number) << 16) |
-    ((source[offset + 59] as number) << 24);
-  const w15 =
-    (source[offset + 60] as number) |
-    ((source[offset + 61] as number) << 8) |
-    ((source[offset + 62] as number) << 16) |
-    ((source[offset + 63] as number) << 24);
+/** The block as little-endian words (RFC 1321 3.4), whatever the platform's byte order. */
+const words = new DataView(block.buffer);
+
+// RFC 1321 3.4, the four rounds written out (no table lookups or branches per step), over `block`:
+// every input octet is copied there first, so the sixteen word loads are aligned, little-endian
+// DataView reads of one typed array rather than 64 octet loads from whichever Buffer came in.
+function compress(): void {
+  const w0 = words.getInt32(0, true);
+  const w1 = words.getInt32(4, true);
+  const w2 = words.getInt32(8, true);
+  const w3 = words.getInt32(12, true);
+  const w4 = words.getInt32(16, true);
+  const w5 = words.getInt32(20, true);
+  const w6 = words.getInt32(24, true);
+  const w7 = words.getInt32(28, true);
+  const w8 = words.getInt32(32, true);
+  const w9 = words.getInt32(36, true);
+  const w10 = words.getInt32(40, true);
+  const w11 = words.getInt32(44, true);
+  const w12 = words.getInt32(48, true);
+  const w13 = words.getInt32(52, true);
+  const w14 = words.getInt32(56, true);
+  const w15 = words.getInt32(60, true);
   let a = state[0] as number;
   let b = state[1] as number;
   let c = state[2] as number;
@@ -267,10 +208,14 @@ function update(data: Uint8Array, start = 0, end = data.length): void {
     blockUsed += take;
     offset += take;
     if (blockUsed < 64) return;
-    compress(block, 0);
+    compress();
     blockUsed = 0;
   }
-  for (; offset + 64 <= end; offset += 64) compress(data, offset);
+  while (end - offset >= 64) {
+    for (let i = 0; i < 64; i++) block[i] = data[offset + i] as number;
+    compress();
+    offset += 64;
+  }
   for (; offset < end; offset++) block[blockUsed++] = data[offset] as number;
 }
 
@@ -284,7 +229,7 @@ function updateZeros(count: number): void {
     blockUsed += take;
     left -= take;
     if (blockUsed === 64) {
-      compress(block, 0);
+      compress();
       blockUsed = 0;
     }
   }
@@ -296,7 +241,7 @@ function finish(): void {
   block[blockUsed++] = 0x80;
   if (blockUsed > 56) {
     block.fill(0, blockUsed, 64);
-    compress(block, 0);
+    compress();
     blockUsed = 0;
   }
   block.fill(0, blockUsed, 56);
@@ -310,7 +255,7 @@ function finish(): void {
   block[61] = (high >>> 8) & 0xff;
   block[62] = (high >>> 16) & 0xff;
   block[63] = (high >>> 24) & 0xff;
-  compress(block, 0);
+  compress();
   blockUsed = 0;
 }
 
@@ -418,7 +363,8 @@ function padState(key: Uint8Array, pad: number): Int32Array {
   const padded = new Uint8Array(64);
   for (let i = 0; i < 64; i++) padded[i] = (key[i] ?? 0) ^ pad;
   reset();
-  compress(padded, 0);
+  block.set(padded);
+  compress();
   return state.slice();
 }
 
