@@ -11,7 +11,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PacketCode, type AttributeInput } from '../protocol/index.ts';
+import { PacketCode, createRequestTemplate, type AttributeInput } from '../protocol/index.ts';
 import { attributeLines } from '../peers/radclient.ts';
 import { toolPath } from '../peers/tools.ts';
 import type { Issue } from '../runtime/validation/index.ts';
@@ -19,7 +19,7 @@ import { DEMO_PASSWORD, demoUsers, papRequest } from './pap.ts';
 import { formatNumber, formatRatio, formatTable, median, ratio, round as roundTo } from './report.ts';
 import { isMainModule, outParam, runAsScript, type BenchDefinition, type BenchIo } from './script.ts';
 import { startBaselineTarget, startFreeRadiusTarget, type BenchTarget } from './targets.ts';
-import { runClosedLoop } from './udp-load.ts';
+import { runClosedLoop, runTransportFloor } from './udp-load.ts';
 
 export const loadgenParams = {
   count: {
@@ -123,6 +123,12 @@ export interface ServerComparison {
   readonly cpuRatio: number | null;
   /** At least 1.5x radclient's rate, or at least its rate with under half its CPU per request. */
   readonly targetMet: boolean;
+  /**
+   * The transport floor (bench/udp-load.ts runTransportFloor): the same loop and sockets with no
+   * RADIUS work, on the null responder only (it answers any datagram; FreeRADIUS would treat the
+   * repeated datagram as retransmissions). Null on FreeRADIUS.
+   */
+  readonly floor: ClientResult | null;
 }
 
 export interface LoadgenResults {
@@ -337,6 +343,36 @@ async function radmfaRun(
   };
 }
 
+async function floorRun(
+  ctx: Context,
+  target: BenchTarget,
+  concurrency: number,
+  round: number,
+): Promise<ClientRun> {
+  const datagram = createRequestTemplate({
+    code: PacketCode.AccessRequest,
+    secret: target.secret,
+    variants: workloadVariants,
+  }).instantiate(0, 0);
+  const result = await runTransportFloor({
+    target: target.endpoint,
+    datagram,
+    concurrency,
+    count: ctx.settings.count,
+    maxDurationMs: ctx.params.maxSeconds * 1000,
+    recvBufferSize: ctx.params.recvBufferSize,
+  });
+  return {
+    round,
+    sent: result.sent,
+    accepted: result.received,
+    lost: result.sent - result.received,
+    wallMs: result.elapsedMs,
+    ratePerSec: Math.round((result.received / result.elapsedMs) * 1000),
+    cpuMicrosPerRequest: roundTo(result.cpuMicros / Math.max(1, result.sent), 2),
+  };
+}
+
 function round1(value: number): number {
   return roundTo(value, 1);
 }
@@ -361,19 +397,27 @@ async function compareOn(
   server: LoadgenServer,
   target: BenchTarget,
 ): Promise<ServerComparison> {
-  const runs: Record<LoadClient, Map<number, ClientRun[]>> = { radmfa: new Map(), radclient: new Map() };
+  const runs: Record<LoadClient | 'floor', Map<number, ClientRun[]>> = {
+    radmfa: new Map(),
+    radclient: new Map(),
+    floor: new Map(),
+  };
+  const withFloor = server === 'null';
   // Warm-up: each client once at the first level, unrecorded (JIT, FreeRADIUS thread pool).
   const warm = ctx.settings.levels[0] ?? 32;
   await radmfaRun(ctx, target, warm, 0);
   await radclientRun(ctx, target, warm, 0);
   for (const concurrency of ctx.settings.levels) {
     for (let r = 1; r <= ctx.settings.rounds; r++) {
-      const order: LoadClient[] = r % 2 === 1 ? ['radmfa', 'radclient'] : ['radclient', 'radmfa'];
+      const order: (LoadClient | 'floor')[] = r % 2 === 1 ? ['radmfa', 'radclient'] : ['radclient', 'radmfa'];
+      if (withFloor) order.push('floor');
       for (const client of order) {
         const run =
           client === 'radmfa'
             ? await radmfaRun(ctx, target, concurrency, r)
-            : await radclientRun(ctx, target, concurrency, r);
+            : client === 'radclient'
+              ? await radclientRun(ctx, target, concurrency, r)
+              : await floorRun(ctx, target, concurrency, r);
         const list = runs[client].get(concurrency) ?? [];
         list.push(run);
         runs[client].set(concurrency, list);
@@ -383,7 +427,7 @@ async function compareOn(
       }
     }
   }
-  const result = (client: LoadClient, description: string): ClientResult => {
+  const result = (client: LoadClient | 'floor', description: string): ClientResult => {
     const levels = ctx.settings.levels.map((c) => level(c, runs[client].get(c) ?? []));
     return { description, levels, best: bestOf(levels) };
   };
@@ -402,6 +446,12 @@ async function compareOn(
     rateRatio,
     cpuRatio,
     targetMet: (rateRatio ?? 0) >= 1.5 || ((rateRatio ?? 0) >= 1 && (cpuRatio ?? Infinity) < 0.5),
+    floor: withFloor
+      ? result(
+          'floor',
+          'transport floor: the same closed loop and sockets sending one fixed datagram, no RADIUS work, replies not decoded',
+        )
+      : null,
   };
 }
 
@@ -452,6 +502,8 @@ export async function runLoadgenBench(params: LoadgenParams, io: BenchIo): Promi
       'Client and server share the two cores (and this machine is shared): rates are ratios from one run, not capacities.',
       "radclient's start-up (wall time and CPU of a run of one request per user, median of 3) is subtracted from each of its runs; radmfa's loop runs in the benchmark process, whose start-up is not counted either.",
       'radmfa verifies every reply (Response Authenticator, Message-Authenticator when present) on its lean NAS path; radclient checks the Response Authenticator of every reply it counts.',
+      'CPU per request is user + system time over requests sent. radmfa: process.cpuUsage of the benchmark process over the run, which runs only the client (both servers are child processes), after an unrecorded warm-up run (JIT), GC included. radclient: bash `times` of the radclient child, minus its start-up as above.',
+      "The transport floor (null responder only) is the same loop and sockets with no RADIUS work: what Node's dgram send and receive cost per request (JavaScript wrappers, libuv, one sendmsg and one recvmsg). The lean path cannot go below it; the gap between the two is the RADIUS work (request template, PAP hiding, Message-Authenticator, reply verification) and the bookkeeping.",
       "Target (issue 9): radmfa at least 1.5x radclient's rate, or at least the same rate with under half its CPU per request.",
     ],
   };
@@ -474,6 +526,20 @@ export function renderLoadgenResults(results: LoadgenResults): string {
         client === 'radmfa' ? formatRatio(s.rateRatio) : '',
         client === 'radmfa' ? formatRatio(s.cpuRatio) : '',
         client === 'radmfa' ? (s.targetMet ? 'met' : 'missed') : '',
+      ]);
+    }
+    if (s.floor !== null) {
+      const best = s.floor.best;
+      rows.push([
+        s.server,
+        'transport floor',
+        String(best.concurrency),
+        formatNumber(best.medianRatePerSec),
+        formatNumber(best.medianCpuMicrosPerRequest),
+        String(best.runs.reduce((sum, r) => sum + r.lost, 0)),
+        '',
+        '',
+        '',
       ]);
     }
   }

@@ -218,3 +218,88 @@ export async function runClosedLoop(options: LoadOptions): Promise<LoadResult> {
     cpuMicros: cpu.user + cpu.system,
   };
 }
+
+export interface FloorOptions {
+  readonly target: Endpoint;
+  /** The datagram sent every time (a request built once: no per-request RADIUS work). */
+  readonly datagram: Buffer;
+  readonly concurrency: number;
+  readonly count: number;
+  readonly maxDurationMs: number;
+  readonly recvBufferSize: number;
+  readonly clock?: Clock;
+}
+
+export interface FloorResult {
+  readonly sent: number;
+  /** Datagrams that came back (not decoded, not verified). */
+  readonly received: number;
+  readonly elapsedMs: number;
+  readonly cpuMicros: number;
+  readonly deadlineHit: boolean;
+}
+
+/**
+ * What a Node client costs before any RADIUS work: the closed loop of runClosedLoop on the same
+ * transport (runtime/udp-transport.ts, fire-and-forget sends), sending one fixed datagram and
+ * counting whatever comes back, with no template, hash, slot or histogram. Against a server that
+ * answers every datagram (the null responder) its CPU per request is the floor under the lean
+ * path's: the share of a request the RADIUS work could never win back. A lost datagram costs one
+ * outstanding slot; the deadline bounds the run.
+ */
+export async function runTransportFloor(options: FloorOptions): Promise<FloorResult> {
+  const clock = options.clock ?? new SystemClock();
+  const socket = await new UdpTransport().bind({
+    address: options.target.address.includes(':') ? '::1' : '127.0.0.1',
+    port: 0,
+    recvBufferSize: options.recvBufferSize,
+    sendBufferSize: options.recvBufferSize,
+  });
+  const post = (): void => {
+    if (socket.post !== undefined) socket.post(options.datagram, options.target);
+    else socket.send(options.datagram, options.target).catch(() => undefined);
+  };
+  let sent = 0;
+  let received = 0;
+  let deadlineHit = false;
+  let lastAt = performance.now();
+  const startedAt = lastAt;
+  const cpuBefore = process.cpuUsage();
+  let cpu = { user: 0, system: 0 };
+  try {
+    await new Promise<void>((resolve) => {
+      const deadline = clock.setTimeout(() => {
+        deadlineHit = true;
+        resolve();
+      }, options.maxDurationMs);
+      const finish = (): void => {
+        clock.clearTimeout(deadline);
+        resolve();
+      };
+      socket.onMessage(() => {
+        received++;
+        lastAt = performance.now();
+        if (sent < options.count) {
+          sent++;
+          post();
+        } else if (received >= sent) finish();
+      });
+      const first = Math.min(options.concurrency, options.count);
+      for (; sent < first;) {
+        sent++;
+        post();
+      }
+      if (first === 0) finish();
+    });
+    cpu = process.cpuUsage(cpuBefore);
+  } finally {
+    await socket.close();
+  }
+  return {
+    sent,
+    received,
+    elapsedMs: Math.round(Math.max(0.001, lastAt - startedAt) * 10) / 10,
+    cpuMicros: cpu.user + cpu.system,
+    deadlineHit,
+  };
+}

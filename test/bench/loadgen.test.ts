@@ -93,6 +93,13 @@ describe.skipIf(!tools.available)('bench/loadgen.ts against the null responder',
           expect(run.cpuMicrosPerRequest).toBeGreaterThanOrEqual(client === 'radmfa' ? 0.001 : 0);
         }
       }
+      // The transport floor: the same loop with no RADIUS work, every datagram answered.
+      const floorRuns = server?.floor?.best.runs ?? [];
+      expect(floorRuns).toHaveLength(2);
+      for (const run of floorRuns) {
+        expect(run).toMatchObject({ sent: 160, accepted: 160, lost: 0 });
+        expect(run.cpuMicrosPerRequest).toBeGreaterThan(0);
+      }
       expect(typeof server?.rateRatio).toBe('number');
       expect(typeof server?.targetMet).toBe('boolean');
     },
