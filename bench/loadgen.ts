@@ -96,6 +96,11 @@ export interface ClientRun {
   readonly ratePerSec: number;
   /** Client CPU (user + system) per request sent, microseconds. */
   readonly cpuMicrosPerRequest: number;
+  /**
+   * radclient only: the run took under twice the start-up's wall time, so subtracting the start-up
+   * (measured apart, on a busy machine) says little; such a run is left out of the medians.
+   */
+  readonly startupDominated?: boolean;
 }
 
 export interface LevelResult {
@@ -311,6 +316,7 @@ async function radclientRun(
     wallMs: round1(wallMs),
     ratePerSec: Math.round((raw.summary.accepted / wallMs) * 1000),
     cpuMicrosPerRequest: roundTo(Math.max(0, raw.cpuMicros - ctx.startup.cpuMicros) / sent, 2),
+    ...(raw.wallMs < 2 * ctx.startup.wallMs ? { startupDominated: true } : {}),
   };
 }
 
@@ -377,12 +383,19 @@ function round1(value: number): number {
   return roundTo(value, 1);
 }
 
+/** The runs the medians use: all but the start-up-dominated ones, unless that leaves none. */
+export function countedRuns(runs: readonly ClientRun[]): readonly ClientRun[] {
+  const kept = runs.filter((r) => r.startupDominated !== true);
+  return kept.length > 0 ? kept : runs;
+}
+
 function level(concurrency: number, runs: ClientRun[]): LevelResult {
+  const counted = countedRuns(runs);
   return {
     concurrency,
     runs,
-    medianRatePerSec: median(runs.map((r) => r.ratePerSec)),
-    medianCpuMicrosPerRequest: median(runs.map((r) => r.cpuMicrosPerRequest)),
+    medianRatePerSec: median(counted.map((r) => r.ratePerSec)),
+    medianCpuMicrosPerRequest: median(counted.map((r) => r.cpuMicrosPerRequest)),
   };
 }
 
@@ -500,7 +513,7 @@ export async function runLoadgenBench(params: LoadgenParams, io: BenchIo): Promi
     notes: [
       'Same run, same server, same requests; clients alternate which goes first per round; median per level, best level per client.',
       'Client and server share the two cores (and this machine is shared): rates are ratios from one run, not capacities.',
-      "radclient's start-up (wall time and CPU of a run of one request per user, median of 3) is subtracted from each of its runs; radmfa's loop runs in the benchmark process, whose start-up is not counted either.",
+      "radclient's start-up (wall time and CPU of a run of one request per user, median of 3) is subtracted from each of its runs; radmfa's loop runs in the benchmark process, whose start-up is not counted either. A radclient run shorter than twice that start-up (a busy machine) is marked startupDominated and left out of the medians.",
       'radmfa verifies every reply (Response Authenticator, Message-Authenticator when present) on its lean NAS path; radclient checks the Response Authenticator of every reply it counts.',
       'CPU per request is user + system time over requests sent. radmfa: process.cpuUsage of the benchmark process over the run, which runs only the client (both servers are child processes), after an unrecorded warm-up run (JIT), GC included. radclient: bash `times` of the radclient child, minus its start-up as above.',
       "The transport floor (null responder only) is the same loop and sockets with no RADIUS work: what Node's dgram send and receive cost per request (JavaScript wrappers, libuv, one sendmsg and one recvmsg). The lean path cannot go below it; the gap between the two is the RADIUS work (request template, PAP hiding, Message-Authenticator, reply verification) and the bookkeeping.",

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   checkLoadgenParams,
+  countedRuns,
   loadgenBench,
   parseChildTimes,
   parseRadclientSummary,
@@ -31,6 +32,25 @@ const base: LoadgenParams = {
   quick: false,
   out: '',
 };
+
+describe('loadgen medians', () => {
+  it('leave out radclient runs dominated by its start-up, unless no other run is left', () => {
+    const run = (rate: number, startupDominated?: boolean) => ({
+      round: 1,
+      sent: 10,
+      accepted: 10,
+      lost: 0,
+      wallMs: 1,
+      ratePerSec: rate,
+      cpuMicrosPerRequest: 1,
+      ...(startupDominated === undefined ? {} : { startupDominated }),
+    });
+    expect(countedRuns([run(100), run(20_000_000, true), run(120)]).map((r) => r.ratePerSec)).toEqual([
+      100, 120,
+    ]);
+    expect(countedRuns([run(5, true)]).map((r) => r.ratePerSec)).toEqual([5]);
+  });
+});
 
 describe('loadgen parsing', () => {
   it('reads radclient -s summaries and bash `times` output', () => {
