@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { SystemClock, type Clock } from '../runtime/clock.ts';
 import type { ServerEvents } from '../reference/events.ts';
-import type { ReferenceServer } from '../reference/server.ts';
+import type { ReferenceServer, ServerStats } from '../reference/server.ts';
 import type { DirectoryStats } from '../reference/directory/types.ts';
 import type { PoolStats } from '../reference/directory/ldap-pool.ts';
 
@@ -139,6 +139,29 @@ export function attachMetrics(
       this.set(server()?.stats().inFlight ?? 0);
     },
   });
+  // What the server holds, read when scraped: a soak watches these for growth (bench/soak.ts).
+  const held = (name: string, help: string, read: (s: ServerStats) => number): void => {
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const stats = server()?.stats();
+        this.set(stats === undefined ? 0 : read(stats));
+      },
+    });
+  };
+  held(
+    'radmfa_duplicate_cache_entries',
+    'Duplicate-cache entries (in flight and answered)',
+    (s) => s.held.duplicateEntries,
+  );
+  held(
+    'radmfa_challenge_states',
+    'Open conversations keyed by State (MFA code prompts, EAP)',
+    (s) => s.held.challengeStates,
+  );
+  held('radmfa_mfa_pending', 'Logins waiting on the MFA service', (s) => s.admission.pendingMfa);
   events.on('packet-dropped', (e) => dropped.inc({ reason: e.reason }));
   events.on('duplicate', (e) => duplicates.inc({ action: e.action, reason: e.reason }));
   events.on('access', (e) => {

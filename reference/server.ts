@@ -60,6 +60,13 @@ export interface ServerStats {
   /** Work held against the limits, and what they turned away. */
   readonly admission: AdmissionStats;
   readonly duplicates: DuplicateCacheStats;
+  /** What the server holds now, read by the soak and the fault tests: both must stay bounded. */
+  readonly held: {
+    /** Duplicate-cache entries, in flight and answered (expired ones dropped first). */
+    readonly duplicateEntries: number;
+    /** Conversations waiting for their next Access-Request (MFA code prompts, EAP rounds). */
+    readonly challengeStates: number;
+  };
 }
 
 type PortKind = 'auth' | 'acct';
@@ -195,6 +202,7 @@ export class ReferenceServer {
       inFlight: this.inFlight,
       admission: this.admission.stats,
       duplicates: this.duplicates.stats(),
+      held: { duplicateEntries: this.duplicates.size, challengeStates: this.access.openConversations },
     };
   }
 
