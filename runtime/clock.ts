@@ -267,8 +267,9 @@ export class VirtualClock implements Clock {
 
   /**
    * Fires `batch` in one event-loop turn, one setImmediate callback per timer, so that promise
-   * continuations settle between timers; one more callback at the end resolves once those of the
-   * last timer have settled too (they may set timers for this instant). A timer cleared by an
+   * continuations settle between timers; one more callback at the end, once those of the last timer
+   * have settled too (they may set timers for this instant), resolves in the turn after, behind any
+   * setImmediate the batch scheduled. A timer cleared by an
    * earlier one of the batch stays silent; after a throw the rest of the batch is put back, still
    * pending, and the error rejects.
    */
@@ -281,7 +282,9 @@ export class VirtualClock implements Clock {
       const fireNext = (): void => {
         if (failed) return;
         if (index === batch.length) {
-          resolve();
+          // Immediates the batch scheduled (group commit's flush, real I/O callbacks) run first, in
+          // the next turn, as they did when every timer had a turn of its own.
+          setImmediate(resolve);
           return;
         }
         const timer = batch[index++] as VirtualTimer;

@@ -148,6 +148,22 @@ describe('VirtualClock', () => {
     expect(clock.pendingCount).toBe(0);
   });
 
+  it('lets a macrotask the last timer of an instant schedules run before advance returns', async () => {
+    // Code with a real setImmediate of its own (accounting's group commit) finishes its turn before
+    // the clock moves on or hands control back, as it did when every timer had a turn.
+    const clock = new VirtualClock(0);
+    const order: string[] = [];
+    clock.setTimeout(() => {
+      order.push('timer');
+      void (async () => {
+        for (let i = 0; i < 3; i++) await Promise.resolve();
+        setImmediate(() => order.push('macrotask from its continuation'));
+      })();
+    }, 5);
+    await clock.advance(5);
+    expect(order).toEqual(['timer', 'macrotask from its continuation']);
+  });
+
   it('forgets cleared timers: they never fire, nextDueAt and pendingCount skip them', async () => {
     const clock = new VirtualClock(0);
     const fired: number[] = [];
