@@ -4,12 +4,19 @@
 // completed per second of wall-clock time: how fast radmfa can rehearse a load whose real duration
 // would be minutes (a push approved after 2 s costs no waiting here).
 //
-//   npx tsx bench/virtual.ts [--logins 20000] [--concurrency 200] [--workload both] [--quick]
+//   npx tsx bench/virtual.ts [--logins 20000] [--concurrency 200] [--workload both] [--nas lean] [--quick]
 import { performance } from 'node:perf_hooks';
 import type { Issue } from '../runtime/validation/index.ts';
 import { embeddedDefaultConfig, demoDirectoryFixture } from '../scenarios/embedded/defaults.ts';
 import { EMBEDDED_SECRET, startVirtualStack, type EmbeddedStack } from '../scenarios/embedded/stacks.ts';
-import { createNas, type LoginOutcome, type LoginResult, type Nas } from '../simulators/nas/index.ts';
+import { PacketCode } from '../protocol/index.ts';
+import {
+  createNas,
+  type LeanStatus,
+  type LoginOutcome,
+  type LoginResult,
+  type Nas,
+} from '../simulators/nas/index.ts';
 import { DEMO_PASSWORD, demoUsers } from './pap.ts';
 import { formatNumber, formatTable, median, round } from './report.ts';
 import { isMainModule, outParam, runAsScript, type BenchDefinition, type BenchIo } from './script.ts';
@@ -36,6 +43,13 @@ export const virtualParams = {
     choices: ['both', 'mfa-off', 'push'],
     description: 'mfa-off: PAP against the directory only; push: PAP then an approved push (2 s virtual)',
   },
+  nas: {
+    type: 'choice',
+    default: 'lean',
+    choices: ['lean', 'login'],
+    description:
+      'lean: the NAS load path (nas.lean: prepared requests, every reply verified, no promise per login); login: nas.login, one promise chain per login',
+  },
   maxSeconds: {
     type: 'integer',
     default: 120,
@@ -56,12 +70,14 @@ export interface VirtualParams {
   readonly concurrency: number;
   readonly repetitions: number;
   readonly workload: 'both' | 'mfa-off' | 'push';
+  readonly nas: VirtualNasPath;
   readonly maxSeconds: number;
   readonly quick: boolean;
   readonly out: string;
 }
 
 export type VirtualWorkload = 'mfa-off' | 'push';
+export type VirtualNasPath = 'lean' | 'login';
 
 export interface VirtualRun {
   readonly logins: number;
@@ -75,6 +91,7 @@ export interface VirtualRun {
 
 export interface VirtualWorkloadResult {
   readonly workload: VirtualWorkload;
+  readonly nas: VirtualNasPath;
   readonly description: string;
   readonly runs: readonly VirtualRun[];
   readonly medianLoginsPerSec: number;
@@ -122,6 +139,50 @@ function nasFor(stack: EmbeddedStack): Nas {
   });
 }
 
+/** Starts logins, one per call, until `logins` have started; reports each outcome to `record`. */
+type LoginDriver = (record: (outcome: LoginOutcome) => void) => () => void;
+
+/** nas.login: one promise chain per login, as a test or a scenario drives the NAS. */
+function loginDriver(nas: Nas, users: readonly string[]): LoginDriver {
+  return (record) => {
+    let started = 0;
+    const recordResult = (result: LoginResult): void => record(result.outcome);
+    const recordError = (): void => record('error');
+    return () => {
+      const user = users[started++ % users.length] ?? 'alice';
+      nas.login({ method: 'pap', user, password: DEMO_PASSWORD }).then(recordResult, recordError);
+    };
+  };
+}
+
+/** nas.lean: a prepared PAP request per user, one callback for every login, no promise per login. */
+async function leanDriver(nas: Nas, users: readonly string[], concurrency: number): Promise<LoginDriver> {
+  await nas.lean.open(concurrency);
+  const template = nas.lean.template({
+    code: PacketCode.AccessRequest,
+    variants: users.map((user) => [
+      { name: 'User-Name', value: user },
+      { name: 'User-Password', value: DEMO_PASSWORD },
+    ]),
+  });
+  return (record) => {
+    let started = 0;
+    const done = (status: LeanStatus, code: number): void => {
+      record(leanOutcome(status, code));
+    };
+    return () => {
+      if (!nas.lean.send(template, started++, done)) record('error');
+    };
+  };
+}
+
+function leanOutcome(status: LeanStatus, code: number): LoginOutcome {
+  if (status === 'timeout') return 'timeout';
+  if (status !== 'reply') return 'error';
+  if (code === PacketCode.AccessAccept) return 'accept';
+  return code === PacketCode.AccessReject ? 'reject' : 'error';
+}
+
 async function runOnce(
   workload: VirtualWorkload,
   params: VirtualParams,
@@ -135,24 +196,21 @@ async function runOnce(
   const clock = stack.virtualClock;
   if (clock === undefined) throw new Error('the virtual stack has no virtual clock');
   const users = workload === 'push' ? pushUsers : demoUsers;
+  const driver =
+    params.nas === 'lean' ? await leanDriver(nas, users, params.concurrency) : loginDriver(nas, users);
   const outcomes: Partial<Record<LoginOutcome, number>> = {};
   let started = 0;
   let finished = 0;
-  const record = (result: LoginResult): void => {
+  // A closed loop: each finished login starts the next.
+  const startOne = driver((outcome) => {
     finished++;
-    outcomes[result.outcome] = (outcomes[result.outcome] ?? 0) + 1;
+    outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
     next();
-  };
-  const fail = (): void => {
-    finished++;
-    outcomes.error = (outcomes.error ?? 0) + 1;
-    next();
-  };
+  });
   function next(): void {
     if (started >= logins) return;
-    const user = users[started % users.length] ?? 'alice';
     started++;
-    nas.login({ method: 'pap', user, password: DEMO_PASSWORD }).then(record, fail);
+    startOne();
   }
   const virtualStart = clock.now();
   const wallStart = performance.now();
@@ -205,6 +263,7 @@ export async function runVirtualBench(params: VirtualParams, io: BenchIo): Promi
     const medianLoginsPerSec = median(runs.map((r) => r.loginsPerSec));
     results.push({
       workload,
+      nas: params.nas,
       description: descriptions[workload],
       runs,
       medianLoginsPerSec,
@@ -216,6 +275,9 @@ export async function runVirtualBench(params: VirtualParams, io: BenchIo): Promi
     workloads: results,
     notes: [
       `Logins completed per second of wall-clock time, ${params.concurrency} outstanding, NAS traces off; median of ${repetitions} run(s) after a warm-up.`,
+      params.nas === 'lean'
+        ? 'NAS: the lean load path (nas.lean): a prepared PAP Access-Request per user, every reply verified (authenticator, Message-Authenticator), no promise per login.'
+        : 'NAS: nas.login, one promise chain per login (the path tests and scenarios use).',
       'One process, one core: the server, directory, MFA mock, accounting and NAS all run on the same event loop.',
       `Target (issue 9): over ${formatNumber(TARGET_LOGINS_PER_SEC)} logins per second.`,
     ],

@@ -83,6 +83,11 @@ class MemorySocket implements DatagramSocket {
     return Promise.resolve();
   }
 
+  /** send() without its promise, for load paths; on a closed socket the datagram is lost. */
+  post(data: Buffer, to: Endpoint): void {
+    if (!this.closed) this.network.route(Buffer.from(data), this.local, to);
+  }
+
   onMessage(handler: DatagramHandler): void {
     this.handler = handler;
   }

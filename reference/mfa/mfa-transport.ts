@@ -15,8 +15,11 @@ import {
 // way to take a CA file, a TLS floor or a host -> address mapping without the undici package. The
 // certificate is always verified (no switch turns that off); only the trust anchor is configurable.
 
+/** What the MFA client reads of an answer: a fetch Response fits, and so does a plain in-process one. */
+export type MfaAnswer = Pick<Response, 'status' | 'ok' | 'text' | 'arrayBuffer'>;
+
 /** What callMfa needs of fetch; the global fetch and msw's fit it too. */
-export type MfaFetch = (input: URL, init: RequestInit) => Promise<Response>;
+export type MfaFetch = (input: URL, init: RequestInit) => Promise<MfaAnswer>;
 
 /** Why a TLS connection was refused, closed: the reason the server's logs and the tests name. */
 export type TlsRefusal =
@@ -70,7 +73,7 @@ export interface MfaTransportOptions {
 }
 
 export interface MfaTransport {
-  readonly fetch: MfaFetch;
+  readonly fetch: (input: URL, init: RequestInit) => Promise<Response>;
   /** Closes kept-alive connections. */
   close(): void;
 }
@@ -136,7 +139,7 @@ export function createMfaTransport(options: MfaTransportOptions): MfaTransport {
   const httpsAgent = new https.Agent({ keepAlive: true, ...tls });
   const httpAgent = new http.Agent({ keepAlive: true });
 
-  const fetchOne: MfaFetch = (input, init) =>
+  const fetchOne: MfaTransport['fetch'] = (input, init) =>
     new Promise<Response>((resolve, reject) => {
       const secure = input.protocol === 'https:';
       const hostname = input.hostname.replace(/^\[|\]$/g, '').toLowerCase();

@@ -20,11 +20,17 @@ import { normaliseServerConfig, type ServerConfig } from '../../reference/config
 import { StaticDirectory } from '../../reference/directory/static-directory.ts';
 import { ServerEvents, type WarningCode } from '../../reference/events.ts';
 import { CloudMfa } from '../../reference/mfa/cloud-mfa.ts';
+import type { MfaAnswer, MfaFetch } from '../../reference/mfa/mfa-transport.ts';
 import { ReferenceServer } from '../../reference/server.ts';
 import { loadDirectoryFixture, type DirectoryFixture } from '../../simulators/ldap/index.ts';
 import {
   createMfaMock,
   loadTenantFile,
+  BadRequestError,
+  routerDispatcher,
+  type DispatchResult,
+  type IncomingCall,
+  type OutgoingReply,
   type FaultSettings,
   type MfaMock,
   type TenantDefinition,
@@ -163,13 +169,85 @@ function tenantFor(config: ServerConfig, input: StackInput): Promise<TenantDefin
   return cached;
 }
 
-/** fetch for CloudMfa that hands each request to the mock's handlers in this process. */
-export function inProcessFetch(mock: MfaMock): typeof fetch {
+/**
+ * fetch for CloudMfa that hands each request to the mock in this process: to its route table
+ * through the direct router (router.ts: no fetch Request or Response built, the same answers as msw,
+ * see router-differential.test.ts), and what the router has no route for through msw's handlers.
+ */
+export function inProcessFetch(mock: MfaMock): MfaFetch {
+  const viaMsw = mswFetch(mock);
+  const dispatch = routerDispatcher(mock.routes, mock.baseUrl);
+  return async (input, init) => {
+    const call = incomingCallOf(input, init);
+    if (call === undefined) return viaMsw(input, init);
+    const abortion = abortionOf(init.signal ?? undefined);
+    let result: DispatchResult;
+    try {
+      result = await Promise.race([dispatch(call), abortion.promise]);
+    } catch (error) {
+      // A request fetch refuses to build: msw's path fails it as fetch does.
+      if (error instanceof BadRequestError) return viaMsw(input, init);
+      throw error;
+    } finally {
+      abortion.release();
+    }
+    if (result === undefined) return viaMsw(input, init);
+    if (result === 'drop') throw new TypeError(DROPPED_MESSAGE);
+    return answerOf(result);
+  };
+}
+
+/** Never aborts: the signal of a call made without one. */
+const NO_SIGNAL = new AbortController().signal;
+
+/** The call as the router takes it, or undefined for a body or headers only msw's path reads. */
+function incomingCallOf(input: URL, init: RequestInit): IncomingCall | undefined {
+  const { body } = init;
+  if (body !== undefined && body !== null && typeof body !== 'string') return undefined;
+  const rawHeaders = rawHeadersOf(init.headers);
+  if (rawHeaders === undefined) return undefined;
+  const method = (init.method ?? 'GET').toUpperCase();
+  return {
+    method,
+    url: input,
+    rawHeaders,
+    body: typeof body === 'string' && method !== 'GET' && method !== 'HEAD' ? Buffer.from(body) : undefined,
+    signal: init.signal ?? NO_SIGNAL,
+  };
+}
+
+function rawHeadersOf(headers: RequestInit['headers']): string[] | undefined {
+  if (headers === undefined) return [];
+  if (headers instanceof Headers || Array.isArray(headers)) return undefined;
+  const raw: string[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (typeof value !== 'string') return undefined;
+    raw.push(name, value);
+  }
+  return raw;
+}
+
+const utf8 = new TextDecoder();
+
+/** What the MFA client reads of the router's reply, without a fetch Response. */
+function answerOf(reply: OutgoingReply): MfaAnswer {
+  return {
+    status: reply.status,
+    ok: reply.status >= 200 && reply.status < 300,
+    text: () => Promise.resolve(utf8.decode(reply.body)),
+    arrayBuffer: () => Promise.resolve(new Uint8Array(reply.body).buffer),
+  };
+}
+
+const DROPPED_MESSAGE = 'fetch failed: the MFA mock dropped the connection';
+
+/** fetch over the mock's msw handlers (getResponse), for the calls the in-process client leaves. */
+function mswFetch(mock: MfaMock): MfaFetch {
   return async (input, init) => {
     const request = new Request(input, init);
     // getResponse knows nothing of the signal: a slow handler (the latency fault) must still end
     // the call when the client's timeout aborts it, as a real fetch would.
-    const signal = init?.signal ?? undefined;
+    const signal = init.signal ?? undefined;
     const abortion = abortionOf(signal);
     try {
       const response = await Promise.race([getResponse(mock.handlers, request), abortion.promise]);
@@ -180,7 +258,7 @@ export function inProcessFetch(mock: MfaMock): typeof fetch {
         );
       }
       // msw's Response.error(): the drop fault, a connection that ends without an answer.
-      if (response.type === 'error') throw new TypeError('fetch failed: the MFA mock dropped the connection');
+      if (response.type === 'error') throw new TypeError(DROPPED_MESSAGE);
       return response;
     } finally {
       abortion.release();

@@ -28,6 +28,12 @@ export type Reply<T> =
 
 export { DEMO_TENANT_ID, TEST_THUMBPRINT as DEMO_THUMBPRINT } from '../../../support/certificates.ts';
 
+/** What the test client reads of fetch. */
+export type ClientFetch = (
+  url: string,
+  init: RequestInit,
+) => Promise<Pick<Response, 'ok' | 'status' | 'text'>>;
+
 export class MfaTestClient {
   token = '';
 
@@ -35,15 +41,17 @@ export class MfaTestClient {
   constructor(
     readonly baseUrl: string,
     readonly clock: Clock = new SystemClock(),
+    /** The global fetch, or another client of the same API (the in-process one). */
+    readonly fetchFn: ClientFetch = fetch,
   ) {}
 
   async call<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Reply<T>> {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.token !== '') headers['authorization'] = `Bearer ${this.token}`;
-    let response: Response;
+    let response: Awaited<ReturnType<ClientFetch>>;
     try {
-      response = await fetch(`${this.baseUrl}${path}`, {
+      response = await this.fetchFn(`${this.baseUrl}${path}`, {
         method,
         headers,
         ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),

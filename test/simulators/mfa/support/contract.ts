@@ -254,7 +254,7 @@ export function describeMfaContract(mode: string, open: (vm: VirtualMock) => Pro
       );
       // Entra takes the grant form-encoded (RFC 6749 section 4.4.2); radmfa's clients send JSON. Both work.
       const form = new URLSearchParams({ ...(await client.assertion()) }).toString();
-      const response = await fetch(`${client.baseUrl}${tokenPath(DEMO_TENANT_ID)}`, {
+      const response = await client.fetchFn(`${client.baseUrl}${tokenPath(DEMO_TENANT_ID)}`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: form,
