@@ -191,7 +191,13 @@ async function startMock(dir: string): Promise<{ mock: MfaMock; http: MfaHttpSer
       mode: 0o600,
     },
   );
-  const tenant = withKeyCredentials(loaded, [keyCredentialFromPem(made.certificatePem)]);
+  // The demo tenant ends an unanswered push after 60 s and a session after 3 minutes: longer than
+  // the run here, so every pending login is still pending when memory is read.
+  const patient = {
+    ...loaded,
+    settings: { ...loaded.settings, promptTimeoutMs: 3_600_000, sessionLifetimeMs: 3_600_000 },
+  };
+  const tenant = withKeyCredentials(patient, [keyCredentialFromPem(made.certificatePem)]);
   // The call history is what tests read; a bench keeps only a little so the mock's memory stays flat.
   const mock = createMfaMock({ tenant, clock, historyLimit: 1_000 });
   const http = await serveMfaMock(mock, { host: '127.0.0.1', port: 0 });
