@@ -125,7 +125,7 @@ export interface ProbeResult {
 
 export interface PendingResults {
   readonly pendingAsked: number;
-  /** Sessions the mock held when memory was measured: logins that were waiting on MFA. */
+  /** Logins waiting on MFA when memory was measured: begun at the mock and not answered. */
   readonly pendingReached: number;
   /** Seconds from the first pending send until every login waited (or the settle bound). */
   readonly settleSeconds: number;
@@ -338,7 +338,13 @@ async function startPending(
   mock: MfaMock,
   count: number,
   settleMs: number,
-): Promise<{ reached: number; seconds: number; ended: { replies: number; timeouts: number } }> {
+): Promise<{
+  reached: number;
+  seconds: number;
+  /** Sent by the NAS; the callbacks keep counting in `ended` after this returns. */
+  sent: number;
+  ended: { replies: number; timeouts: number };
+}> {
   await nas.lean.open(count);
   const template = nas.lean.template({
     code: PacketCode.AccessRequest,
@@ -366,7 +372,7 @@ async function startPending(
     }
     await sleep(BURST_EVERY_MS);
   }
-  return { reached, seconds: round((performance.now() - startedAt) / 1000, 1), ended };
+  return { reached, seconds: round((performance.now() - startedAt) / 1000, 1), sent, ended };
 }
 
 /** Non-MFA logins on the constant-arrival-rate plan of scenarios/load, each reply's RTT recorded. */
@@ -465,7 +471,12 @@ export async function runPendingBench(params: Params, io?: BenchIo): Promise<Pen
       params.heapSnapshot === '' ? undefined : await takeHeapSnapshot(serve, params.heapSnapshot);
     if (snapshot !== undefined) say(`heap snapshot: ${snapshot}`);
     const during = await sampleMemory(serve, params.samples);
-    const pendingReached = mock.service.liveSessions;
+    // Waiting now: begun at the mock and not yet answered on the NAS side (an answered login keeps
+    // its mock session until the session's lifetime, so the mock's count alone would overstate).
+    const pendingReached = Math.min(
+      mock.service.liveSessions,
+      settled.sent - settled.ended.replies - settled.ended.timeouts,
+    );
     const per = (after: number, base: number): number =>
       pendingReached > 0 ? Math.round((after - base) / pendingReached) : Number.NaN;
     const perPendingBytes = {
@@ -487,7 +498,7 @@ export async function runPendingBench(params: Params, io?: BenchIo): Promise<Pen
       probe: probed,
       probeAlone: probedAlone,
       memoryMethod: params.heapSnapshot === '' ? 'min-over-samples' : 'after-heap-snapshot-gc',
-      pendingEnded: settled.ended,
+      pendingEnded: { ...settled.ended },
       ...(params.heapSnapshot === ''
         ? {}
         : { heapSnapshotFiles: [baseSnapshot, snapshot].filter((f): f is string => f !== undefined) }),
