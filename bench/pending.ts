@@ -230,12 +230,15 @@ async function takeHeapSnapshot(serve: ServeProcess, dir: string): Promise<strin
   const existing = new Set(readdirSync(dir));
   serve.kill('SIGUSR2');
   let last = -1;
+  let stable = 0;
   for (let i = 0; i < 240; i++) {
     await sleep(500);
     const file = readdirSync(dir).find((name) => name.endsWith('.heapsnapshot') && !existing.has(name));
     if (file === undefined) continue;
     const size = statSync(path.join(dir, file)).size;
-    if (size > 0 && size === last) return path.join(dir, file);
+    // Two unchanged sizes a second apart: the writer has finished.
+    stable = size > 0 && size === last ? stable + 1 : 0;
+    if (stable >= 2) return path.join(dir, file);
     last = size;
   }
   return undefined;
@@ -308,7 +311,8 @@ async function sampleOnce(serve: ServeProcess): Promise<MemorySample> {
   let externalBytes = Number.NaN;
   if (admin !== undefined) {
     const response = await fetch(`http://${admin.address}:${admin.port}/metrics`, {
-      signal: AbortSignal.timeout(10_000),
+      // Right after a heap snapshot of a large heap the server can take a while to answer.
+      signal: AbortSignal.timeout(60_000),
     });
     const text = await response.text();
     heapUsedBytes = metricValue(text, 'radmfa_process_nodejs_heap_size_used_bytes');
