@@ -4,6 +4,7 @@
 // dropped for want of a VU) and p99 of radius_access_duration stayed under the bound. The search
 // doubles the rate while it holds (halves it while it does not), then bisects between the last rate
 // that held and the first that did not, and stops after a fixed number of probes whatever happens.
+// A failing rate may be measured again before it counts (triesPerRate).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -23,6 +24,12 @@ export interface MaxRateSearchOptions {
   readonly maxProbes: number;
   /** Stop bisecting once the bracket's upper end is within this fraction of its lower end. */
   readonly precision: number;
+  /**
+   * Measurements of a failing rate before it counts as failing (default 1). On a shared machine one
+   * pause of the scheduler or the collector in a probe of a few seconds can push p99 past the bound;
+   * a rate that holds on its second try is sustained, and a rate that fails every try is not.
+   */
+  readonly triesPerRate?: number;
 }
 
 export type SearchEnd = 'converged' | 'probe-limit' | 'max-rate' | 'min-rate';
@@ -60,11 +67,16 @@ export async function searchMaxRate<P extends RateVerdict>(
   let hi: number | undefined;
   let rate = Math.min(Math.max(Math.round(options.startRate), options.minRate), options.maxRate);
   let end: SearchEnd = 'probe-limit';
+  const tries = Math.max(1, options.triesPerRate ?? 1);
   while (probes.length < options.maxProbes) {
-    const probe = await measure(rate);
-    probes.push(probe);
+    let sustained = false;
+    for (let attempt = 0; attempt < tries && !sustained && probes.length < options.maxProbes; attempt++) {
+      const probe = await measure(rate);
+      probes.push(probe);
+      sustained = probe.sustained;
+    }
     // Every rate tried lies strictly inside the bracket, so one verdict moves one end of it.
-    if (probe.sustained) lo = rate;
+    if (sustained) lo = rate;
     else hi = rate;
     const next = nextRate(rate, lo, hi, options);
     if (typeof next !== 'number') {

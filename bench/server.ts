@@ -641,7 +641,14 @@ async function searchPair(
         );
         return probe;
       },
-      { startRate: 500, minRate: 25, maxRate: 64_000, maxProbes: params.maxRateProbes, precision: 0.1 },
+      {
+        startRate: 500,
+        minRate: 25,
+        maxRate: 64_000,
+        maxProbes: params.maxRateProbes,
+        precision: 0.1,
+        triesPerRate: 2,
+      },
     );
   };
   // The load client's own JIT and sockets warm on one short unscored probe per server.

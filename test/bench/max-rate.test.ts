@@ -68,4 +68,26 @@ describe('searchMaxRate', () => {
       ),
     );
   });
+
+  it('with triesPerRate 2, one failed measurement of a rate is retried and a pass on the retry counts', async () => {
+    // A server of capacity 3000 whose first measurement of 1000/s hits a pause (fails once).
+    const rates: number[] = [];
+    let hiccups = 1;
+    const measure = (rate: number): Promise<RateVerdict> => {
+      rates.push(rate);
+      const hiccup = rate === 1000 && hiccups-- > 0;
+      return Promise.resolve({ rate, sustained: rate <= 3000 && !hiccup });
+    };
+    const result = await searchMaxRate(measure, { ...options, triesPerRate: 2 });
+    expect(rates.slice(0, 4)).toEqual([500, 1000, 1000, 2000]);
+    expect(result.maxRate ?? 0).toBeGreaterThan(2000);
+    expect(result.firstFailing ?? 0).toBeGreaterThan(3000);
+    // A rate above capacity is measured twice before it counts as failing.
+    expect(rates.filter((rate) => rate === 4000)).toEqual([4000, 4000]);
+    // Without retries the single hiccup caps the answer below 1000.
+    hiccups = 1;
+    rates.length = 0;
+    const once = await searchMaxRate(measure, options);
+    expect(once.firstFailing).toBe(1000);
+  });
 });

@@ -1,4 +1,4 @@
-// The CI soak: `radmfa serve` in its own process for 45 s of mixed MFA load (every phone behaviour,
+// The CI soak: `radmfa serve` in its own process for 60 s of mixed MFA load (every phone behaviour,
 // retransmissions, accounting) with MFA and LDAP faults switched every 5 s, sampled every 5 s. Every
 // series must be flat by the growth rule (bench/soak-growth.ts, whose own test shows it catches a
 // growing series), and once the load stops the duplicate cache, the challenge store and the MFA
@@ -8,9 +8,9 @@ import { SOAK_SERIES } from '../../bench/soak-growth.ts';
 import { renderSoak, runSoak } from '../../bench/soak.ts';
 
 describe('soak (CI length)', () => {
-  it('45 s of mixed load with faults switched on and off: nothing grows, the held stores empty afterwards', async () => {
+  it('60 s of mixed load with faults switched on and off: nothing grows, the held stores empty afterwards', async () => {
     const result = await runSoak({
-      durationMs: 45_000,
+      durationMs: 60_000,
       sampleMs: 5_000,
       rate: 5,
       faultEveryMs: 5_000,
@@ -35,5 +35,5 @@ describe('soak (CI length)', () => {
     expect(result.load.rejects).toBeGreaterThan(0);
     expect(result.load.challenges).toBeGreaterThan(0);
     expect(result.load.retransmits).toBeGreaterThan(0);
-  }, 120_000);
+  }, 150_000);
 });
