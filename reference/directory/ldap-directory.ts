@@ -1,10 +1,18 @@
-import { connect, type Socket } from 'node:net';
-import { Client, InvalidCredentialsError, ResultCodeError, SizeLimitExceededError, type Entry } from 'ldapts';
+import { BerWriter, FilterParser, SearchRequest } from 'ldapts';
 import type { Clock } from '../../runtime/clock.ts';
+import { SearchRequestTemplate } from '../../protocol/ldap/messages.ts';
 import type { DirectoryConfig } from '../config/server-config.ts';
 import { withTimeout, type TimedOutcome } from '../timeout.ts';
 import { accountState } from './account-state.ts';
-import { ConnectionPool } from './ldap-pool.ts';
+import {
+  LdapConnection,
+  LdapOperationError,
+  ldapTarget,
+  type LdapEntry,
+  type LdapTarget,
+  type SearchOutcome,
+} from './ldap-connection.ts';
+import { ConnectionPool, type PooledConnection } from './ldap-pool.ts';
 import type { BindResult, Directory, DirectoryStats, DirectoryUser, LookupResult } from './types.ts';
 
 /** RFC 4515 3: characters that must be escaped inside a filter value. */
@@ -18,11 +26,6 @@ export function stripNetbiosDomain(userName: string): string {
   return slash >= 0 ? userName.slice(slash + 1) : userName;
 }
 
-function asStrings(value: Entry[string]): string[] {
-  const list = Array.isArray(value) ? value : [value];
-  return list.map((item) => (Buffer.isBuffer(item) ? item.toString('utf8') : String(item)));
-}
-
 function groupNames(memberOf: readonly string[]): string[] {
   // Policies name groups by CN ("VPN-Users") or by full DN; keep both forms.
   const names = new Set<string>();
@@ -34,27 +37,93 @@ function groupNames(memberOf: readonly string[]): string[] {
   return [...names];
 }
 
-/**
- * An LDAP result code is an answer on a healthy connection that other requests share: keep it.
- * Anything else (reset, refused, parse failure) means the connection itself is gone.
- */
-function brokenConnection(error: Error): boolean {
-  return !(error instanceof ResultCodeError);
+/** Stands for the User-Name while the filter template is encoded once; no filter metacharacter. */
+const VALUE_PLACEHOLDER = 'radmfa-user-value-7c1e94b2d05f';
+
+/** What every search sends besides the filter: as ldapts sent it before (scope sub, 10 s limit). */
+const SEARCH_SHAPE = { scope: 2, derefAliases: 0, sizeLimit: 2, timeLimit: 10, typesOnly: false } as const;
+
+/** Encodes the user search for one User-Name and message ID. */
+export type UserSearchEncoder = (messageId: number, userName: string) => Buffer;
+
+/** The SearchRequest ldapts would send for `filter` (a string): the reference for the template. */
+function ldaptsSearchRequest(messageId: number, baseDn: string, filter: string): Buffer {
+  return new SearchRequest({
+    messageId,
+    baseDN: baseDn,
+    scope: 'sub',
+    derefAliases: 'never',
+    filter: FilterParser.parseString(filter),
+    sizeLimit: SEARCH_SHAPE.sizeLimit,
+    timeLimit: SEARCH_SHAPE.timeLimit,
+    attributes: [],
+  }).write();
 }
 
-/** How ldapts opens an ldap:// connection: createConnection(port, host), one of net.connect's forms. */
-type Connect = (port: number, host?: string) => Socket;
+/**
+ * The filter with `{user}` replaced by the RFC 4515-escaped value: what ldapts parsed per search.
+ * A replacer function, not a string: a string replacement would expand $', $` and $& in the
+ * User-Name into pieces of the filter template (unbalanced parentheses, a different search).
+ */
+export function userFilterString(template: string, userName: string): string {
+  const value = escapeFilterValue(userName);
+  return template.replaceAll('{user}', () => value);
+}
 
 /**
- * TCP connections to the directory without Nagle's algorithm (Node's default keeps it): with
- * several searches outstanding on a service connection, Nagle holds each new one back until the
- * directory acknowledges the last, which adds a round trip to a login. libldap (FreeRADIUS
- * rlm_ldap) sets TCP_NODELAY too. Batching is done on purpose instead, per event-loop turn.
+ * The user search, encoded from a template built once: the filter string is parsed (by ldapts's
+ * parser) at start-up only, with a placeholder where `{user}` stands, and each search writes the
+ * User-Name's octets into the places the placeholder took. Before trusting the template it is
+ * checked against ldapts's own encoding of the escaped filter for an awkward probe value; a filter
+ * it cannot reproduce exactly (or cannot parse) is parsed per search instead, as before.
  */
-function noDelayConnect(port: number, host?: string): Socket {
-  const socket = host === undefined ? connect(port) : connect(port, host);
-  socket.setNoDelay(true);
-  return socket;
+export function userSearchEncoder(baseDn: string, filterTemplate: string): UserSearchEncoder {
+  const perSearch: UserSearchEncoder = (messageId, userName) =>
+    ldaptsSearchRequest(messageId, baseDn, userFilterString(filterTemplate, userName));
+  let template: SearchRequestTemplate;
+  try {
+    const writer = new BerWriter();
+    FilterParser.parseString(filterTemplate.replaceAll('{user}', VALUE_PLACEHOLDER)).write(writer);
+    template = new SearchRequestTemplate({
+      baseDn,
+      ...SEARCH_SHAPE,
+      filter: writer.buffer,
+      placeholder: Buffer.from(VALUE_PLACEHOLDER, 'utf8'),
+      attributes: [],
+    });
+  } catch {
+    return perSearch;
+  }
+  const occurrences = filterTemplate.split('{user}').length - 1;
+  const probe = 'pr*be)(x=\\5c\u00e9$&\u0000';
+  const same =
+    template.placeholders === occurrences &&
+    template.encode(7, Buffer.from(probe, 'utf8')).equals(perSearch(7, probe));
+  if (!same) return perSearch;
+  return (messageId, userName) => template.encode(messageId, Buffer.from(userName, 'utf8'));
+}
+
+/** A pooled bind connection: opened on first use, and opened again when the directory closed it. */
+class BindConnection implements PooledConnection {
+  private connection: Promise<LdapConnection> | undefined;
+
+  constructor(private readonly target: LdapTarget) {}
+
+  async bind(dn: string, password: string): Promise<void> {
+    let current = this.connection === undefined ? undefined : await this.connection.catch(() => undefined);
+    if (current === undefined || !current.isOpen) {
+      const opening = LdapConnection.open(this.target);
+      this.connection = opening;
+      current = await opening;
+    }
+    await current.bind(dn, password);
+  }
+
+  async unbind(): Promise<void> {
+    const current = this.connection;
+    this.connection = undefined;
+    (await current?.catch(() => undefined))?.close();
+  }
 }
 
 export interface LdapDirectoryOptions {
@@ -64,29 +133,37 @@ export interface LdapDirectoryOptions {
   readonly clock: Clock;
 }
 
+function isBroken(error: Error): boolean {
+  // Anything but a result code (reset, refused, an undecodable response) means the connection is gone.
+  return !(error instanceof LdapOperationError) || error.broken;
+}
+
+function isInvalidCredentials(error: Error): boolean {
+  return error instanceof LdapOperationError && error.invalidCredentials;
+}
+
 /**
- * Primary authentication against a real LDAP directory through ldapts. Searches are spread over a
- * few service connections (LDAP multiplexes requests on each, so a slow search does not hold up
- * others); user binds take a connection from a bounded pool, since a bind changes the connection's
- * identity and needs it to itself for the round trip.
+ * Primary authentication against a real LDAP directory. Searches are spread over a few service
+ * connections (LDAP multiplexes requests on each, so a slow search does not hold up others); user
+ * binds take a connection from a bounded pool, since a bind changes the connection's identity and
+ * needs it to itself for the round trip. Both speak through LdapConnection (protocol/ldap).
  */
 export class LdapDirectory implements Directory {
+  private readonly target: LdapTarget;
+  private readonly encodeSearch: UserSearchEncoder;
   /** Service connections, opened on first use; a broken one is replaced on the next search. */
-  private readonly services: (Promise<Client> | undefined)[];
-  /** Each service connection's current socket (ldapts opens a new one when it reconnects). */
-  private readonly serviceSockets: (Socket | undefined)[];
-  private readonly corked: boolean[];
+  private readonly services: (Promise<LdapConnection> | undefined)[];
   private nextService = 0;
   private searches = 0;
-  private readonly binders: ConnectionPool<Client>;
+  private readonly binders: ConnectionPool<BindConnection>;
 
   constructor(private readonly options: LdapDirectoryOptions) {
-    const { pool } = options.config;
-    this.services = new Array<Promise<Client> | undefined>(pool.searchConnections).fill(undefined);
-    this.serviceSockets = new Array<Socket | undefined>(pool.searchConnections).fill(undefined);
-    this.corked = new Array<boolean>(pool.searchConnections).fill(false);
-    this.binders = new ConnectionPool<Client>({
-      create: () => this.newClient(noDelayConnect),
+    const { pool, baseDn, userFilter } = options.config;
+    this.target = ldapTarget(options.url);
+    this.encodeSearch = userSearchEncoder(baseDn, userFilter);
+    this.services = new Array<Promise<LdapConnection> | undefined>(pool.searchConnections).fill(undefined);
+    this.binders = new ConnectionPool<BindConnection>({
+      create: () => new BindConnection(this.target),
       max: pool.maxBindConnections,
       maxQueue: pool.maxQueue,
       clock: options.clock,
@@ -104,50 +181,19 @@ export class LdapDirectory implements Directory {
     };
   }
 
-  private newClient(createConnection: Connect): Client {
-    // ldapts types the option as net.connect with all its overloads but calls only (port, host).
-    return new Client({
-      url: this.options.url,
-      strictDN: false,
-      createConnection: createConnection as typeof connect,
-    });
-  }
-
-  /**
-   * Holds the searches a service connection gets in one turn of the event loop in the socket and
-   * sends them in one write when the turn ends (a RADIUS burst read in one poll becomes one TCP
-   * segment, not one write syscall each). setImmediate marks the end of the turn, not a time, so
-   * it does not go through the Clock.
-   */
-  private corkForTurn(slot: number): void {
-    const socket = this.serviceSockets[slot];
-    if (socket === undefined || this.corked[slot] === true) return;
-    this.corked[slot] = true;
-    socket.cork();
-    setImmediate(() => {
-      this.corked[slot] = false;
-      socket.uncork();
-    });
-  }
-
-  private serviceClient(slot: number): Promise<Client> {
+  private serviceConnection(slot: number): Promise<LdapConnection> {
     const existing = this.services[slot];
     if (existing !== undefined) return existing;
-    const opening = (async () => {
-      const client = this.newClient((port, host) => {
-        const socket = noDelayConnect(port, host);
-        this.serviceSockets[slot] = socket;
-        return socket;
-      });
+    const { bindDn, bindPassword } = this.options.config;
+    const opening = LdapConnection.open(this.target).then(async (connection) => {
       try {
-        if (this.options.config.bindDn !== '')
-          await client.bind(this.options.config.bindDn, this.options.config.bindPassword);
-        return client;
+        if (bindDn !== '') await connection.bind(bindDn, bindPassword);
+        return connection;
       } catch (error) {
-        await client.unbind().catch(() => undefined);
+        connection.close();
         throw error;
       }
-    })();
+    });
     this.services[slot] = opening;
     // A failed opening frees the slot, so the next search tries again.
     opening.catch(() => {
@@ -159,32 +205,30 @@ export class LdapDirectory implements Directory {
   private async dropService(slot: number): Promise<void> {
     const current = this.services[slot];
     this.services[slot] = undefined;
-    if (current !== undefined) await (await current.catch(() => undefined))?.unbind().catch(() => undefined);
+    (await current?.catch(() => undefined))?.close();
   }
 
   async findUser(userName: string): Promise<LookupResult> {
     const { config, clock } = this.options;
-    const value = escapeFilterValue(stripNetbiosDomain(userName));
-    // A replacer function, not a string: a string replacement would expand $', $` and $& in the
-    // User-Name into pieces of the filter template (unbalanced parentheses, a different search).
-    const filter = config.userFilter.replaceAll('{user}', () => value);
+    const value = stripNetbiosDomain(userName);
+    // No one has an empty name; and in a substring template ("(cn={user}*)") an empty value would
+    // make the filter string "(cn=*)", a presence filter matching every entry.
+    if (value === '') return { kind: 'not-found' };
     const slot = this.nextService;
     this.nextService = (slot + 1) % this.services.length;
     this.searches++;
-    const search = async (): Promise<Entry[]> => {
-      let client = await this.serviceClient(slot);
-      if (!client.isConnected) {
-        // ldapts reconnects a closed connection by itself, but not bound: the service account's
-        // bind has to be redone, or the search runs anonymously (operationsError on AD).
+    const search = async (): Promise<SearchOutcome> => {
+      let connection = await this.serviceConnection(slot);
+      if (!connection.isOpen) {
+        // Closed since the last search (directory restart, idle timeout): a fresh one, bound again.
         await this.dropService(slot);
-        client = await this.serviceClient(slot);
+        connection = await this.serviceConnection(slot);
       }
-      this.corkForTurn(slot);
-      const { searchEntries } = await client.search(config.baseDn, { scope: 'sub', filter, sizeLimit: 2 });
-      return searchEntries;
+      connection.corkForTurn();
+      return connection.search((messageId) => this.encodeSearch(messageId, value));
     };
     let outcome = await withTimeout(search(), config.timeoutMs, clock);
-    if (outcome.kind === 'error' && brokenConnection(outcome.error)) {
+    if (outcome.kind === 'error' && isBroken(outcome.error)) {
       // The connection itself is gone (directory restarted, idle timeout): with several service
       // connections the others may be stale too, so one fresh try before calling it unavailable.
       await this.dropService(slot);
@@ -195,22 +239,19 @@ export class LdapDirectory implements Directory {
       return { kind: 'unavailable', reason: `directory did not answer within ${config.timeoutMs} ms` };
     }
     if (outcome.kind === 'error') {
-      // Two or more entries for one login name: ambiguous, so no one (NPS refuses the same way).
-      if (outcome.error instanceof SizeLimitExceededError) return { kind: 'not-found' };
-      if (brokenConnection(outcome.error)) await this.dropService(slot);
+      if (isBroken(outcome.error)) await this.dropService(slot);
       return { kind: 'unavailable', reason: `directory error: ${outcome.error.message}` };
     }
-    const entries = outcome.value;
+    // Two or more entries for one login name (sizeLimitExceeded at 2, or both sent): ambiguous, so
+    // no one, as NPS refuses.
+    const { entries } = outcome.value;
     if (entries.length !== 1 || entries[0] === undefined) return { kind: 'not-found' };
     return { kind: 'found', user: this.toUser(entries[0], userName) };
   }
 
-  private toUser(entry: Entry, loginName: string): DirectoryUser {
+  private toUser(entry: LdapEntry, loginName: string): DirectoryUser {
     const attributes: Record<string, string[]> = {};
-    for (const [name, value] of Object.entries(entry)) {
-      if (name === 'dn') continue;
-      attributes[name.toLowerCase()] = asStrings(value);
-    }
+    for (const { type, values } of entry.attributes) attributes[type.toLowerCase()] = [...values];
     const { config } = this.options;
     const ntHex = attributes[config.ntHashAttribute.toLowerCase()]?.[0];
     const cleartext = attributes[config.cleartextPasswordAttribute.toLowerCase()]?.[0];
@@ -237,27 +278,26 @@ export class LdapDirectory implements Directory {
     if (acquired.kind === 'queue-full')
       return { unavailable: 'too many binds waiting for an LDAP connection (directory.pool.maxQueue)' };
     if (acquired.kind === 'closed') return { unavailable: 'directory closed' };
-    let client = acquired.connection;
-    let outcome = await this.bindOnce(client, user.dn, password);
-    if (outcome.kind === 'error' && !(outcome.error instanceof InvalidCredentialsError)) {
+    let connection = acquired.connection;
+    let outcome = await this.bindOnce(connection, user.dn, password);
+    if (outcome.kind === 'error' && !isInvalidCredentials(outcome.error)) {
       // The directory may have closed an idle pooled connection (restart, idle timeout): one fresh
       // try on a new connection, which takes the old one's place in the pool.
-      void client.unbind().catch(() => undefined);
-      client = this.newClient(noDelayConnect);
-      outcome = await this.bindOnce(client, user.dn, password);
+      void connection.unbind();
+      connection = new BindConnection(this.target);
+      outcome = await this.bindOnce(connection, user.dn, password);
     }
     const healthy =
-      outcome.kind === 'ok' || (outcome.kind === 'error' && outcome.error instanceof InvalidCredentialsError);
-    this.binders.release(client, healthy);
+      outcome.kind === 'ok' || (outcome.kind === 'error' && isInvalidCredentials(outcome.error));
+    this.binders.release(connection, healthy);
     if (outcome.kind === 'ok') return 'ok';
-    if (outcome.kind === 'error' && outcome.error instanceof InvalidCredentialsError)
-      return 'invalid-credentials';
     if (outcome.kind === 'timeout') return { unavailable: `bind did not complete within ${timeoutMs} ms` };
+    if (isInvalidCredentials(outcome.error)) return 'invalid-credentials';
     return { unavailable: `bind failed: ${outcome.error.message}` };
   }
 
-  private bindOnce(client: Client, dn: string, password: string): Promise<TimedOutcome<void>> {
-    return withTimeout(client.bind(dn, password), this.options.config.timeoutMs, this.options.clock);
+  private bindOnce(connection: BindConnection, dn: string, password: string): Promise<TimedOutcome<void>> {
+    return withTimeout(connection.bind(dn, password), this.options.config.timeoutMs, this.options.clock);
   }
 
   async close(): Promise<void> {

@@ -75,6 +75,20 @@ describe('LdapDirectory against the LDAP stub', () => {
     expect(stripNetbiosDomain('CORP\\bob')).toBe('bob');
   });
 
+  it('an empty login name (or a bare DOMAIN\\) is nobody, without a search', async () => {
+    const before = stub.history.searches().length;
+    expect(await directory.findUser('')).toEqual({ kind: 'not-found' });
+    expect(await directory.findUser('RADMFA\\')).toEqual({ kind: 'not-found' });
+    expect(stub.history.searches().length).toBe(before);
+  });
+
+  it('a User-Name made of filter syntax is searched for as one literal value', async () => {
+    const before = stub.history.searches().length;
+    expect((await directory.findUser('*)(sAMAccountName=alice')).kind).toBe('not-found');
+    const [search] = stub.history.searches().slice(before);
+    expect(search?.filter).toContain('\\2a\\29\\28sAMAccountName=alice');
+  });
+
   it('puts a User-Name with $ replacement patterns into the filter literally', async () => {
     // String.replaceAll would expand $' and $` into parts of the filter template: unbalanced
     // parentheses, a directory error, and the shared service connection torn down for everyone.
