@@ -87,7 +87,7 @@ export interface SearchOutcome {
 type Pending =
   | {
       readonly kind: 'bind';
-      readonly resolve: (result: LdapResult) => void;
+      readonly resolve: () => void;
       readonly reject: (error: LdapOperationError) => void;
     }
   | {
@@ -146,12 +146,10 @@ export class LdapConnection {
 
   /** Simple bind; resolves on success, rejects with the result code otherwise (49: wrong password). */
   bind(dn: string, password: string): Promise<void> {
-    return new Promise<LdapResult>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       const id = this.send((messageId) => encodeSimpleBindRequest(messageId, dn, password));
       if (id !== undefined) this.pending.set(id, { kind: 'bind', resolve, reject });
       else reject(this.closedError());
-    }).then((result) => {
-      if (result.resultCode !== RESULT_CODE.success) throw resultError(result);
     });
   }
 
@@ -227,7 +225,8 @@ export class LdapConnection {
     if (pending === undefined) return;
     if (pending.kind === 'bind' && response.kind === 'bind-response') {
       this.pending.delete(response.messageId);
-      pending.resolve(response.result);
+      if (response.result.resultCode === RESULT_CODE.success) pending.resolve();
+      else pending.reject(resultError(response.result));
       return;
     }
     if (pending.kind === 'search') {

@@ -105,24 +105,38 @@ export function userSearchEncoder(baseDn: string, filterTemplate: string): UserS
 
 /** A pooled bind connection: opened on first use, and opened again when the directory closed it. */
 class BindConnection implements PooledConnection {
-  private connection: Promise<LdapConnection> | undefined;
+  /** The open connection, kept apart from its opening so a bind on it awaits nothing more. */
+  private open: LdapConnection | undefined;
+  private opening: Promise<LdapConnection> | undefined;
+  private closed = false;
 
   constructor(private readonly target: LdapTarget) {}
 
-  async bind(dn: string, password: string): Promise<void> {
-    let current = this.connection === undefined ? undefined : await this.connection.catch(() => undefined);
-    if (current === undefined || !current.isOpen) {
-      const opening = LdapConnection.open(this.target);
-      this.connection = opening;
-      current = await opening;
-    }
-    await current.bind(dn, password);
+  bind(dn: string, password: string): Promise<void> {
+    const open = this.open;
+    if (open !== undefined && open.isOpen) return open.bind(dn, password);
+    return this.reopen().then((connection) => connection.bind(dn, password));
+  }
+
+  private reopen(): Promise<LdapConnection> {
+    this.open = undefined;
+    const opening = LdapConnection.open(this.target);
+    this.opening = opening;
+    return opening.then((connection) => {
+      // unbind() while this was opening: the pool has let go of it, so nothing may keep it open.
+      if (this.closed || this.opening !== opening) connection.close();
+      else this.open = connection;
+      return connection;
+    });
   }
 
   async unbind(): Promise<void> {
-    const current = this.connection;
-    this.connection = undefined;
-    (await current?.catch(() => undefined))?.close();
+    this.closed = true;
+    const { open, opening } = this;
+    this.open = undefined;
+    this.opening = undefined;
+    open?.close();
+    if (open === undefined) (await opening?.catch(() => undefined))?.close();
   }
 }
 
@@ -153,6 +167,8 @@ export class LdapDirectory implements Directory {
   private readonly encodeSearch: UserSearchEncoder;
   /** Service connections, opened on first use; a broken one is replaced on the next search. */
   private readonly services: (Promise<LdapConnection> | undefined)[];
+  /** The same connections once open, so a search on one awaits nothing before it is written. */
+  private readonly openServices: (LdapConnection | undefined)[];
   private nextService = 0;
   private searches = 0;
   private readonly binders: ConnectionPool<BindConnection>;
@@ -162,6 +178,7 @@ export class LdapDirectory implements Directory {
     this.target = ldapTarget(options.url);
     this.encodeSearch = userSearchEncoder(baseDn, userFilter);
     this.services = new Array<Promise<LdapConnection> | undefined>(pool.searchConnections).fill(undefined);
+    this.openServices = new Array<LdapConnection | undefined>(pool.searchConnections).fill(undefined);
     this.binders = new ConnectionPool<BindConnection>({
       create: () => new BindConnection(this.target),
       max: pool.maxBindConnections,
@@ -195,16 +212,22 @@ export class LdapDirectory implements Directory {
       }
     });
     this.services[slot] = opening;
-    // A failed opening frees the slot, so the next search tries again.
-    opening.catch(() => {
-      if (this.services[slot] === opening) this.services[slot] = undefined;
-    });
+    opening.then(
+      (connection) => {
+        if (this.services[slot] === opening) this.openServices[slot] = connection;
+      },
+      // A failed opening frees the slot, so the next search tries again.
+      () => {
+        if (this.services[slot] === opening) this.services[slot] = undefined;
+      },
+    );
     return opening;
   }
 
   private async dropService(slot: number): Promise<void> {
     const current = this.services[slot];
     this.services[slot] = undefined;
+    this.openServices[slot] = undefined;
     (await current?.catch(() => undefined))?.close();
   }
 
@@ -217,7 +240,13 @@ export class LdapDirectory implements Directory {
     const slot = this.nextService;
     this.nextService = (slot + 1) % this.services.length;
     this.searches++;
+    const encode = (messageId: number): Buffer => this.encodeSearch(messageId, value);
     const search = async (): Promise<SearchOutcome> => {
+      const open = this.openServices[slot];
+      if (open !== undefined && open.isOpen) {
+        open.corkForTurn();
+        return open.search(encode);
+      }
       let connection = await this.serviceConnection(slot);
       if (!connection.isOpen) {
         // Closed since the last search (directory restart, idle timeout): a fresh one, bound again.
@@ -225,7 +254,7 @@ export class LdapDirectory implements Directory {
         connection = await this.serviceConnection(slot);
       }
       connection.corkForTurn();
-      return connection.search((messageId) => this.encodeSearch(messageId, value));
+      return connection.search(encode);
     };
     let outcome = await withTimeout(search(), config.timeoutMs, clock);
     if (outcome.kind === 'error' && isBroken(outcome.error)) {
@@ -250,8 +279,8 @@ export class LdapDirectory implements Directory {
   }
 
   private toUser(entry: LdapEntry, loginName: string): DirectoryUser {
-    const attributes: Record<string, string[]> = {};
-    for (const { type, values } of entry.attributes) attributes[type.toLowerCase()] = [...values];
+    const attributes: Record<string, readonly string[]> = {};
+    for (const { type, values } of entry.attributes) attributes[type.toLowerCase()] = values;
     const { config } = this.options;
     const ntHex = attributes[config.ntHashAttribute.toLowerCase()]?.[0];
     const cleartext = attributes[config.cleartextPasswordAttribute.toLowerCase()]?.[0];
