@@ -6,7 +6,7 @@
 // unavailable, instead of accumulating connections.
 import type { Clock, TimerHandle } from '../../runtime/clock.ts';
 
-/** What the pool needs of a connection (ldapts' Client has it). */
+/** What the pool needs of a connection (LdapDirectory's BindConnection has it). */
 export interface PooledConnection {
   unbind(): Promise<void>;
 }
