@@ -15,6 +15,8 @@ export interface LoadJob {
   readonly segment?: SegmentPlan;
   readonly onProgress?: (snapshot: ProgressSnapshot) => void;
   readonly signal?: AbortSignal;
+  /** `full` sends every login through nas.login (see runner.ts); default `auto`. */
+  readonly nasPath?: 'auto' | 'full';
 }
 
 /** A bound on virtual time: the plan's length plus a day, so a broken run still ends. */
@@ -35,6 +37,7 @@ export async function executeLoad(job: LoadJob): Promise<LoadResult> {
         segment,
         ...(job.onProgress !== undefined ? { onProgress: job.onProgress } : {}),
         ...(job.signal !== undefined ? { signal: job.signal } : {}),
+        ...(job.nasPath !== undefined ? { nasPath: job.nasPath } : {}),
       });
       const outcome =
         target.virtualClock !== undefined
@@ -61,4 +64,5 @@ export * from './result.ts';
 export * from './segments.ts';
 export * from './thresholds.ts';
 export type { ProgressSnapshot, LoadRunOutcome } from './runner.ts';
+export * from './route.ts';
 export type { LoadTargetSpec } from './target.ts';

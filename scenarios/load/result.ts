@@ -78,6 +78,21 @@ export interface LoadResult {
   readonly state: Readonly<Record<MetricName, MetricState>>;
   /** Per second: offered, sent, received, accepted, rejected, timeouts, retransmits, in-flight, p50/p95/p99. */
   readonly series: readonly SeriesRow[];
+  /**
+   * The load generator itself (absent from results written before radmfa recorded it; a reader
+   * that does not know it ignores it, so the schema version stays): its CPU time from the first
+   * executor's start to the last iteration's end, and how many logins took each NAS path. In
+   * virtual time the embedded server runs in the same process and its CPU time is included.
+   * After a merge: the sums over the segments' processes.
+   */
+  readonly process?: LoadProcessReport;
+}
+
+export interface LoadProcessReport {
+  readonly cpuUserMicros: number;
+  readonly cpuSystemMicros: number;
+  /** Logins sent on the lean NAS path (nas.lean) and on the full one (nas.login). */
+  readonly nasPaths: { readonly lean: number; readonly full: number };
 }
 
 function summaries(
@@ -150,6 +165,27 @@ export function buildLoadResult(outcome: LoadRunOutcome, context: ResultContext)
     interrupted: outcome.interrupted,
     state: outcome.states,
     series: outcome.series,
+    ...(outcome.cpu !== undefined && outcome.nasPaths !== undefined
+      ? {
+          process: {
+            cpuUserMicros: outcome.cpu.userMicros,
+            cpuSystemMicros: outcome.cpu.systemMicros,
+            nasPaths: { lean: outcome.nasPaths.lean, full: outcome.nasPaths.full },
+          },
+        }
+      : {}),
+  };
+}
+
+/** The segments' process reports summed, when every segment has one. */
+function mergeProcess(results: readonly LoadResult[]): LoadProcessReport | undefined {
+  const reports = results.map((r) => r.process);
+  if (!reports.every((p): p is LoadProcessReport => p !== undefined)) return undefined;
+  const sum = (pick: (p: LoadProcessReport) => number): number => reports.reduce((n, p) => n + pick(p), 0);
+  return {
+    cpuUserMicros: sum((p) => p.cpuUserMicros),
+    cpuSystemMicros: sum((p) => p.cpuSystemMicros),
+    nasPaths: { lean: sum((p) => p.nasPaths.lean), full: sum((p) => p.nasPaths.full) },
   };
 }
 
@@ -199,8 +235,10 @@ export function mergeLoadResults(results: readonly LoadResult[]): LoadResult {
   const startedAt = results.map((r) => r.startedAt).sort()[0] ?? first.startedAt;
   const threshold = results.find((r) => r.stop.kind === 'threshold')?.stop;
   const signal = results.some((r) => r.stop.kind === 'signal');
+  const { process: _firstProcess, ...firstWithoutProcess } = first;
+  const processReport = mergeProcess(results);
   return {
-    ...first,
+    ...firstWithoutProcess,
     startedAt,
     durationMs,
     segments,
@@ -211,5 +249,6 @@ export function mergeLoadResults(results: readonly LoadResult[]): LoadResult {
     interrupted: results.reduce((n, r) => n + r.interrupted, 0),
     state: states,
     series: mergeSeries(results.map((r) => r.series)),
+    ...(processReport !== undefined ? { process: processReport } : {}),
   };
 }

@@ -6,12 +6,23 @@
 // latency runs from its intended start, so a server that stalls shows as latency, timeouts and
 // in-flight logins, not as a lower offered rate. Closed model: each VU runs its next iteration
 // when the last one ends.
+//
+// Two NAS paths (route.ts decides, per login): a PAP login that one reply ends goes through the lean
+// path (nas.lean: a prepared request per user, one callback, no promise, trace or decode per login);
+// challenges, OTP answers, other methods, failover and radmfa's own server (whose MFA prompts are
+// attributed per login) go through nas.login. Both record the same metrics. Iterations end through
+// callbacks and a busy count rather than a promise each, and arrivals are started by one timer per
+// wake-up, not one sleep per arrival: at thousands of logins a second that bookkeeping is the client's
+// cost.
 import { setMaxListeners } from 'node:events';
 import type { Clock, TimerHandle } from '../../runtime/clock.ts';
 import { totp } from '../../protocol/auth/index.ts';
+import { PacketCode, type RequestTemplate } from '../../protocol/index.ts';
 import {
   createNas,
   type ChallengeResponder,
+  type LeanStatus,
+  type LoginOutcome,
   type LoginResult,
   type Nas,
   type TraceEvent,
@@ -20,6 +31,7 @@ import { codeResponder, streamFor } from '../../simulators/users/index.ts';
 import { planExecutor, type ArrivalPlan, type ExecutionPlan, type VuPlan } from './executors.ts';
 import { MetricSet, type MetricName, type MetricState } from './metrics.ts';
 import type { LoadProfile, ThresholdSpec } from './profile.ts';
+import { routeLogin, runWideReason, type RunRouting } from './route.ts';
 import { FULL_PLAN, type SegmentPlan } from './segments.ts';
 import { TimeSeries, type SeriesRow } from './series.ts';
 import { evaluate, parseThreshold, type Threshold, type ThresholdVerdict } from './thresholds.ts';
@@ -46,6 +58,18 @@ export type StopReason =
   | { readonly kind: 'threshold'; readonly verdict: ThresholdVerdict }
   | { readonly kind: 'signal' };
 
+/** Logins started on each NAS path. */
+export interface NasPathCounts {
+  readonly lean: number;
+  readonly full: number;
+}
+
+/** CPU time of this process over the run (process.cpuUsage), microseconds. */
+export interface ProcessCpu {
+  readonly userMicros: number;
+  readonly systemMicros: number;
+}
+
 export interface LoadRunOutcome {
   readonly startedAt: number;
   readonly durationMs: number;
@@ -55,6 +79,9 @@ export interface LoadRunOutcome {
   readonly stop: StopReason;
   /** Iterations still running at the hard stop (not counted in `iterations`). */
   readonly interrupted: number;
+  readonly nasPaths?: NasPathCounts;
+  /** From the first executor's start to the last iteration's end (set-up and reports not included). */
+  readonly cpu?: ProcessCpu;
 }
 
 export interface LoadRunOptions {
@@ -65,6 +92,11 @@ export interface LoadRunOptions {
   readonly onProgress?: (snapshot: ProgressSnapshot) => void;
   /** Ends the run early as abortOnFail does (Ctrl-C). */
   readonly signal?: AbortSignal;
+  /**
+   * `auto` (default): logins the lean NAS path does exactly as nas.login does go through it
+   * (route.ts); `full`: every login through nas.login (to compare the two).
+   */
+  readonly nasPath?: 'auto' | 'full';
 }
 
 const TICK_MS = 1000;
@@ -83,15 +115,46 @@ interface InFlightLogin {
   promptAt?: number;
 }
 
+/** Whoever started an iteration, told once when it ends. */
+interface IterationOwner {
+  ended(): void;
+}
+
+/** An open-model executor's VUs: how many of its iterations are running. */
+class ArrivalVus implements IterationOwner {
+  busy = 0;
+  ended(): void {
+    this.busy--;
+  }
+}
+
+/** The user's request template, rebuilt if the pool gives the same user another password. */
+interface UserTemplate {
+  readonly password: string;
+  readonly template: RequestTemplate;
+}
+
+/** What a login came to, on either path. */
+interface LoginEnd {
+  readonly outcome: LoginOutcome;
+  readonly retransmissions: number;
+  readonly challenges: number;
+}
+
 class LoadRun {
   readonly clock: Clock;
   readonly metrics = new MetricSet();
   readonly series: TimeSeries;
   readonly startedAt: number;
   readonly nas: Nas;
+  private readonly routing: RunRouting;
+  private readonly templates = new Map<string, UserTemplate>();
   private readonly loginsByUser = new Map<string, InFlightLogin[]>();
-  private readonly inflight = new Set<Promise<void>>();
+  private readonly nasPaths = { lean: 0, full: 0 };
+  /** Iterations running (launched and not ended). */
   private busy = 0;
+  /** Called when `busy` falls to 0 (drain and the hard stop wait on it). */
+  private onIdle: (() => void) | undefined;
   private allocated = 0;
   private hardStopped = false;
   private interrupted = 0;
@@ -126,6 +189,12 @@ class LoadRun {
       trace: false,
       onTrace: (event) => this.onTrace(event),
     });
+    this.routing = {
+      nasPath: options.nasPath ?? 'auto',
+      observed: target.observer !== undefined,
+      servers: target.servers.length,
+      retransmission: this.nas.policy.retransmission,
+    };
     target.observer?.onDiscard(() => this.metrics.add('radius_discards'));
     target.observer?.onPrompt((user) => {
       const login = this.loginsByUser.get(user)?.[0];
@@ -186,6 +255,160 @@ class LoadRun {
 
   // ------------------------------------------------------------ one iteration
 
+  private launch(index: number, intendedAt: number, owner: IterationOwner): void {
+    this.busy++;
+    this.metrics.gauge('vus', this.busy);
+    const credential = this.options.pool.pick(index);
+    if (
+      routeLogin(credential, this.routing).path === 'lean' &&
+      this.sendLean(credential, index, intendedAt, owner)
+    ) {
+      this.nasPaths.lean++;
+      return;
+    }
+    this.nasPaths.full++;
+    this.iterate(credential, index, intendedAt).then(
+      () => this.end(owner),
+      () => {
+        this.metrics.add('radius_errors');
+        this.end(owner);
+      },
+    );
+  }
+
+  private end(owner: IterationOwner): void {
+    this.busy--;
+    this.metrics.gauge('vus', this.busy);
+    owner.ended();
+    if (this.busy === 0 && this.onIdle !== undefined) {
+      const idle = this.onIdle;
+      this.onIdle = undefined;
+      idle();
+    }
+  }
+
+  /** Resolves when no iteration runs, or after `ms` (when given). */
+  private idle(ms?: number): Promise<void> {
+    if (this.busy === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer =
+        ms === undefined
+          ? undefined
+          : this.clock.setTimeout(() => {
+              this.onIdle = undefined;
+              resolve();
+            }, ms);
+      this.onIdle = () => {
+        if (timer !== undefined) this.clock.clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  private templateFor(credential: Credential): RequestTemplate {
+    const known = this.templates.get(credential.user);
+    if (known !== undefined && known.password === credential.password) return known.template;
+    // The same attributes, in the same order, as nas.login's first Access-Request of a PAP login.
+    const template = this.nas.lean.template({
+      code: PacketCode.AccessRequest,
+      variants: [
+        [
+          { name: 'User-Name', value: credential.user },
+          { name: 'User-Password', value: credential.password },
+        ],
+      ],
+    });
+    this.templates.set(credential.user, { password: credential.password, template });
+    return template;
+  }
+
+  /**
+   * A login on the lean path; false when it could not be sent (no Identifier free on the open
+   * sockets, or a credential no request can carry), and nas.login takes it: it opens another socket,
+   * or reports the error as the full path always has.
+   */
+  private sendLean(
+    credential: Credential,
+    index: number,
+    intendedAt: number,
+    owner: IterationOwner,
+  ): boolean {
+    let template: RequestTemplate;
+    try {
+      template = this.templateFor(credential);
+    } catch {
+      return false;
+    }
+    let sent: boolean;
+    try {
+      sent = this.nas.lean.send(template, 0, (status, code, _rttMs, transmissions) =>
+        this.leanEnded(credential, index, intendedAt, owner, status, code, transmissions),
+      );
+    } catch {
+      return false;
+    }
+    if (sent) this.series.count('sent', this.clock.now());
+    return sent;
+  }
+
+  private leanEnded(
+    credential: Credential,
+    index: number,
+    intendedAt: number,
+    owner: IterationOwner,
+    status: LeanStatus,
+    code: number,
+    transmissions: number,
+  ): void {
+    if (status === 'closed' || this.hardStopped) {
+      this.interrupted++;
+      this.end(owner);
+      return;
+    }
+    const now = this.clock.now();
+    const retransmissions = transmissions - 1;
+    if (retransmissions > 0) this.series.count('retransmits', now, retransmissions);
+    let outcome: LoginOutcome = 'timeout';
+    let challenges = 0;
+    if (status === 'reply') {
+      this.series.count('received', now);
+      if (code === PacketCode.AccessAccept) outcome = 'accept';
+      else if (code === PacketCode.AccessReject) outcome = 'reject';
+      else {
+        // An Access-Challenge to a user with no code to give: nas.login ends it as an error too.
+        outcome = 'error';
+        challenges = 1;
+      }
+    }
+    this.recordLogin({ outcome, retransmissions, challenges }, intendedAt, now, undefined);
+    if (outcome === 'accept' && this.options.profile.accounting !== undefined) {
+      this.accountThenEnd(credential, index, intendedAt).then(
+        () => this.end(owner),
+        () => {
+          this.metrics.add('radius_errors');
+          this.end(owner);
+        },
+      );
+      return;
+    }
+    this.iterationDone(intendedAt, now);
+    this.end(owner);
+  }
+
+  private async accountThenEnd(credential: Credential, index: number, intendedAt: number): Promise<void> {
+    const finished = await this.account(credential, index);
+    if (!finished) {
+      this.interrupted++;
+      return;
+    }
+    this.iterationDone(intendedAt, this.clock.now());
+  }
+
+  private iterationDone(intendedAt: number, now: number): void {
+    this.metrics.add('iterations');
+    this.metrics.trend('iteration_duration', now - intendedAt);
+  }
+
   /** The user at an OTP prompt: types the TOTP of their key, taking their behaviour's time. */
   private responder(credential: Credential, index: number): ChallengeResponder | undefined {
     const key = credential.totpKey;
@@ -206,15 +429,28 @@ class LoadRun {
     };
   }
 
-  private async iterate(index: number, intendedAt: number): Promise<void> {
-    const credential = this.options.pool.pick(index);
-    const userKey = credential.user.toLowerCase();
+  /** Tracks a login so that MFA prompts the server reports are counted against it (observed targets). */
+  private track(userKey: string): InFlightLogin {
     const tracked: InFlightLogin = { prompts: 0 };
-    const list = this.loginsByUser.get(userKey) ?? [];
-    list.push(tracked);
-    this.loginsByUser.set(userKey, list);
-    let result: LoginResult;
+    const list = this.loginsByUser.get(userKey);
+    if (list === undefined) this.loginsByUser.set(userKey, [tracked]);
+    else list.push(tracked);
+    return tracked;
+  }
+
+  private untrack(userKey: string, tracked: InFlightLogin): void {
+    const list = this.loginsByUser.get(userKey);
+    if (list === undefined) return;
+    list.splice(list.indexOf(tracked), 1);
+    if (list.length === 0) this.loginsByUser.delete(userKey);
+  }
+
+  private async iterate(credential: Credential, index: number, intendedAt: number): Promise<void> {
+    const observed = this.options.target.observer !== undefined;
+    const userKey = credential.user.toLowerCase();
+    const tracked = observed ? this.track(userKey) : undefined;
     const responder = this.responder(credential, index);
+    let result: LoginResult;
     try {
       result = await this.nas.login({
         method: credential.method,
@@ -223,14 +459,13 @@ class LoadRun {
         ...(responder !== undefined ? { challengeResponder: responder } : {}),
       });
     } finally {
-      list.splice(list.indexOf(tracked), 1);
-      if (list.length === 0) this.loginsByUser.delete(userKey);
+      if (tracked !== undefined) this.untrack(userKey, tracked);
     }
     if (this.hardStopped) {
       this.interrupted++;
       return;
     }
-    this.recordLogin(result, intendedAt, tracked);
+    this.recordLogin(result, intendedAt, this.clock.now(), tracked);
     if (result.outcome === 'accept' && this.options.profile.accounting !== undefined) {
       const finished = await this.account(credential, index);
       if (!finished) {
@@ -238,21 +473,23 @@ class LoadRun {
         return;
       }
     }
-    const now = this.clock.now();
-    this.metrics.add('iterations');
-    this.metrics.trend('iteration_duration', now - intendedAt);
+    this.iterationDone(intendedAt, this.clock.now());
   }
 
-  private recordLogin(result: LoginResult, intendedAt: number, tracked: InFlightLogin): void {
-    const now = this.clock.now();
+  private recordLogin(
+    end: LoginEnd,
+    intendedAt: number,
+    now: number,
+    tracked: InFlightLogin | undefined,
+  ): void {
     const latency = now - intendedAt;
     const m = this.metrics;
     m.trend('radius_access_duration', latency);
     this.series.latency(now, latency);
-    m.add('radius_retransmits', result.retransmissions);
-    m.add('radius_challenges', result.challenges);
-    m.rate('radius_timeouts', result.outcome === 'timeout');
-    switch (result.outcome) {
+    if (end.retransmissions > 0) m.add('radius_retransmits', end.retransmissions);
+    if (end.challenges > 0) m.add('radius_challenges', end.challenges);
+    m.rate('radius_timeouts', end.outcome === 'timeout');
+    switch (end.outcome) {
       case 'accept':
         m.add('radius_accepts');
         this.series.count('accepted', now);
@@ -268,7 +505,7 @@ class LoadRun {
         m.add('radius_errors');
         break;
     }
-    if (this.options.target.observer !== undefined) {
+    if (tracked !== undefined) {
       m.trend('mfa_prompts_per_login', tracked.prompts);
       if (tracked.promptAt !== undefined) m.trend('radius_mfa_wait', now - tracked.promptAt);
     }
@@ -299,56 +536,66 @@ class LoadRun {
     return !this.hardStopped;
   }
 
-  private launch(index: number, intendedAt: number): Promise<void> {
-    this.busy++;
-    this.metrics.gauge('vus', this.busy);
-    const running = this.iterate(index, intendedAt)
-      .catch(() => {
-        this.metrics.add('radius_errors');
-      })
-      .finally(() => {
-        this.busy--;
-        this.metrics.gauge('vus', this.busy);
-        this.inflight.delete(running);
-      });
-    this.inflight.add(running);
-    return running;
-  }
-
   // ------------------------------------------------------------ executors
 
-  private async runArrivals(plan: ArrivalPlan, startAt: number): Promise<void> {
+  /**
+   * Starts every arrival that is due, then sleeps until the next one on one clock timer: with
+   * several arrivals per millisecond, one wake-up starts them all.
+   */
+  private runArrivals(plan: ArrivalPlan, startAt: number): Promise<void> {
     this.allocated += plan.preAllocatedVUs;
     this.metrics.gauge('vus_max', this.allocated);
+    const vus = new ArrivalVus();
     let poolCap = plan.preAllocatedVUs;
-    let ownBusy = 0;
     const arrivals = plan.arrivals();
     let next = arrivals.next();
-    while (!next.done && !this.stopped) {
-      const now = this.clock.now();
-      while (!next.done && startAt + next.value.atMs <= now) {
-        const arrival = next.value;
-        next = arrivals.next();
-        const intendedAt = startAt + arrival.atMs;
-        this.series.count('offered', intendedAt);
-        if (ownBusy >= poolCap) {
-          if (poolCap < plan.maxVUs) {
+    const signal = this.stopController.signal;
+    return new Promise((resolve) => {
+      let timer: TimerHandle | undefined;
+      const finish = (): void => {
+        signal.removeEventListener('abort', onStop);
+        resolve();
+      };
+      const onStop = (): void => {
+        if (timer !== undefined) this.clock.clearTimeout(timer);
+        timer = undefined;
+        finish();
+      };
+      const pump = (): void => {
+        timer = undefined;
+        if (this.stopped) return;
+        const now = this.clock.now();
+        while (!next.done && startAt + next.value.atMs <= now) {
+          const arrival = next.value;
+          next = arrivals.next();
+          const intendedAt = startAt + arrival.atMs;
+          this.series.count('offered', intendedAt);
+          if (vus.busy >= poolCap) {
+            if (poolCap >= plan.maxVUs) {
+              this.metrics.add('dropped_iterations');
+              continue;
+            }
             poolCap++;
             this.allocated++;
             this.metrics.gauge('vus_max', this.allocated);
-          } else {
-            this.metrics.add('dropped_iterations');
-            continue;
           }
+          vus.busy++;
+          this.launch(arrival.index, intendedAt, vus);
+          if (this.stopped) return;
         }
-        ownBusy++;
-        void this.launch(arrival.index, intendedAt).finally(() => {
-          ownBusy--;
-        });
+        if (next.done) {
+          finish();
+          return;
+        }
+        timer = this.clock.setTimeout(pump, startAt + next.value.atMs - now);
+      };
+      if (this.stopped) {
+        resolve();
+        return;
       }
-      if (next.done) break;
-      await this.sleep(startAt + next.value.atMs - this.clock.now());
-    }
+      signal.addEventListener('abort', onStop, { once: true });
+      pump();
+    });
   }
 
   private async runVu(
@@ -368,7 +615,7 @@ class LoadRun {
       }
       const began = this.clock.now();
       this.series.count('offered', began);
-      await this.launch(ordinalOf(n), began);
+      await new Promise<void>((resolve) => this.launch(ordinalOf(n), began, { ended: resolve }));
       n++;
       // An iteration that took no time at all (a local error) must not spin the event loop.
       if (this.clock.now() === began) await this.sleep(1);
@@ -434,20 +681,19 @@ class LoadRun {
 
   /** Waits for in-flight iterations until `deadline` (clock time); then the run is cut. */
   private async drain(deadline: number): Promise<void> {
-    while (this.inflight.size > 0) {
+    while (this.busy > 0) {
       const left = deadline - this.clock.now();
       if (left <= 0 || this.stopped) return;
-      let handle: TimerHandle | undefined;
-      const timedOut = new Promise<void>((resolve) => {
-        handle = this.clock.setTimeout(resolve, left);
-      });
-      await Promise.race([Promise.allSettled([...this.inflight]), timedOut]);
-      if (handle !== undefined) this.clock.clearTimeout(handle);
+      await this.idle(left);
     }
   }
 
   async run(): Promise<LoadRunOutcome> {
     const { profile } = this.options;
+    // The lean path sends only on sockets already open; the first one opens here, and nas.login
+    // (which takes a login the lean path cannot send) opens more as the Identifiers run out.
+    if (runWideReason(this.routing) === undefined) await this.nas.lean.open(1);
+    const cpuAtStart = process.cpuUsage();
     this.tick = this.clock.setTimeout(this.onTick, TICK_MS);
     const scenarios = Object.values(profile.scenarios).map((config) => {
       const plan = planExecutor(config, this.segment);
@@ -460,9 +706,9 @@ class LoadRun {
     await this.drain(deadline);
     // Whatever still runs is interrupted: closing the NAS ends its logins at once.
     this.hardStopped = true;
-    const cut = [...this.inflight];
     await this.nas.close();
-    await Promise.allSettled(cut);
+    await this.idle();
+    const cpu = process.cpuUsage(cpuAtStart);
     if (this.tick !== undefined) this.clock.clearTimeout(this.tick);
     const durationMs = this.clock.now() - this.startedAt;
     this.series.inFlight(this.clock.now(), 0);
@@ -474,6 +720,8 @@ class LoadRun {
       verdicts: this.verdicts(durationMs),
       stop: this.stopReason,
       interrupted: this.interrupted,
+      nasPaths: { ...this.nasPaths },
+      cpu: { userMicros: cpu.user, systemMicros: cpu.system },
     };
   }
 }
