@@ -136,13 +136,30 @@ export class MetricSet {
   }
 
   trend(name: MetricName, value: number): void {
+    this.trendOf(name).add(value);
+  }
+
+  /** The live trend (created empty): a caller recording on every request keeps it, not a name lookup. */
+  trendOf(name: MetricName): Trend {
     let trend = this.trends.get(name);
     if (trend === undefined) {
       const definition: MetricDefinition = metricDefinitions[name];
       trend = new Trend(scaleOf(definition.unit));
       this.trends.set(name, trend);
     }
-    trend.add(value);
+    return trend;
+  }
+
+  /** Makes trend `to` a copy of trend `from` (both in the same unit), replacing what it held. */
+  copyTrend(from: MetricName, to: MetricName): void {
+    const source = this.trendOf(from);
+    const copy = new Trend(source.scale);
+    copy.histogram.add(source.histogram);
+    copy.count = source.count;
+    copy.sum = source.sum;
+    copy.min = source.min;
+    copy.max = source.max;
+    this.trends.set(to, copy);
   }
 
   gauge(name: MetricName, value: number): void {
@@ -158,37 +175,36 @@ export class MetricSet {
   /** Every metric in its mergeable form; metrics never touched are present with zero counts. */
   states(): Record<MetricName, MetricState> {
     const out = {} as Record<MetricName, MetricState>;
-    for (const name of metricNames) {
-      const definition: MetricDefinition = metricDefinitions[name];
-      switch (definition.type) {
-        case 'counter':
-          out[name] = { type: 'counter', count: this.counters.get(name) ?? 0 };
-          break;
-        case 'rate': {
-          const r = this.rates.get(name) ?? { passes: 0, fails: 0 };
-          out[name] = { type: 'rate', passes: r.passes, fails: r.fails };
-          break;
-        }
-        case 'gauge': {
-          const g = this.gauges.get(name) ?? { value: 0, min: 0, max: 0 };
-          out[name] = { type: 'gauge', ...g };
-          break;
-        }
-        case 'trend': {
-          const t = this.trends.get(name) ?? new Trend(scaleOf(definition.unit));
-          out[name] = {
-            type: 'trend',
-            count: t.count,
-            sum: t.sum,
-            min: t.count === 0 ? 0 : t.min,
-            max: t.count === 0 ? 0 : t.max,
-            hdr: encodeIntoCompressedBase64(t.histogram),
-          };
-          break;
-        }
+    for (const name of metricNames) out[name] = this.state(name);
+    return out;
+  }
+
+  /** One metric in its mergeable form (a trend's histogram is encoded: not free, so ask for what you need). */
+  state(name: MetricName): MetricState {
+    const definition: MetricDefinition = metricDefinitions[name];
+    switch (definition.type) {
+      case 'counter':
+        return { type: 'counter', count: this.counters.get(name) ?? 0 };
+      case 'rate': {
+        const r = this.rates.get(name) ?? { passes: 0, fails: 0 };
+        return { type: 'rate', passes: r.passes, fails: r.fails };
+      }
+      case 'gauge': {
+        const g = this.gauges.get(name) ?? { value: 0, min: 0, max: 0 };
+        return { type: 'gauge', ...g };
+      }
+      case 'trend': {
+        const t = this.trends.get(name) ?? new Trend(scaleOf(definition.unit));
+        return {
+          type: 'trend',
+          count: t.count,
+          sum: t.sum,
+          min: t.count === 0 ? 0 : t.min,
+          max: t.count === 0 ? 0 : t.max,
+          hdr: encodeIntoCompressedBase64(t.histogram),
+        };
       }
     }
-    return out;
   }
 }
 

@@ -100,6 +100,8 @@ export interface LoadRunOptions {
 }
 
 const TICK_MS = 1000;
+/** SO_RCVBUF of the NAS sockets (Linux caps it at net.core.rmem_max). */
+const SOCKET_RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
 
 /** Every sleeping VU listens on the one stop signal; Node's default limit of 10 listeners is for leaks. */
 function stopControllerWithoutLimit(): AbortController {
@@ -148,6 +150,12 @@ class LoadRun {
   readonly startedAt: number;
   readonly nas: Nas;
   private readonly routing: RunRouting;
+  private readonly accessDuration = this.metrics.trendOf('radius_access_duration');
+  /**
+   * Without accounting an iteration is its login, ended in the same callback: iteration_duration
+   * is radius_access_duration, copied once at the end instead of recorded twice per login.
+   */
+  private readonly iterationIsLogin: boolean;
   private readonly templates = new Map<string, UserTemplate>();
   private readonly loginsByUser = new Map<string, InFlightLogin[]>();
   private readonly nasPaths = { lean: 0, full: 0 };
@@ -157,6 +165,8 @@ class LoadRun {
   private onIdle: (() => void) | undefined;
   private allocated = 0;
   private hardStopped = false;
+  /** A socket is being opened for the lean path. */
+  private growing = false;
   private interrupted = 0;
   private tick: TimerHandle | undefined;
   private readonly stopController = stopControllerWithoutLimit();
@@ -183,12 +193,16 @@ class LoadRun {
       servers: target.servers,
       profile: profile.nas.profile,
       maxSockets: profile.nas.maxSockets,
+      // A burst of replies while the event loop is busy (a collector pause, a catch-up of arrivals)
+      // must wait in the socket, not be dropped by the kernel and counted as the server's timeouts.
+      recvBufferSize: SOCKET_RECEIVE_BUFFER_BYTES,
       seed: profile.seed,
       traceBytes: false,
       // Counts come from onTrace; the per-login trace the NAS would keep is never read here.
       trace: false,
       onTrace: (event) => this.onTrace(event),
     });
+    this.iterationIsLogin = profile.accounting === undefined;
     this.routing = {
       nasPath: options.nasPath ?? 'auto',
       observed: target.observer !== undefined,
@@ -348,7 +362,20 @@ class LoadRun {
       return false;
     }
     if (sent) this.series.count('sent', this.clock.now());
+    else this.growLean();
     return sent;
+  }
+
+  /** Opens one more socket for the lean path while the profile's maxSockets allows. */
+  private growLean(): void {
+    if (this.growing || this.hardStopped) return;
+    const sockets = this.nas.stats().sockets;
+    if (sockets >= this.options.profile.nas.maxSockets) return;
+    this.growing = true;
+    const done = (): void => {
+      this.growing = false;
+    };
+    this.nas.lean.open(sockets + 1).then(done, done);
   }
 
   private leanEnded(
@@ -406,7 +433,7 @@ class LoadRun {
 
   private iterationDone(intendedAt: number, now: number): void {
     this.metrics.add('iterations');
-    this.metrics.trend('iteration_duration', now - intendedAt);
+    if (!this.iterationIsLogin) this.metrics.trend('iteration_duration', now - intendedAt);
   }
 
   /** The user at an OTP prompt: types the TOTP of their key, taking their behaviour's time. */
@@ -484,7 +511,7 @@ class LoadRun {
   ): void {
     const latency = now - intendedAt;
     const m = this.metrics;
-    m.trend('radius_access_duration', latency);
+    this.accessDuration.add(latency);
     this.series.latency(now, latency);
     if (end.retransmissions > 0) m.add('radius_retransmits', end.retransmissions);
     if (end.challenges > 0) m.add('radius_challenges', end.challenges);
@@ -638,11 +665,17 @@ class LoadRun {
 
   // ------------------------------------------------------------ thresholds and progress
 
+  /** Thresholds on the metrics so far; only the metrics they name are read (once a second, live). */
   verdicts(durationMs: number): ThresholdVerdict[] {
-    const states = this.metrics.states();
-    return this.thresholds.map(({ spec, threshold }) =>
-      evaluate(threshold, states[threshold.metric], durationMs, spec.abortOnFail),
-    );
+    const states = new Map<MetricName, MetricState>();
+    return this.thresholds.map(({ spec, threshold }) => {
+      let state = states.get(threshold.metric);
+      if (state === undefined) {
+        state = this.metrics.state(threshold.metric);
+        states.set(threshold.metric, state);
+      }
+      return evaluate(threshold, state, durationMs, spec.abortOnFail);
+    });
   }
 
   private onTick = (): void => {
@@ -663,7 +696,7 @@ class LoadRun {
     }
     if (this.options.onProgress !== undefined) {
       const last = this.series.countsAt(now - 1000);
-      const trend = this.metrics.trends.get('radius_access_duration');
+      const trend = this.accessDuration;
       this.options.onProgress({
         elapsedMs: elapsed,
         plannedMs: this.plannedMs,
@@ -671,7 +704,7 @@ class LoadRun {
         inFlight: this.busy,
         sentPerSecond: last.sent,
         receivedPerSecond: last.received,
-        p95Ms: trend?.percentile(95) ?? 0,
+        p95Ms: trend.percentile(95),
         timeouts: this.metrics.rates.get('radius_timeouts')?.passes ?? 0,
         failedThresholds: failed,
       });
@@ -688,11 +721,19 @@ class LoadRun {
     }
   }
 
+  /** The most iterations that can run at once: every executor's VUs. */
+  private vuBound(): number {
+    return Object.values(this.options.profile.scenarios).reduce((sum, config) => {
+      const plan = planExecutor(config, this.segment);
+      return sum + (plan.kind === 'arrivals' ? plan.maxVUs : plan.vus.length);
+    }, 0);
+  }
+
   async run(): Promise<LoadRunOutcome> {
     const { profile } = this.options;
-    // The lean path sends only on sockets already open; the first one opens here, and nas.login
-    // (which takes a login the lean path cannot send) opens more as the Identifiers run out.
-    if (runWideReason(this.routing) === undefined) await this.nas.lean.open(1);
+    // The lean path sends only on sockets already open: enough for every VU at once open here (up
+    // to the profile's maxSockets), since a login the lean path cannot send goes to nas.login.
+    if (runWideReason(this.routing) === undefined) await this.nas.lean.open(this.vuBound());
     const cpuAtStart = process.cpuUsage();
     this.tick = this.clock.setTimeout(this.onTick, TICK_MS);
     const scenarios = Object.values(profile.scenarios).map((config) => {
@@ -708,6 +749,7 @@ class LoadRun {
     this.hardStopped = true;
     await this.nas.close();
     await this.idle();
+    if (this.iterationIsLogin) this.metrics.copyTrend('radius_access_duration', 'iteration_duration');
     const cpu = process.cpuUsage(cpuAtStart);
     if (this.tick !== undefined) this.clock.clearTimeout(this.tick);
     const durationMs = this.clock.now() - this.startedAt;

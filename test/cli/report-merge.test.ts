@@ -137,6 +137,11 @@ describe('radmfa report merge', () => {
     expect(merged.series.reduce((n, r) => n + r.offered, 0)).toBe(
       single.series.reduce((n, r) => n + r.offered, 0),
     );
+    // Each process's own CPU time and NAS paths add up (radmfa's own server: every login on nas.login).
+    expect(merged.process?.nasPaths).toEqual({ lean: 0, full: 160 });
+    expect(merged.process?.cpuUserMicros).toBe(
+      outs.reduce((n, o) => n + (read(o).process?.cpuUserMicros ?? NaN), 0),
+    );
     expect(merged.thresholds.map((t) => [t.threshold, t.ok])).toEqual([
       ['p(95)<100000', true],
       ['rate<0.01', true],

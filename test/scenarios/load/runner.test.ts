@@ -62,6 +62,9 @@ describe('load engine (virtual time)', () => {
       expect(result.series.slice(0, 3).map((row) => row.offered)).toEqual([20, 20, 20]);
     }
     expect(healthy.metrics.radius_accepts.values.count).toBe(60);
+    // No accounting: each iteration is its login, so the two trends hold the same values.
+    expect(healthy.metrics.iteration_duration.values).toEqual(healthy.metrics.radius_access_duration.values);
+    expect(healthy.metrics.iteration_duration.values.count).toBe(healthy.metrics.iterations.values.count);
     expect(healthy.metrics.radius_timeouts.values.rate).toBe(0);
     expect(stalled.metrics.radius_timeouts.values.rate).toBe(1);
     // Sent in the second each was due, though no reply ever came.
