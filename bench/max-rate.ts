@@ -163,7 +163,12 @@ export async function probeRate(
   }
 }
 
-function verdictOf(rate: number, result: LoadResult, p99LimitMs: number, cpuMicros: number): RateProbe {
+export function verdictOf(
+  rate: number,
+  result: LoadResult,
+  p99LimitMs: number,
+  cpuMicros: number,
+): RateProbe {
   const values = (name: keyof LoadResult['metrics']): Readonly<Record<string, number>> =>
     result.metrics[name].values;
   const duration = values('radius_access_duration');

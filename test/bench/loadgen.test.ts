@@ -1,5 +1,6 @@
 // bench/loadgen.ts: its parsers on radclient's and bash's real output formats, its flag checks, and
-// a tiny real run against the null responder with radclient (performance is never asserted).
+// a tiny real run against the null responder with radclient, the lean loop and `radmfa load` as a
+// child process (performance is never asserted).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,6 +9,8 @@ import {
   checkLoadgenParams,
   countedRuns,
   loadgenBench,
+  loadProbeProfile,
+  meetsTarget,
   parseChildTimes,
   parseRadclientSummary,
   radclientRequestFile,
@@ -29,6 +32,9 @@ const base: LoadgenParams = {
   requestTimeoutMs: 2000,
   maxSeconds: 30,
   recvBufferSize: 1 << 22,
+  loadSeconds: 1,
+  loadProbes: 1,
+  p99LimitMs: 1000,
   quick: false,
   out: '',
 };
@@ -49,6 +55,30 @@ describe('loadgen medians', () => {
       100, 120,
     ]);
     expect(countedRuns([run(5, true)]).map((r) => r.ratePerSec)).toEqual([5]);
+  });
+});
+
+describe('loadgen target and profile', () => {
+  it("meets the issue's target at 1.5x radclient's rate, or its rate with under half its CPU", () => {
+    expect(meetsTarget(1.5, 0.9)).toBe(true);
+    expect(meetsTarget(1.0, 0.49)).toBe(true);
+    expect(meetsTarget(1.0, 0.5)).toBe(false);
+    expect(meetsTarget(0.99, 0.1)).toBe(false);
+    expect(meetsTarget(1.2, null)).toBe(false);
+    expect(meetsTarget(null, null)).toBe(false);
+  });
+
+  it('probes radmfa load with an open-model profile the load engine accepts', async () => {
+    const { parseLoadProfile } = await import('../../scenarios/load/profile.ts');
+    const parsed = parseLoadProfile(JSON.parse(loadProbeProfile(2500, 3, '/tmp/users.csv')));
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    expect(parsed.value.scenarios['probe']).toMatchObject({
+      executor: 'constant-arrival-rate',
+      rate: 2500,
+      duration: 3000,
+    });
+    expect(parsed.value.accounting).toBeUndefined();
   });
 });
 
@@ -91,12 +121,15 @@ describe('loadgen parsing', () => {
 describe.skipIf(!tools.available)('bench/loadgen.ts against the null responder', () => {
   it(
     'drives it with both clients, every request accepted, and writes the comparison',
-    { timeout: 60_000 },
+    { timeout: 120_000 },
     async () => {
       const out = path.join(dir, 'bench-loadgen.json');
       const outcome = await runBenchCli(
         loadgenBench,
-        ['--count', '160', '--concurrency', '8', '--rounds', '2', '--servers', 'null', '--out', out],
+        [
+          ...['--count', '160', '--concurrency', '8', '--rounds', '2', '--servers', 'null'],
+          ...['--load-seconds', '1', '--load-probes', '1', '--out', out],
+        ],
         captureIo(),
       );
       expect(outcome.exitCode).toBe(0);
@@ -104,13 +137,13 @@ describe.skipIf(!tools.available)('bench/loadgen.ts against the null responder',
       expect(report.name).toBe('loadgen');
       const [server] = report.results.servers;
       expect(server?.server).toBe('null');
-      for (const client of ['radmfa', 'radclient'] as const) {
+      for (const client of ['leanLoop', 'radclient'] as const) {
         const runs = server?.[client].best.runs ?? [];
         expect(runs).toHaveLength(2);
         for (const run of runs) {
           expect(run).toMatchObject({ sent: 160, accepted: 160, lost: 0 });
           // radclient's start-up is subtracted, which can leave nothing on a run this small.
-          expect(run.cpuMicrosPerRequest).toBeGreaterThanOrEqual(client === 'radmfa' ? 0.001 : 0);
+          expect(run.cpuMicrosPerRequest).toBeGreaterThanOrEqual(client === 'leanLoop' ? 0.001 : 0);
         }
       }
       // The transport floor: the same loop with no RADIUS work, every datagram answered.
@@ -119,6 +152,19 @@ describe.skipIf(!tools.available)('bench/loadgen.ts against the null responder',
       for (const run of floorRuns) {
         expect(run).toMatchObject({ sent: 160, accepted: 160, lost: 0 });
         expect(run.cpuMicrosPerRequest).toBeGreaterThan(0);
+      }
+      // radmfa load, the CLI: one probe at radclient's rate (at least 100/s) for 1 s, all of it on
+      // the lean path, its own CPU read from its result JSON.
+      const load = server?.radmfaLoad;
+      expect(load?.probes).toHaveLength(1);
+      const [probe] = load?.probes ?? [];
+      expect(probe?.rate).toBeGreaterThanOrEqual(100);
+      expect(probe?.offered).toBe(probe?.rate);
+      expect(probe?.nasPaths).toEqual({ lean: probe?.offered, full: 0 });
+      expect(probe?.cpuMicrosPerRequest).toBeGreaterThan(0);
+      if (probe?.sustained === true) {
+        expect(load?.maxRate).toBe(probe.rate);
+        expect(probe.accepts).toBe(probe.offered);
       }
       expect(typeof server?.rateRatio).toBe('number');
       expect(typeof server?.targetMet).toBe('boolean');
