@@ -131,13 +131,17 @@ async function generatedPool(profile: LoadProfile, count: number, password: stri
   const directoryFixture = join(dir, 'directory.json');
   await writeFile(directoryFixture, JSON.stringify(generatedDirectory(count, password)));
   const tenant = generatedTenant(count, profile.mix, profile.seed);
+  // A user's credential depends on the user alone: built on first use, then reused by every login.
+  const credentials = new Map<number, Credential>();
   return {
     description: `${count} generated users (${profile.mix.map((c) => `${c.name} ${c.weight}`).join(', ')})`,
     size: count,
     pick: (index) => {
       const u = index % count;
+      const known = credentials.get(u);
+      if (known !== undefined) return known;
       const mixClass = classAt(profile.mix, spread(u));
-      return {
+      const credential: Credential = {
         user: generatedName(u),
         password,
         method: mixClass.method,
@@ -145,6 +149,8 @@ async function generatedPool(profile: LoadProfile, count: number, password: stri
         ...(mixClass.mfa === 'totp' ? { totpKey: generatedKey(profile.seed, u) } : {}),
         mixClass,
       };
+      credentials.set(u, credential);
+      return credential;
     },
     embedded: { directoryFixture, tenant },
     dispose: () => rm(dir, { recursive: true, force: true }),
@@ -249,20 +255,18 @@ function listPool(description: string, rows: readonly CsvCredential[], profile: 
     mfa: 'push',
     behaviour: profile.mix[0]?.behaviour ?? DEFAULT_USER_BEHAVIOUR,
   };
+  const credentials: readonly Credential[] = rows.map((row) => ({
+    user: row.user,
+    password: row.password,
+    method: row.method,
+    mfa: row.totpKey !== undefined ? 'totp' : 'push',
+    ...(row.totpKey !== undefined ? { totpKey: row.totpKey } : {}),
+    mixClass: { ...mixClass, name: row.method, method: row.method },
+  }));
   return {
     description,
     size: rows.length,
-    pick: (index) => {
-      const row = rows[index % rows.length] as CsvCredential;
-      return {
-        user: row.user,
-        password: row.password,
-        method: row.method,
-        mfa: row.totpKey !== undefined ? 'totp' : 'push',
-        ...(row.totpKey !== undefined ? { totpKey: row.totpKey } : {}),
-        mixClass: { ...mixClass, name: row.method, method: row.method },
-      };
-    },
+    pick: (index) => credentials[index % credentials.length] as Credential,
     // On an embedded target these users must be in the demo directory (alice, bob...).
     embedded: { directoryFixture: demoDirectoryFixture },
     dispose: () => Promise.resolve(),
