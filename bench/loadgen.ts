@@ -445,6 +445,11 @@ const cliMain = path.join(repoRoot, 'cli', 'main.ts');
 /** A NAS that never retransmits (NetScaler's profile: 3 s, no retry): a lost reply is a timeout. */
 const LOAD_NAS_PROFILE = 'netscaler';
 
+/** The load profile's bound on VUs (scenarios/load/executors.ts); 64 NAS sockets hold 16,384 logins anyway. */
+const MAX_PROBE_VUS = 100_000;
+/** The highest rate probed: a radclient run too short to measure can report any rate at all. */
+const MAX_PROBE_RATE = 100_000;
+
 /** The profile of one probe: the bench's requests (the demo users in turn, PAP), one rate. */
 export function loadProbeProfile(rate: number, seconds: number, usersFile: string): string {
   return JSON.stringify({
@@ -457,8 +462,8 @@ export function loadProbeProfile(rate: number, seconds: number, usersFile: strin
         duration: `${seconds}s`,
         // VUs for 100 ms of arrivals up front, up to 3 s of them (the NAS's timeout): a VU shortage
         // must not be what fails a rate.
-        preAllocatedVUs: Math.max(16, Math.ceil(rate / 10)),
-        maxVUs: Math.max(64, Math.ceil(rate * 3)),
+        preAllocatedVUs: Math.min(MAX_PROBE_VUS, Math.max(16, Math.ceil(rate / 10))),
+        maxVUs: Math.min(MAX_PROBE_VUS, Math.max(64, Math.ceil(rate * 3))),
         gracefulStop: '4s',
       },
     },
@@ -550,7 +555,7 @@ async function searchRadmfaLoad(
     {
       startRate,
       minRate: 50,
-      maxRate: 400_000,
+      maxRate: MAX_PROBE_RATE,
       maxProbes: ctx.settings.loadProbes,
       precision: 0.05,
     },
