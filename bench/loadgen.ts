@@ -14,6 +14,7 @@ import path from 'node:path';
 import { PacketCode, createRequestTemplate, type AttributeInput } from '../protocol/index.ts';
 import { attributeLines } from '../peers/radclient.ts';
 import { toolPath } from '../peers/tools.ts';
+import { createUdpTransport, type UdpMode } from '../runtime/batch-udp.ts';
 import type { Issue } from '../runtime/validation/index.ts';
 import { DEMO_PASSWORD, demoUsers, papRequest } from './pap.ts';
 import { formatNumber, formatRatio, formatTable, median, ratio, round as roundTo } from './report.ts';
@@ -62,6 +63,13 @@ export const loadgenParams = {
     max: 1 << 30,
     description: 'SO_RCVBUF of radmfa load sockets and of the null responder',
   },
+  udp: {
+    type: 'choice',
+    default: 'dgram',
+    choices: ['dgram', 'batch', 'auto'],
+    description:
+      'radmfa sockets: node:dgram, the sendmmsg/recvmmsg addon (npm run build:native), or the addon when built',
+  },
   quick: {
     type: 'boolean',
     default: false,
@@ -78,6 +86,8 @@ export interface LoadgenParams {
   readonly requestTimeoutMs: number;
   readonly maxSeconds: number;
   readonly recvBufferSize: number;
+  /** Default dgram. */
+  readonly udp?: UdpMode;
   readonly quick: boolean;
   readonly out: string;
 }
@@ -337,6 +347,7 @@ async function radmfaRun(
     maxDurationMs: ctx.params.maxSeconds * 1000,
     requestTimeoutMs: ctx.params.requestTimeoutMs,
     recvBufferSize: ctx.params.recvBufferSize,
+    udp: ctx.params.udp,
   });
   return {
     round,
@@ -367,6 +378,7 @@ async function floorRun(
     count: ctx.settings.count,
     maxDurationMs: ctx.params.maxSeconds * 1000,
     recvBufferSize: ctx.params.recvBufferSize,
+    udp: ctx.params.udp,
   });
   return {
     round,
@@ -484,8 +496,17 @@ async function startTarget(server: LoadgenServer, params: LoadgenParams): Promis
     : startBaselineTarget(params.recvBufferSize);
 }
 
+/** What --udp resolves to here, in words (auto says why it fell back). */
+function udpInUse(mode: UdpMode): string {
+  const choice = createUdpTransport(mode);
+  if (choice.udp === 'batch') return 'batch (sendmmsg/recvmmsg addon)';
+  return choice.fallback === undefined ? 'node:dgram' : `node:dgram (--udp auto: ${choice.fallback.detail})`;
+}
+
 export async function runLoadgenBench(params: LoadgenParams, io: BenchIo): Promise<LoadgenResults> {
   const settings = settingsOf(params);
+  // Before any server starts: --udp batch without the addon fails here, saying how to build it.
+  const udpText = udpInUse(params.udp ?? 'dgram');
   const servers: LoadgenServer[] = params.servers === 'both' ? ['freeradius', 'null'] : [params.servers];
   const dir = mkdtempSync(path.join(tmpdir(), 'radmfa-loadgen-'));
   const file = path.join(dir, 'requests.txt');
@@ -507,7 +528,7 @@ export async function runLoadgenBench(params: LoadgenParams, io: BenchIo): Promi
     rmSync(dir, { recursive: true, force: true });
   }
   return {
-    workload: `PAP Access-Request with Message-Authenticator, ${demoUsers.length} demo users in turn, right password, Access-Accept expected; ${settings.count} requests per run, levels ${settings.levels.join(',')}, ${settings.rounds} round(s)`,
+    workload: `PAP Access-Request with Message-Authenticator, ${demoUsers.length} demo users in turn, right password, Access-Accept expected; ${settings.count} requests per run, levels ${settings.levels.join(',')}, ${settings.rounds} round(s); radmfa sockets: ${udpText}`,
     radclientStartup: startup,
     servers: comparisons,
     notes: [
