@@ -70,6 +70,14 @@ export const loadgenParams = {
     description:
       'radmfa sockets: node:dgram, the sendmmsg/recvmmsg addon (npm run build:native), or the addon when built',
   },
+  udpCoalesceUs: {
+    type: 'integer',
+    default: 0,
+    min: 0,
+    max: 100_000,
+    description:
+      'addon only: while replies keep coming, read them every N us instead of on each arrival (bigger batches, up to N us added latency); 0 is off',
+  },
   quick: {
     type: 'boolean',
     default: false,
@@ -88,6 +96,8 @@ export interface LoadgenParams {
   readonly recvBufferSize: number;
   /** Default dgram. */
   readonly udp?: UdpMode;
+  /** Default 0 (off). */
+  readonly udpCoalesceUs?: number;
   readonly quick: boolean;
   readonly out: string;
 }
@@ -348,6 +358,7 @@ async function radmfaRun(
     requestTimeoutMs: ctx.params.requestTimeoutMs,
     recvBufferSize: ctx.params.recvBufferSize,
     udp: ctx.params.udp,
+    udpCoalesceUs: ctx.params.udpCoalesceUs,
   });
   return {
     round,
@@ -379,6 +390,7 @@ async function floorRun(
     maxDurationMs: ctx.params.maxSeconds * 1000,
     recvBufferSize: ctx.params.recvBufferSize,
     udp: ctx.params.udp,
+    udpCoalesceUs: ctx.params.udpCoalesceUs,
   });
   return {
     round,
@@ -506,7 +518,7 @@ function udpInUse(mode: UdpMode): string {
 export async function runLoadgenBench(params: LoadgenParams, io: BenchIo): Promise<LoadgenResults> {
   const settings = settingsOf(params);
   // Before any server starts: --udp batch without the addon fails here, saying how to build it.
-  const udpText = udpInUse(params.udp ?? 'dgram');
+  const udpText = `${udpInUse(params.udp ?? 'dgram')}${(params.udpCoalesceUs ?? 0) > 0 ? `, receive coalescing ${params.udpCoalesceUs} us` : ''}`;
   const servers: LoadgenServer[] = params.servers === 'both' ? ['freeradius', 'null'] : [params.servers];
   const dir = mkdtempSync(path.join(tmpdir(), 'radmfa-loadgen-'));
   const file = path.join(dir, 'requests.txt');

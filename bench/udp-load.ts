@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { build as buildHistogram, type Histogram } from 'hdr-histogram-js';
 import { packetCodeLabel, type AttributeInput, type Secret } from '../protocol/index.ts';
 import { SystemClock, type Clock, type TimerHandle } from '../runtime/clock.ts';
-import type { Endpoint } from '../runtime/transport.ts';
+import type { Endpoint, Transport } from '../runtime/transport.ts';
 import { createUdpTransport, type UdpMode } from '../runtime/batch-udp.ts';
 import { createNas, type LeanStatus, type Nas } from '../simulators/nas/index.ts';
 
@@ -31,6 +31,8 @@ export interface LoadOptions {
   readonly recvBufferSize: number;
   /** node:dgram, the batching addon (runtime/batch-udp.ts), or the addon when built. Default dgram. */
   readonly udp?: UdpMode;
+  /** The addon's receive coalescing (BatchUdpOptions.coalesceUs); 0, the default, is off. */
+  readonly udpCoalesceUs?: number;
   readonly clock?: Clock;
 }
 
@@ -100,10 +102,14 @@ export function socketsFor(concurrency: number): number {
   return Math.max(1, Math.ceil(concurrency / IDENTIFIERS_PER_SOCKET));
 }
 
+function udpTransport(options: { readonly udp?: UdpMode; readonly udpCoalesceUs?: number }): Transport {
+  return createUdpTransport(options.udp ?? 'dgram', {}, { coalesceUs: options.udpCoalesceUs ?? 0 }).transport;
+}
+
 /** A NAS for load: no NAS attributes of its own, no traces, no retransmission, fine RTTs. */
 export function loadNas(options: LoadOptions): Nas {
   return createNas({
-    transport: createUdpTransport(options.udp ?? 'dgram').transport,
+    transport: udpTransport(options),
     clock: options.clock ?? new SystemClock(),
     now: () => performance.now(),
     servers: [{ host: options.target.address, port: options.target.port, secret: options.secret }],
@@ -230,6 +236,7 @@ export interface FloorOptions {
   readonly maxDurationMs: number;
   readonly recvBufferSize: number;
   readonly udp?: UdpMode;
+  readonly udpCoalesceUs?: number;
   readonly clock?: Clock;
 }
 
@@ -252,7 +259,7 @@ export interface FloorResult {
  */
 export async function runTransportFloor(options: FloorOptions): Promise<FloorResult> {
   const clock = options.clock ?? new SystemClock();
-  const socket = await createUdpTransport(options.udp ?? 'dgram').transport.bind({
+  const socket = await udpTransport(options).bind({
     address: options.target.address.includes(':') ? '::1' : '127.0.0.1',
     port: 0,
     recvBufferSize: options.recvBufferSize,

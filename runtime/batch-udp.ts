@@ -42,6 +42,7 @@ interface NativeBinding {
     meta: Uint32Array,
     slotSize: number,
     onBatch: (count: number) => void,
+    coalesceUs: number,
   ): NativeHandle;
   sendBatch(
     handle: NativeHandle,
@@ -53,6 +54,7 @@ interface NativeBinding {
   ): number;
   local(handle: NativeHandle): [string, number];
   fd(handle: NativeHandle): number;
+  ticking(handle: NativeHandle): boolean;
   close(handle: NativeHandle): void;
 }
 
@@ -132,13 +134,21 @@ export interface BatchSocketStats {
   readonly truncated: number;
 }
 
+/** Per socket: recvSlots x slotSize received bytes (256 KiB) plus stagingBytes (64 KiB) by default. */
 export interface BatchUdpOptions {
   /** Datagrams one recvmmsg can take (1..1024). Default 64. */
   readonly recvSlots?: number;
   /** Largest datagram received whole. Default 4096 (RFC 2865 3: the RADIUS maximum). */
   readonly slotSize?: number;
-  /** Bytes of datagrams staged before a flush is forced. Default 256 KiB. */
+  /** Bytes of datagrams staged before a flush is forced. Default 64 KiB. */
   readonly stagingBytes?: number;
+  /**
+   * Receive coalescing, microseconds (0..100,000; default 0, off). While datagrams keep arriving,
+   * the socket is read every coalesceUs instead of on every arrival, so each wake-up takes a bigger
+   * batch; a read that finds nothing goes back to waking on arrival. A datagram can wait up to this
+   * long before its handler runs (and a measured latency grows by as much).
+   */
+  readonly coalesceUs?: number;
 }
 
 /** sendmmsg takes at most UIO_MAXIOV (1024) messages; the addon splits bigger batches itself. */
@@ -213,7 +223,7 @@ class BatchUdpSocket implements DatagramSocket {
     this.metaWords = binding.metaWords;
     this.recvBuffer = Buffer.allocUnsafeSlow(slots * slotSize);
     this.meta = new Uint32Array(slots * this.metaWords);
-    this.staging = Buffer.allocUnsafeSlow(options.stagingBytes ?? 256 * 1024);
+    this.staging = Buffer.allocUnsafeSlow(options.stagingBytes ?? 64 * 1024);
     this.handle = binding.open(
       isIPv6(bind.address) ? 6 : 4,
       bind.address,
@@ -224,6 +234,7 @@ class BatchUdpSocket implements DatagramSocket {
       this.meta,
       slotSize,
       (count) => this.onBatch(count),
+      options.coalesceUs ?? 0,
     );
     const [address, port] = binding.local(this.handle);
     this.local = { address, port };
@@ -232,6 +243,11 @@ class BatchUdpSocket implements DatagramSocket {
   /** The descriptor, or -1 once closed. */
   get fd(): number {
     return this.binding.fd(this.handle);
+  }
+
+  /** What wakes the receive side: each arrival, or (coalescing while traffic flows) the timer. */
+  get wakesOn(): 'arrival' | 'timer' {
+    return this.binding.ticking(this.handle) ? 'timer' : 'arrival';
   }
 
   stats(): BatchSocketStats {
@@ -372,6 +388,14 @@ function closedError(): Error {
   return Object.assign(new Error('sendmmsg: the socket is closed'), { code: 'EBADF' });
 }
 
+/** A batch socket: a DatagramSocket plus what tests and benchmarks read off it. */
+export interface BatchDatagramSocket extends DatagramSocket {
+  /** The descriptor, or -1 once closed. */
+  readonly fd: number;
+  readonly wakesOn: 'arrival' | 'timer';
+  stats(): BatchSocketStats;
+}
+
 /** Sockets on the native addon; construct with an available loadBatchUdp() result. */
 export class BatchUdpTransport implements Transport {
   constructor(
@@ -379,7 +403,7 @@ export class BatchUdpTransport implements Transport {
     private readonly options: BatchUdpOptions = {},
   ) {}
 
-  bind(options: BindOptions): Promise<DatagramSocket & { readonly fd: number; stats(): BatchSocketStats }> {
+  bind(options: BindOptions): Promise<BatchDatagramSocket> {
     try {
       return Promise.resolve(new BatchUdpSocket(this.binding, options, this.options));
     } catch (error) {
@@ -407,10 +431,14 @@ export class BatchUdpUnavailableError extends Error {
 }
 
 /** The transport for a UDP mode: `auto` falls back to dgram silently (the reason is returned). */
-export function createUdpTransport(mode: UdpMode, loader: BatchLoaderOptions = {}): UdpTransportChoice {
+export function createUdpTransport(
+  mode: UdpMode,
+  loader: BatchLoaderOptions = {},
+  batch: BatchUdpOptions = {},
+): UdpTransportChoice {
   if (mode === 'dgram') return { transport: new UdpTransport(), udp: 'dgram' };
   const addon = loadBatchUdp(loader);
-  if (addon.available) return { transport: new BatchUdpTransport(addon.binding), udp: 'batch' };
+  if (addon.available) return { transport: new BatchUdpTransport(addon.binding, batch), udp: 'batch' };
   if (mode === 'batch') throw new BatchUdpUnavailableError(addon.reason, addon.detail);
   return {
     transport: new UdpTransport(),

@@ -8,6 +8,11 @@
  * The socket is non-blocking and watched by a uv_poll on Node's own loop: no thread, no second
  * event loop. Errors become JavaScript errors whose `code` is the errno name (EADDRINUSE...).
  *
+ * Optional receive coalescing (the interrupt moderation of NICs, in user space): once a datagram
+ * has arrived, the socket is read on a periodic timerfd instead of on every arrival, so a steady
+ * stream of replies costs one wake-up per period rather than one per few datagrams; the first
+ * timer read that finds the socket empty goes back to waking on arrival.
+ *
  * Receive layout, shared with runtime/batch-udp.ts: the receive Buffer holds `slots` slots of
  * `slotSize` bytes; after a batch the datagrams are packed from offset 0 in arrival order, and the
  * meta Uint32Array holds META_WORDS words per datagram: offset, length, source port, family (4 or
@@ -24,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -39,8 +45,14 @@ typedef struct {
   int fd;
   int family;
   int closed;
-  /* Two owners: the JavaScript external and the uv handle; freed when both let go. */
+  /* The JavaScript external and each uv handle own the struct; it is freed when all let go. */
   int owners;
+  /* Receive coalescing (0: off): while datagrams keep coming, the socket is read every
+   * coalesce_us by a periodic timerfd instead of on every readable event. */
+  uint32_t coalesce_us;
+  int tfd;
+  int ticking;
+  uv_poll_t tick;
   uint32_t slots;
   uint32_t slot_size;
   uint8_t *recv_data;
@@ -106,6 +118,12 @@ static void close_socket(batch_socket *s) {
   close(s->fd);
   s->fd = -1;
   uv_close((uv_handle_t *)&s->poll, on_poll_closed);
+  if (s->tfd >= 0) {
+    uv_poll_stop(&s->tick);
+    close(s->tfd);
+    s->tfd = -1;
+    uv_close((uv_handle_t *)&s->tick, free_unopened);
+  }
 }
 
 static void cleanup_hook(void *arg) { close_socket(arg); }
@@ -182,22 +200,61 @@ static int deliver(batch_socket *s, int count) {
   return ok;
 }
 
-static void on_readable(uv_poll_t *handle, int status, int events) {
-  (void)events;
-  batch_socket *s = handle->data;
-  if (status < 0 || s->closed) return;
-  for (int drain = 0; drain < MAX_DRAINS_PER_EVENT && !s->closed; drain++) {
+/* Reads and delivers until the socket is empty (or a bounded number of batches); how many came. */
+static uint32_t drain(batch_socket *s) {
+  uint32_t delivered = 0;
+  for (int round = 0; round < MAX_DRAINS_PER_EVENT && !s->closed; round++) {
     reset_recv_headers(s);
     int count = recvmmsg(s->fd, s->recv_msgs, s->slots, MSG_DONTWAIT, NULL);
     if (count < 0) {
       if (errno == EINTR) continue;
       /* EAGAIN: drained. Anything else (an ICMP error queued on the socket) is lost traffic. */
-      return;
+      break;
     }
-    if (count == 0) return;
+    if (count == 0) break;
+    delivered += (uint32_t)count;
     pack_batch(s, count);
-    if (!deliver(s, count)) return;
-    if ((uint32_t)count < s->slots) return;
+    if (!deliver(s, count)) break;
+    if ((uint32_t)count < s->slots) break;
+  }
+  return delivered;
+}
+
+static void set_ticking(batch_socket *s, uint32_t interval_us);
+
+static void on_readable(uv_poll_t *handle, int status, int events) {
+  (void)events;
+  batch_socket *s = handle->data;
+  if (status < 0 || s->closed) return;
+  uint32_t delivered = drain(s);
+  /* Traffic is flowing: read on the timer from now on, so later replies gather into batches. */
+  if (delivered > 0 && s->coalesce_us > 0 && !s->closed) set_ticking(s, s->coalesce_us);
+}
+
+static void on_tick(uv_poll_t *handle, int status, int events) {
+  (void)events;
+  batch_socket *s = handle->data;
+  if (status < 0 || s->closed) return;
+  uint64_t expirations;
+  if (read(s->tfd, &expirations, sizeof expirations) < 0 && errno == EAGAIN) return;
+  /* A tick that finds nothing: traffic stopped, so go back to waking on arrival. */
+  if (drain(s) == 0 && !s->closed) set_ticking(s, 0);
+}
+
+static void set_ticking(batch_socket *s, uint32_t interval_us) {
+  struct itimerspec spec;
+  memset(&spec, 0, sizeof spec);
+  spec.it_interval.tv_nsec = (long)interval_us * 1000;
+  spec.it_value.tv_nsec = (long)interval_us * 1000;
+  if (timerfd_settime(s->tfd, 0, &spec, NULL) < 0) return;
+  if (interval_us > 0) {
+    uv_poll_stop(&s->poll);
+    uv_poll_start(&s->tick, UV_READABLE, on_tick);
+    s->ticking = 1;
+  } else {
+    uv_poll_stop(&s->tick);
+    uv_poll_start(&s->poll, UV_READABLE, on_readable);
+    s->ticking = 0;
   }
 }
 
@@ -237,12 +294,16 @@ static int set_buffer_size(int fd, int option, uint32_t size) {
   return setsockopt(fd, SOL_SOCKET, option, &value, sizeof value);
 }
 
-/* open(family, address, port, recvBufferSize, sendBufferSize, recvBuffer, meta, slotSize, onBatch) */
+/* open(family, address, port, recvBufferSize, sendBufferSize, recvBuffer, meta, slotSize, onBatch,
+ *      coalesceUs) */
 static napi_value js_open(napi_env env, napi_callback_info info) {
-  size_t argc = 9;
-  napi_value argv[9];
+  size_t argc = 10;
+  napi_value argv[10];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 9) return throw_type(env, "open() takes 9 arguments");
+  if (argc < 10) return throw_type(env, "open() takes 10 arguments");
+  uint32_t coalesce_us;
+  if (!get_u32(env, argv[9], &coalesce_us) || coalesce_us > 100000)
+    return throw_type(env, "coalesceUs must be 0..100000");
   uint32_t family, port, rcvbuf, sndbuf, slot_size;
   char address[64];
   if (!get_u32(env, argv[0], &family) || (family != 4 && family != 6))
@@ -312,6 +373,8 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   s->fd = fd;
   s->family = (int)family;
   s->owners = 2;
+  s->tfd = -1;
+  s->coalesce_us = coalesce_us;
   s->slots = slots;
   s->slot_size = slot_size;
   s->recv_data = recv_data;
@@ -343,6 +406,26 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     s->owners = 1;
     uv_close((uv_handle_t *)&s->poll, free_unopened);
     return throw_errno(env, -rc, "uv_poll_start");
+  }
+  if (coalesce_us > 0) {
+    int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    int err = tfd < 0 ? errno : 0;
+    if (tfd >= 0) {
+      rc = uv_poll_init(loop, &s->tick, tfd);
+      if (rc != 0) {
+        close(tfd);
+        err = -rc;
+      }
+    }
+    if (err != 0) {
+      /* Only the socket's poll handle owns the struct now: no external was made. */
+      s->owners = 1;
+      close_socket(s);
+      return throw_errno(env, err, tfd < 0 ? "timerfd_create" : "uv_poll_init");
+    }
+    s->tfd = tfd;
+    s->tick.data = s;
+    s->owners++;
   }
 
   napi_value resource_name, external;
@@ -466,6 +549,18 @@ static napi_value js_fd(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* ticking(socket) -> true while receive coalescing reads on its timer rather than on arrival. */
+static napi_value js_ticking(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  batch_socket *s = argc < 1 ? NULL : get_socket(env, argv[0]);
+  if (s == NULL) return throw_type(env, "not a batch socket");
+  napi_value result;
+  napi_get_boolean(env, s->ticking != 0, &result);
+  return result;
+}
+
 static napi_value js_close(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -482,6 +577,7 @@ NAPI_MODULE_INIT() {
       {"sendBatch", NULL, js_send_batch, NULL, NULL, NULL, napi_default, NULL},
       {"local", NULL, js_local, NULL, NULL, NULL, napi_default, NULL},
       {"fd", NULL, js_fd, NULL, NULL, NULL, napi_default, NULL},
+      {"ticking", NULL, js_ticking, NULL, NULL, NULL, napi_default, NULL},
       {"close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties);

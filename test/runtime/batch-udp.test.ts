@@ -3,7 +3,7 @@
 // order; a burst of replies comes back in fewer callbacks than datagrams; close releases the fd;
 // errors carry errno names; and without the addon, `auto` falls back to dgram and `batch` refuses.
 // The addon is built by `npm run build:native`; without it the native cases skip, saying so.
-import { readlinkSync } from 'node:fs';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nullReply } from '../../bench/null-responder.ts';
 import { runClosedLoop } from '../../bench/udp-load.ts';
@@ -11,10 +11,12 @@ import { PacketCode } from '../../protocol/index.ts';
 import {
   BatchUdpTransport,
   BatchUdpUnavailableError,
+  type BatchUdpOptions,
   createUdpTransport,
   formatIpv6,
   loadBatchUdp,
 } from '../../runtime/batch-udp.ts';
+import { SystemClock, type Clock } from '../../runtime/clock.ts';
 import type { DatagramSocket, Endpoint } from '../../runtime/transport.ts';
 import { UdpTransport } from '../../runtime/udp-transport.ts';
 
@@ -31,8 +33,9 @@ function batchTransport(): BatchUdpTransport {
   return new BatchUdpTransport(addon.binding);
 }
 
-async function bindBatch(address = '127.0.0.1') {
-  const socket = await batchTransport().bind({
+async function bindBatch(address = '127.0.0.1', options: BatchUdpOptions = {}) {
+  if (!addon.available) throw new Error(addon.detail);
+  const socket = await new BatchUdpTransport(addon.binding, options).bind({
     address,
     port: 0,
     recvBufferSize: BUFFER,
@@ -58,6 +61,14 @@ function collect(socket: DatagramSocket, count: number) {
     });
   });
   return done;
+}
+
+/** Resolves once `condition` holds, checking every few milliseconds (at most 10 s). */
+async function waitFor(condition: () => boolean, clock: Clock): Promise<void> {
+  for (let i = 0; i < 2_000 && !condition(); i++) {
+    await new Promise<void>((resolve) => clock.setTimeout(resolve, 5));
+  }
+  expect(condition()).toBe(true);
 }
 
 /** Datagram i: its index in the first two bytes, then a length and a fill that vary with i. */
@@ -163,11 +174,65 @@ describe.skipIf(!addon.available)(nativeTitle, () => {
     await client.close(); // twice is harmless
   });
 
+  it('with receive coalescing, gathers a paced stream into few batches, then wakes on arrival again', async () => {
+    const server = await bindDgram();
+    // A 100 ms window against datagrams 1 ms apart: without coalescing each one is a wake-up.
+    const client = await bindBatch('127.0.0.1', { coalesceUs: 100_000 });
+    const count = 10;
+    const arrived = collect(client, count);
+    const clock = new SystemClock();
+    let paced = 0;
+    const pace = (): void => {
+      server.post?.(datagram(paced++), client.local);
+      if (paced < count) clock.setTimeout(pace, 1);
+    };
+    pace();
+    expect((await arrived).map((r) => r.data.readUInt16BE(0))).toEqual([...Array(count).keys()]);
+    // The first wakes the socket at once; the timer reads gather the rest.
+    expect(client.stats().batchesReceived).toBeLessThanOrEqual(4);
+    // A timer read that finds nothing hands the socket back to arrival wake-ups.
+    await waitFor(() => client.wakesOn === 'arrival', clock);
+    const later = collect(client, 1);
+    await server.send(Buffer.from('after the pause'), client.local);
+    expect((await later)[0]?.data.toString()).toBe('after the pause');
+  });
+
+  it('without receive coalescing, the same paced stream is one wake-up per datagram', async () => {
+    const server = await bindDgram();
+    const client = await bindBatch('127.0.0.1');
+    const count = 10;
+    const arrived = collect(client, count);
+    const clock = new SystemClock();
+    for (let i = 0; i < count; i++) {
+      server.post?.(datagram(i), client.local);
+      await new Promise<void>((resolve) => clock.setTimeout(resolve, 1));
+    }
+    await arrived;
+    expect(client.stats().batchesReceived).toBeGreaterThan(4);
+    expect(client.wakesOn).toBe('arrival');
+  });
+
+  it('with receive coalescing, close releases the timer descriptor as well', async () => {
+    const timerfds = (): number =>
+      readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`) === 'anon_inode:[timerfd]';
+        } catch {
+          return false;
+        }
+      }).length;
+    const before = timerfds();
+    const client = await bindBatch('127.0.0.1', { coalesceUs: 500 });
+    expect(timerfds()).toBe(before + 1);
+    await client.close();
+    expect(timerfds()).toBe(before);
+  });
+
   it('surfaces a bind error as a JavaScript error named by its errno', async () => {
     const taken = await bindDgram();
-    await expect(batchTransport().bind({ address: '127.0.0.1', port: taken.local.port })).rejects.toMatchObject(
-      { code: 'EADDRINUSE', syscall: 'bind' },
-    );
+    await expect(
+      batchTransport().bind({ address: '127.0.0.1', port: taken.local.port }),
+    ).rejects.toMatchObject({ code: 'EADDRINUSE', syscall: 'bind' });
     await expect(batchTransport().bind({ address: 'localhost', port: 0 })).rejects.toThrow(/IP literal/);
   });
 
