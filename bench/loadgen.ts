@@ -23,6 +23,7 @@ import path from 'node:path';
 import { PacketCode, createRequestTemplate, type AttributeInput } from '../protocol/index.ts';
 import { attributeLines } from '../peers/radclient.ts';
 import { toolPath } from '../peers/tools.ts';
+import { createUdpTransport, type UdpMode } from '../runtime/batch-udp.ts';
 import type { Issue } from '../runtime/validation/index.ts';
 import { readLoadResult } from '../reports/load.ts';
 import { searchMaxRate, verdictOf, type RateVerdict, type SearchEnd } from './max-rate.ts';
@@ -98,6 +99,21 @@ export const loadgenParams = {
     max: 60_000,
     description: 'a `radmfa load` rate is sustained only with p99 of radius_access_duration under this',
   },
+  udp: {
+    type: 'choice',
+    default: 'dgram',
+    choices: ['dgram', 'batch', 'auto'],
+    description:
+      'radmfa sockets: node:dgram, the sendmmsg/recvmmsg addon (npm run build:native), or the addon when built',
+  },
+  udpCoalesceUs: {
+    type: 'integer',
+    default: 0,
+    min: 0,
+    max: 100_000,
+    description:
+      'addon only: while replies keep coming, read them every N us instead of on each arrival (bigger batches, up to N us added latency); 0 is off',
+  },
   quick: {
     type: 'boolean',
     default: false,
@@ -118,6 +134,10 @@ export interface LoadgenParams {
   readonly loadSeconds: number;
   readonly loadProbes: number;
   readonly p99LimitMs: number;
+  /** Default dgram. */
+  readonly udp?: UdpMode;
+  /** Default 0 (off). */
+  readonly udpCoalesceUs?: number;
   readonly quick: boolean;
   readonly out: string;
 }
@@ -424,6 +444,8 @@ async function leanLoopRun(
     maxDurationMs: ctx.params.maxSeconds * 1000,
     requestTimeoutMs: ctx.params.requestTimeoutMs,
     recvBufferSize: ctx.params.recvBufferSize,
+    udp: ctx.params.udp,
+    udpCoalesceUs: ctx.params.udpCoalesceUs,
   });
   return {
     round,
@@ -589,6 +611,8 @@ async function floorRun(
     count: ctx.settings.count,
     maxDurationMs: ctx.params.maxSeconds * 1000,
     recvBufferSize: ctx.params.recvBufferSize,
+    udp: ctx.params.udp,
+    udpCoalesceUs: ctx.params.udpCoalesceUs,
   });
   return {
     round,
@@ -725,8 +749,17 @@ async function startTarget(server: LoadgenServer, params: LoadgenParams): Promis
     : startBaselineTarget(params.recvBufferSize);
 }
 
+/** What --udp resolves to here, in words (auto says why it fell back). */
+function udpInUse(mode: UdpMode): string {
+  const choice = createUdpTransport(mode);
+  if (choice.udp === 'batch') return 'batch (sendmmsg/recvmmsg addon)';
+  return choice.fallback === undefined ? 'node:dgram' : `node:dgram (--udp auto: ${choice.fallback.detail})`;
+}
+
 export async function runLoadgenBench(params: LoadgenParams, io: BenchIo): Promise<LoadgenResults> {
   const settings = settingsOf(params);
+  // Before any server starts: --udp batch without the addon fails here, saying how to build it.
+  const udpText = `${udpInUse(params.udp ?? 'dgram')}${(params.udpCoalesceUs ?? 0) > 0 ? `, receive coalescing ${params.udpCoalesceUs} us` : ''}`;
   const servers: LoadgenServer[] = params.servers === 'both' ? ['freeradius', 'null'] : [params.servers];
   const dir = mkdtempSync(path.join(tmpdir(), 'radmfa-loadgen-'));
   const file = path.join(dir, 'requests.txt');
@@ -752,7 +785,7 @@ export async function runLoadgenBench(params: LoadgenParams, io: BenchIo): Promi
     rmSync(dir, { recursive: true, force: true });
   }
   return {
-    workload: `PAP Access-Request with Message-Authenticator, ${demoUsers.length} demo users in turn, right password, Access-Accept expected; closed loops: ${settings.count} requests per run, levels ${settings.levels.join(',')}, ${settings.rounds} round(s); radmfa load: ${settings.loadSeconds} s probes, up to ${settings.loadProbes} per server`,
+    workload: `PAP Access-Request with Message-Authenticator, ${demoUsers.length} demo users in turn, right password, Access-Accept expected; closed loops: ${settings.count} requests per run, levels ${settings.levels.join(',')}, ${settings.rounds} round(s); radmfa load: ${settings.loadSeconds} s probes, up to ${settings.loadProbes} per server; radmfa sockets: ${udpText}`,
     radclientStartup: startup,
     servers: comparisons,
     notes: [

@@ -10,8 +10,8 @@ import { performance } from 'node:perf_hooks';
 import { build as buildHistogram, type Histogram } from 'hdr-histogram-js';
 import { packetCodeLabel, type AttributeInput, type Secret } from '../protocol/index.ts';
 import { SystemClock, type Clock, type TimerHandle } from '../runtime/clock.ts';
-import type { Endpoint } from '../runtime/transport.ts';
-import { UdpTransport } from '../runtime/udp-transport.ts';
+import type { Endpoint, Transport } from '../runtime/transport.ts';
+import { createUdpTransport, type UdpMode } from '../runtime/batch-udp.ts';
 import { createNas, type LeanStatus, type Nas } from '../simulators/nas/index.ts';
 
 export interface LoadOptions {
@@ -29,6 +29,10 @@ export interface LoadOptions {
   readonly requestTimeoutMs: number;
   /** SO_RCVBUF of the client sockets; the 208 KB default overflows above ~150 outstanding. */
   readonly recvBufferSize: number;
+  /** node:dgram, the batching addon (runtime/batch-udp.ts), or the addon when built. Default dgram. */
+  readonly udp?: UdpMode;
+  /** The addon's receive coalescing (BatchUdpOptions.coalesceUs); 0, the default, is off. */
+  readonly udpCoalesceUs?: number;
   readonly clock?: Clock;
 }
 
@@ -98,10 +102,14 @@ export function socketsFor(concurrency: number): number {
   return Math.max(1, Math.ceil(concurrency / IDENTIFIERS_PER_SOCKET));
 }
 
+function udpTransport(options: { readonly udp?: UdpMode; readonly udpCoalesceUs?: number }): Transport {
+  return createUdpTransport(options.udp ?? 'dgram', {}, { coalesceUs: options.udpCoalesceUs ?? 0 }).transport;
+}
+
 /** A NAS for load: no NAS attributes of its own, no traces, no retransmission, fine RTTs. */
 export function loadNas(options: LoadOptions): Nas {
   return createNas({
-    transport: new UdpTransport(),
+    transport: udpTransport(options),
     clock: options.clock ?? new SystemClock(),
     now: () => performance.now(),
     servers: [{ host: options.target.address, port: options.target.port, secret: options.secret }],
@@ -227,6 +235,8 @@ export interface FloorOptions {
   readonly count: number;
   readonly maxDurationMs: number;
   readonly recvBufferSize: number;
+  readonly udp?: UdpMode;
+  readonly udpCoalesceUs?: number;
   readonly clock?: Clock;
 }
 
@@ -249,7 +259,7 @@ export interface FloorResult {
  */
 export async function runTransportFloor(options: FloorOptions): Promise<FloorResult> {
   const clock = options.clock ?? new SystemClock();
-  const socket = await new UdpTransport().bind({
+  const socket = await udpTransport(options).bind({
     address: options.target.address.includes(':') ? '::1' : '127.0.0.1',
     port: 0,
     recvBufferSize: options.recvBufferSize,
