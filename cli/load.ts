@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { UDP_MODES, type UdpMode } from '../runtime/batch-udp.ts';
 import { IssueCollector, ValidationError, formatIssues, type Issue } from '../runtime/validation/index.ts';
 import { executeLoad, type LoadTargetSpec } from '../scenarios/load/index.ts';
 import { parseDuration, DURATION_FIX } from '../scenarios/load/duration.ts';
@@ -49,13 +50,30 @@ function profilePath(name: string): string | undefined {
   return existsSync(bundled) ? bundled : undefined;
 }
 
+interface SocketFlags {
+  readonly udp: UdpMode | undefined;
+  readonly udpCoalesceUs: number | undefined;
+}
+
 function parseTarget(
   text: string,
   secret: string | undefined,
   acctPort: number | undefined,
+  sockets: SocketFlags,
   issues: IssueCollector,
 ): LoadTargetSpec | undefined {
   if (text === 'embedded' || text === 'embedded-virtual') {
+    for (const [flag, value] of [
+      ['--udp', sockets.udp],
+      ['--udp-coalesce-us', sockets.udpCoalesceUs],
+    ] as const) {
+      if (value !== undefined)
+        issues.add(
+          flag,
+          `applies to a HOST:PORT target, not ${text}`,
+          `drop ${flag}, or give --target HOST:PORT`,
+        );
+    }
     if (acctPort !== undefined)
       issues.add(
         '--acct-port',
@@ -95,6 +113,8 @@ function parseTarget(
     port,
     ...(acctPort !== undefined ? { accountingPort: acctPort } : {}),
     secret,
+    ...(sockets.udp !== undefined ? { udp: sockets.udp } : {}),
+    ...(sockets.udpCoalesceUs !== undefined ? { udpCoalesceUs: sockets.udpCoalesceUs } : {}),
   };
 }
 
@@ -372,6 +392,19 @@ merge adds the segments' results. Targets: embedded (loopback UDP, real time), e
       max: 65535,
       help: 'accounting port of a HOST:PORT target (default PORT+1)',
     },
+    udp: {
+      type: 'choice',
+      placeholder: 'MODE',
+      choices: UDP_MODES,
+      help: 'sockets toward a HOST:PORT target: dgram (default), batch (the sendmmsg/recvmmsg addon, npm run build:native) or auto (the addon when built)',
+    },
+    udpCoalesceUs: {
+      type: 'integer',
+      placeholder: 'N',
+      min: 0,
+      max: 100_000,
+      help: 'batched sockets only: read replies every N us while they keep coming (adds up to N us to measured latency)',
+    },
     user: { type: 'string', placeholder: 'U', help: 'log in as this one user' },
     password: { type: 'string', placeholder: 'P', help: "that user's password" },
     method: {
@@ -444,7 +477,13 @@ merge adds the segments' results. Targets: embedded (loopback UDP, real time), e
         'give a profile file, or one of smoke, vpn-morning, office-vus',
       );
     }
-    const target = parseTarget(values.target ?? 'embedded', values.secret, values.acctPort, issues);
+    const target = parseTarget(
+      values.target ?? 'embedded',
+      values.secret,
+      values.acctPort,
+      { udp: values.udp, udpCoalesceUs: values.udpCoalesceUs },
+      issues,
+    );
     const segment = segmentOf(values.segment, values.segmentSequence, issues);
     const doc = path === undefined ? undefined : await readDocument(path, issues);
     const overridden =

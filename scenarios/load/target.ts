@@ -5,7 +5,7 @@
 import type { Clock, VirtualClock } from '../../runtime/clock.ts';
 import type { Transport } from '../../runtime/transport.ts';
 import { SystemClock } from '../../runtime/clock.ts';
-import { UdpTransport } from '../../runtime/udp-transport.ts';
+import { createUdpTransport, type UdpMode } from '../../runtime/batch-udp.ts';
 import type { NasServerInput } from '../../simulators/nas/index.ts';
 import type { TargetInfo } from '../result.ts';
 import { embeddedDefaultConfig } from '../embedded/defaults.ts';
@@ -28,6 +28,10 @@ export type LoadTargetSpec =
       /** Default port + 1. */
       readonly accountingPort?: number;
       readonly secret: string;
+      /** The NAS's sockets: node:dgram (default), the batching addon, or the addon when built. */
+      readonly udp?: UdpMode;
+      /** Batching addon only: read replies every N us while they keep coming (0, the default, is off). */
+      readonly udpCoalesceUs?: number;
     };
 
 /** What the server side saw, for targets that are radmfa's own. */
@@ -84,14 +88,27 @@ export async function openLoadTarget(
   seed: number,
 ): Promise<LoadTarget> {
   if (spec.kind === 'external') {
+    const udp = createUdpTransport(
+      spec.udp ?? 'dgram',
+      {},
+      spec.udpCoalesceUs !== undefined ? { coalesceUs: spec.udpCoalesceUs } : {},
+    );
+    // Which sockets ran is part of what was measured: say so when it is not plain node:dgram, and
+    // why `auto` fell back when it did.
+    const sockets =
+      udp.udp === 'batch'
+        ? ' (batched UDP sockets)'
+        : udp.fallback !== undefined
+          ? ` (node:dgram sockets: ${udp.fallback.detail})`
+          : '';
     return {
       info: {
         kind: 'external',
         address: `${spec.host}:${spec.port}`,
-        description: `RADIUS server at ${spec.host}:${spec.port}`,
+        description: `RADIUS server at ${spec.host}:${spec.port}${sockets}`,
       },
       clock: new SystemClock(),
-      transport: new UdpTransport(),
+      transport: udp.transport,
       servers: [
         {
           host: spec.host,

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { stringify as toYaml } from 'yaml';
 import { main } from '../../cli/main.ts';
 import { parseLoadResult } from '../../reports/load.ts';
+import { loadBatchUdp } from '../../runtime/batch-udp.ts';
 import { demoDirectoryFixture, embeddedDefaultConfig } from '../../scenarios/embedded/defaults.ts';
 import { EMBEDDED_SECRET, startUdpStack } from '../../scenarios/embedded/stacks.ts';
 import { captureIo } from '../support/command-io.ts';
@@ -131,6 +132,13 @@ describe('radmfa load', () => {
     );
     expect(code).toBe(104);
     for (const field of ['PROFILE', '--secret', '--segment']) expect(io.stderr()).toContain(`  - ${field}:`);
+
+    // The sockets are the NAS's toward a server it did not start; the embedded targets have their own.
+    const sockets = captureIo();
+    expect(
+      await main(['load', '--target', 'embedded', '--udp', 'batch', '--udp-coalesce-us', '500'], sockets),
+    ).toBe(104);
+    for (const field of ['--udp', '--udp-coalesce-us']) expect(sockets.stderr()).toContain(`  - ${field}:`);
   });
 
   it('refuses a segment that would get none of the VUs, rather than drop all its arrivals', async () => {
@@ -274,6 +282,28 @@ describe('radmfa load against a server it did not start', () => {
       const one = parseLoadResult(readFileSync(path.join(singleOut, 'results.json'), 'utf8'));
       expect(one.metrics.radius_accepts.values.count).toBe(1);
       expect(one.profile.users).toBe('one user (alice, mschapv2)');
+
+      // --udp auto: the batching addon when it is built, node:dgram (saying why) when not; the
+      // logins and what the result counts are the same either way.
+      const auto = captureIo();
+      const autoOut = path.join(dir, 'auto');
+      expect(
+        await main(
+          [
+            'load',
+            ...target,
+            ...['--user', 'alice', '--password', 'Passw0rd!', '--udp', 'auto'],
+            ...['--rate', '20', '--duration', '1s', '--out', autoOut],
+          ],
+          auto,
+        ),
+      ).toBe(0);
+      const viaAuto = parseLoadResult(readFileSync(path.join(autoOut, 'results.json'), 'utf8'));
+      expect(viaAuto.metrics.radius_accepts.values.count).toBe(20);
+      expect(viaAuto.metrics.radius_timeouts?.values.count ?? 0).toBe(0);
+      expect(viaAuto.target.description).toContain(
+        loadBatchUdp().available ? '(batched UDP sockets)' : '(node:dgram sockets: ',
+      );
     } finally {
       await stack.close();
     }
