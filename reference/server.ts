@@ -112,6 +112,27 @@ function accessDetail(
   };
 }
 
+/** User-Password (RFC 2865 5.2), as received: hidden. */
+const USER_PASSWORD_TYPE = 2;
+
+/** The duo profile keys on the password too; the hidden form is enough and never leaves the cache. */
+function duplicateKeyOf(from: Endpoint, packet: RadiusPacket, userName: unknown): DuplicateKeyParts {
+  const key: { -readonly [K in keyof DuplicateKeyParts]: DuplicateKeyParts[K] } = {
+    clientAddress: from.address,
+    clientPort: from.port,
+    identifier: packet.identifier,
+    requestAuthenticator: packet.authenticator,
+  };
+  if (typeof userName === 'string') key.userName = userName;
+  for (const attribute of packet.attributes) {
+    if (attribute.type === USER_PASSWORD_TYPE) {
+      key.userPassword = attribute.value;
+      break;
+    }
+  }
+  return key;
+}
+
 /**
  * The reference RADIUS + MFA server: the pipeline of ARCHITECTURE.md over an injected Transport
  * and Clock. Every datagram is handled in its own async flow, so a slow directory or MFA answer for
@@ -304,10 +325,14 @@ export class ReferenceServer {
       return;
     }
     const packet = decoded.value;
-    const ids = { client: client.name, code: packet.code, identifier: packet.identifier };
+    const ids = (): { client: string; code: number; identifier: number } => ({
+      client: client.name,
+      code: packet.code,
+      identifier: packet.identifier,
+    });
     if (packet.code === PacketCode.StatusServer && this.options.config.statusServer === 'ignore') {
       // A server without RFC 5997 support treats code 12 as any code it does not serve.
-      this.drop('unexpected-code', from, 'Status-Server is not answered (statusServer: ignore)', ids);
+      this.drop('unexpected-code', from, 'Status-Server is not answered (statusServer: ignore)', ids());
       return;
     }
     const expected =
@@ -316,12 +341,12 @@ export class ReferenceServer {
         ? packet.code === PacketCode.AccessRequest
         : packet.code === PacketCode.AccountingRequest);
     if (!expected) {
-      this.drop('unexpected-code', from, `code ${packet.code} is not served on the ${kind} port`, ids);
+      this.drop('unexpected-code', from, `code ${packet.code} is not served on the ${kind} port`, ids());
       return;
     }
     const verified = verifyRequest(data, packet, client.secret, this.blastRadius.verifyOptions(client));
     if (!verified.ok) {
-      this.drop(verified.code, from, verified.message, ids);
+      this.drop(verified.code, from, verified.message, ids());
       return;
     }
     for (const warning of this.blastRadius.learn(client, packet)) this.events.emit('warning', warning);
@@ -346,15 +371,7 @@ export class ReferenceServer {
     }
     const userName = attributeValue(attrs, 'User-Name');
     // The duo profile keys on the password too; the hidden form is enough and never leaves the cache.
-    const hiddenPassword = packet.attributes.find((a) => a.type === 2)?.value;
-    const key: DuplicateKeyParts = {
-      clientAddress: from.address,
-      clientPort: from.port,
-      identifier: packet.identifier,
-      requestAuthenticator: packet.authenticator,
-      ...(typeof userName === 'string' ? { userName } : {}),
-      ...(hiddenPassword !== undefined ? { userPassword: hiddenPassword } : {}),
-    };
+    const key = duplicateKeyOf(from, packet, userName);
     const check = this.duplicates.check(key);
     if (check.kind !== 'new') {
       this.events.emit('duplicate', {
