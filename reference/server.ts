@@ -30,6 +30,7 @@ import { ServerEvents, type DropReason } from './events.ts';
 import type { SecondFactor } from './mfa/second-factor.ts';
 import { startupWarnings } from './mfa/startup-warnings.ts';
 import type { MaybePromise } from './maybe-async.ts';
+import { plainReplyAttributes } from './reply-encoding.ts';
 import { replyAttributes, wantsMessageAuthenticator } from './reply-habits.ts';
 
 export interface ReferenceServerOptions {
@@ -530,17 +531,22 @@ export class ReferenceServer {
     client: RadiusClient,
     attributes: readonly AttributeInput[],
   ): Buffer {
+    const messageAuthenticator = wantsMessageAuthenticator(
+      this.options.config.replies.messageAuthenticator,
+      request.attributes,
+      attributes,
+    );
+    // A policy's reply is the same list on every accept: encoded once (reply-encoding.ts).
+    const raw = plainReplyAttributes(attributes);
+    const { random } = this.options;
     return buildResponse({
       code,
       request,
       secret: client.secret,
-      attributes,
-      messageAuthenticator: wantsMessageAuthenticator(
-        this.options.config.replies.messageAuthenticator,
-        request.attributes,
-        attributes,
-      ),
-      ...(this.options.random !== undefined ? { random: this.options.random } : {}),
+      attributes: raw === undefined ? attributes : [],
+      ...(raw !== undefined ? { rawAttributes: raw } : {}),
+      messageAuthenticator,
+      ...(random !== undefined ? { random } : {}),
     }).bytes;
   }
 
