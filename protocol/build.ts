@@ -163,15 +163,24 @@ export function buildResponse(options: BuildResponseOptions): BuiltPacket {
  * The bytes now, the decoded view only when read: a server answering thousands of requests a second
  * sends the bytes and never looks at the view (its copies were a tenth of the reply's cost).
  */
+class LazyBuiltPacket implements BuiltPacket {
+  private view: RadiusPacket | undefined;
+
+  constructor(
+    readonly bytes: Buffer,
+    private readonly code: number,
+    private readonly identifier: number,
+    private readonly attributes: RawAttribute[],
+  ) {}
+
+  get packet(): RadiusPacket {
+    this.view ??= packetView(this.bytes, this.code, this.identifier, this.attributes);
+    return this.view;
+  }
+}
+
 function lazyView(bytes: Buffer, code: number, identifier: number, attributes: RawAttribute[]): BuiltPacket {
-  let view: RadiusPacket | undefined;
-  return {
-    bytes,
-    get packet(): RadiusPacket {
-      view ??= packetView(bytes, code, identifier, attributes);
-      return view;
-    },
-  };
+  return new LazyBuiltPacket(bytes, code, identifier, attributes);
 }
 
 function packetView(

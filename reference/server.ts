@@ -113,6 +113,14 @@ function accessDetail(
   };
 }
 
+/** What a drop after decoding names; built only when one happens. */
+function idsOf(
+  client: RadiusClient,
+  packet: RadiusPacket,
+): { client: string; code: number; identifier: number } {
+  return { client: client.name, code: packet.code, identifier: packet.identifier };
+}
+
 /** User-Password (RFC 2865 5.2), as received: hidden. */
 const USER_PASSWORD_TYPE = 2;
 
@@ -326,14 +334,14 @@ export class ReferenceServer {
       return;
     }
     const packet = decoded.value;
-    const ids = (): { client: string; code: number; identifier: number } => ({
-      client: client.name,
-      code: packet.code,
-      identifier: packet.identifier,
-    });
     if (packet.code === PacketCode.StatusServer && this.options.config.statusServer === 'ignore') {
       // A server without RFC 5997 support treats code 12 as any code it does not serve.
-      this.drop('unexpected-code', from, 'Status-Server is not answered (statusServer: ignore)', ids());
+      this.drop(
+        'unexpected-code',
+        from,
+        'Status-Server is not answered (statusServer: ignore)',
+        idsOf(client, packet),
+      );
       return;
     }
     const expected =
@@ -342,12 +350,17 @@ export class ReferenceServer {
         ? packet.code === PacketCode.AccessRequest
         : packet.code === PacketCode.AccountingRequest);
     if (!expected) {
-      this.drop('unexpected-code', from, `code ${packet.code} is not served on the ${kind} port`, ids());
+      this.drop(
+        'unexpected-code',
+        from,
+        `code ${packet.code} is not served on the ${kind} port`,
+        idsOf(client, packet),
+      );
       return;
     }
     const verified = verifyRequest(data, packet, client.secret, this.blastRadius.verifyOptions(client));
     if (!verified.ok) {
-      this.drop(verified.code, from, verified.message, ids());
+      this.drop(verified.code, from, verified.message, idsOf(client, packet));
       return;
     }
     for (const warning of this.blastRadius.learn(client, packet)) this.events.emit('warning', warning);

@@ -98,17 +98,61 @@ export interface DuplicateCacheOptions {
   readonly clock: Clock;
 }
 
-interface Entry extends ListNode<Entry>, KeyFields {
-  readonly firstSeenAt: number;
-  state: 'in-flight' | 'answered';
-  answeredAt: number;
+/**
+ * One key's record. Entries are reused once removed (see `spare`): every request adds one that
+ * outlives the young generation, and allocating a fresh one each time made the collector copy and
+ * later sweep each of them.
+ */
+class Entry implements ListNode<Entry>, KeyFields {
+  address = '';
+  port = 0;
+  identifier = 0;
+  auth0 = 0;
+  auth1 = 0;
+  auth2 = 0;
+  auth3 = 0;
+  credential: string | undefined = undefined;
+  baseHash = 0;
+  fullHash = 0;
+  firstSeenAt = 0;
+  state: 'in-flight' | 'answered' = 'in-flight';
+  answeredAt = Number.NaN;
   /** In flight: when the entry is forgotten; answered: the end of the window. Exclusive. */
-  expiresAt: number;
+  expiresAt = 0;
   /** undefined: the server sent nothing, or the profile discards and need not keep it. */
-  response: Buffer | undefined;
-  dropped: boolean;
-  duplicates: number;
+  response: Buffer | undefined = undefined;
+  dropped = false;
+  duplicates = 0;
+  prev: Entry | undefined = undefined;
+  next: Entry | undefined = undefined;
+
+  /** A new in-flight record for the key in `probe`. */
+  start(probe: KeyProbe, now: number, expiresAt: number): this {
+    this.address = probe.address;
+    this.port = probe.port;
+    this.identifier = probe.identifier;
+    this.auth0 = probe.auth0;
+    this.auth1 = probe.auth1;
+    this.auth2 = probe.auth2;
+    this.auth3 = probe.auth3;
+    this.credential = probe.credential;
+    this.baseHash = probe.baseHash;
+    this.fullHash = probe.fullHash;
+    this.firstSeenAt = now;
+    this.state = 'in-flight';
+    this.answeredAt = Number.NaN;
+    this.expiresAt = expiresAt;
+    this.response = undefined;
+    this.dropped = false;
+    this.duplicates = 0;
+    this.prev = undefined;
+    this.next = undefined;
+    return this;
+  }
 }
+
+/** Removed entries kept for reuse, at most: enough for a steady flow of evictions and expiries. */
+const SPARE_LIMIT = 1024;
 
 type MutableStats = { -readonly [K in keyof DuplicateCacheStats]: number };
 
@@ -131,6 +175,7 @@ class ListDuplicateCache implements DuplicateCache {
   /** (address, port, Identifier) -> the entry, for profiles that purge on a new authenticator. */
   private readonly byBase = new KeyIndex<Entry>(baseHashOf, sameBase);
   private readonly probe = new KeyProbe();
+  private readonly spare: Entry[] = [];
   private readonly counters: MutableStats = {
     new: 0,
     discardedInFlight: 0,
@@ -172,27 +217,7 @@ class ListDuplicateCache implements DuplicateCache {
       }
     }
     this.makeRoom();
-    const entry: Entry = {
-      address: probe.address,
-      port: probe.port,
-      identifier: probe.identifier,
-      auth0: probe.auth0,
-      auth1: probe.auth1,
-      auth2: probe.auth2,
-      auth3: probe.auth3,
-      credential: probe.credential,
-      baseHash: probe.baseHash,
-      fullHash: probe.fullHash,
-      firstSeenAt: now,
-      state: 'in-flight',
-      answeredAt: Number.NaN,
-      expiresAt: now + this.settings.inFlightTimeoutMs,
-      response: undefined,
-      dropped: false,
-      duplicates: 0,
-      prev: undefined,
-      next: undefined,
-    };
+    const entry = (this.spare.pop() ?? new Entry()).start(probe, now, now + this.settings.inFlightTimeoutMs);
     this.entries.add(entry);
     this.count++;
     this.inFlight.append(entry);
@@ -318,5 +343,7 @@ class ListDuplicateCache implements DuplicateCache {
     this.count--;
     // Only the newest entry of an (address, port, Identifier) is indexed by it.
     this.byBase.delete(entry);
+    entry.response = undefined;
+    if (this.spare.length < SPARE_LIMIT) this.spare.push(entry);
   }
 }
