@@ -34,9 +34,17 @@ interface ClientState {
  * auto for wildcard clients").
  */
 function isSingleHost(client: RadiusClient): boolean {
-  const address = client.address.split('/')[0] ?? '';
-  return client.prefix === (isIPv6(address) ? 128 : 32);
+  let single = singleHost.get(client);
+  if (single === undefined) {
+    const address = client.address.split('/')[0] ?? '';
+    single = client.prefix === (isIPv6(address) ? 128 : 32);
+    singleHost.set(client, single);
+  }
+  return single;
 }
+
+/** Per client entry (fixed at load): the address test is a long regular expression, run once. */
+const singleHost = new WeakMap<RadiusClient, boolean>();
 
 const has = (packet: RadiusPacket, type: number): boolean => packet.attributes.some((a) => a.type === type);
 

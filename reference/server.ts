@@ -29,6 +29,8 @@ import {
 import { ServerEvents, type DropReason } from './events.ts';
 import type { SecondFactor } from './mfa/second-factor.ts';
 import { startupWarnings } from './mfa/startup-warnings.ts';
+import type { MaybePromise } from './maybe-async.ts';
+import { plainReplyAttributes } from './reply-encoding.ts';
 import { replyAttributes, wantsMessageAuthenticator } from './reply-habits.ts';
 
 export interface ReferenceServerOptions {
@@ -71,6 +73,16 @@ export interface ServerStats {
 
 type PortKind = 'auth' | 'acct';
 
+/** An Access-Request being answered: where the answer goes and what closes its duplicate entry. */
+interface Answering {
+  readonly socket: DatagramSocket;
+  readonly from: Endpoint;
+  readonly client: RadiusClient;
+  readonly packet: RadiusPacket;
+  readonly key: DuplicateKeyParts;
+  readonly started: number;
+}
+
 /** The ports RADIUS used before RFC 2865 assigned 1812/1813; NPS still listens on both pairs. */
 const LEGACY_PORTS: Readonly<Record<PortKind, number>> = { auth: 1645, acct: 1646 };
 
@@ -99,6 +111,35 @@ function accessDetail(
     ...(result.policy !== undefined ? { policy: result.policy } : {}),
     ...(result.mfa !== undefined ? { mfa: result.mfa } : {}),
   };
+}
+
+/** What a drop after decoding names; built only when one happens. */
+function idsOf(
+  client: RadiusClient,
+  packet: RadiusPacket,
+): { client: string; code: number; identifier: number } {
+  return { client: client.name, code: packet.code, identifier: packet.identifier };
+}
+
+/** User-Password (RFC 2865 5.2), as received: hidden. */
+const USER_PASSWORD_TYPE = 2;
+
+/** The duo profile keys on the password too; the hidden form is enough and never leaves the cache. */
+function duplicateKeyOf(from: Endpoint, packet: RadiusPacket, userName: unknown): DuplicateKeyParts {
+  const key: { -readonly [K in keyof DuplicateKeyParts]: DuplicateKeyParts[K] } = {
+    clientAddress: from.address,
+    clientPort: from.port,
+    identifier: packet.identifier,
+    requestAuthenticator: packet.authenticator,
+  };
+  if (typeof userName === 'string') key.userName = userName;
+  for (const attribute of packet.attributes) {
+    if (attribute.type === USER_PASSWORD_TYPE) {
+      key.userPassword = attribute.value;
+      break;
+    }
+  }
+  return key;
 }
 
 /**
@@ -227,19 +268,39 @@ export class ReferenceServer {
       return;
     }
     this.inFlight++;
-    this.process(kind, socket, data, from)
-      .catch((error: unknown) => {
-        const err = error instanceof Error ? error : new Error(String(error));
-        this.drop('internal-error', from, err.message);
-        this.events.emit('error', {
-          message: err.message,
-          ...(err.stack !== undefined ? { stack: err.stack } : {}),
-        });
-      })
-      .finally(() => {
-        this.inFlight--;
-        this.admission.finish();
-      });
+    let pending: void | Promise<void>;
+    try {
+      pending = this.process(kind, socket, data, from);
+    } catch (error) {
+      this.failed(from, error);
+      this.settle();
+      return;
+    }
+    if (pending === undefined) this.settle();
+    else pending.then(this.settle, (error: unknown) => this.failedLater(from, error));
+  }
+
+  /** A request is done with (answered, dropped or failed): it leaves the in-flight count. */
+  private readonly settle = (): void => {
+    this.inFlight--;
+    this.admission.finish();
+  };
+
+  private failedLater(from: Endpoint, error: unknown): void {
+    try {
+      this.failed(from, error);
+    } finally {
+      this.settle();
+    }
+  }
+
+  private failed(from: Endpoint, error: unknown): void {
+    const err = error instanceof Error ? error : new Error(String(error));
+    this.drop('internal-error', from, err.message);
+    this.events.emit('error', {
+      message: err.message,
+      ...(err.stack !== undefined ? { stack: err.stack } : {}),
+    });
   }
 
   private drop(
@@ -252,7 +313,16 @@ export class ReferenceServer {
     this.events.emit('packet-dropped', { reason, from, detail, ...extra });
   }
 
-  private async process(kind: PortKind, socket: DatagramSocket, data: Buffer, from: Endpoint): Promise<void> {
+  /**
+   * Steps 1-9 for one datagram. Returns nothing when the request is done with before it returns
+   * (every drop, and any login that waited on nothing), a Promise only when something had to wait.
+   */
+  private process(
+    kind: PortKind,
+    socket: DatagramSocket,
+    data: Buffer,
+    from: Endpoint,
+  ): void | Promise<void> {
     const client = this.clients.match(from.address);
     if (client === undefined) {
       this.drop('unknown-client', from, `no RADIUS client entry matches ${from.address}`);
@@ -264,10 +334,14 @@ export class ReferenceServer {
       return;
     }
     const packet = decoded.value;
-    const ids = { client: client.name, code: packet.code, identifier: packet.identifier };
     if (packet.code === PacketCode.StatusServer && this.options.config.statusServer === 'ignore') {
       // A server without RFC 5997 support treats code 12 as any code it does not serve.
-      this.drop('unexpected-code', from, 'Status-Server is not answered (statusServer: ignore)', ids);
+      this.drop(
+        'unexpected-code',
+        from,
+        'Status-Server is not answered (statusServer: ignore)',
+        idsOf(client, packet),
+      );
       return;
     }
     const expected =
@@ -276,12 +350,17 @@ export class ReferenceServer {
         ? packet.code === PacketCode.AccessRequest
         : packet.code === PacketCode.AccountingRequest);
     if (!expected) {
-      this.drop('unexpected-code', from, `code ${packet.code} is not served on the ${kind} port`, ids);
+      this.drop(
+        'unexpected-code',
+        from,
+        `code ${packet.code} is not served on the ${kind} port`,
+        idsOf(client, packet),
+      );
       return;
     }
     const verified = verifyRequest(data, packet, client.secret, this.blastRadius.verifyOptions(client));
     if (!verified.ok) {
-      this.drop(verified.code, from, verified.message, ids);
+      this.drop(verified.code, from, verified.message, idsOf(client, packet));
       return;
     }
     for (const warning of this.blastRadius.learn(client, packet)) this.events.emit('warning', warning);
@@ -290,7 +369,7 @@ export class ReferenceServer {
       this.counters.statusServer++;
       this.events.emit('status-server', { client: client.name, from, port: kind });
       const code = kind === 'auth' ? PacketCode.AccessAccept : PacketCode.AccountingResponse;
-      await this.send(socket, from, this.reply(code, packet, client, []));
+      this.send(socket, from, this.reply(code, packet, client, []));
       return;
     }
     const attrs = decodeAttributes(packet.attributes, {
@@ -302,20 +381,11 @@ export class ReferenceServer {
       // key and returns `duplicate`, so it is acknowledged again. Under the `nps` profile the cache
       // would discard it instead, and a NAS whose Accounting-Response was lost would get no answer
       // for the whole window (RFC 2866 2: it keeps retransmitting until acknowledged).
-      await this.handleAccounting(socket, from, client, packet, attrs);
-      return;
+      return this.handleAccounting(socket, from, client, packet, attrs);
     }
     const userName = attributeValue(attrs, 'User-Name');
     // The duo profile keys on the password too; the hidden form is enough and never leaves the cache.
-    const hiddenPassword = packet.attributes.find((a) => a.type === 2)?.value;
-    const key: DuplicateKeyParts = {
-      clientAddress: from.address,
-      clientPort: from.port,
-      identifier: packet.identifier,
-      requestAuthenticator: packet.authenticator,
-      ...(typeof userName === 'string' ? { userName } : {}),
-      ...(hiddenPassword !== undefined ? { userPassword: hiddenPassword } : {}),
-    };
+    const key = duplicateKeyOf(from, packet, userName);
     const check = this.duplicates.check(key);
     if (check.kind !== 'new') {
       this.events.emit('duplicate', {
@@ -327,20 +397,51 @@ export class ReferenceServer {
         duplicates: check.duplicates,
         ...(typeof userName === 'string' ? { userName } : {}),
       });
-      if (check.kind === 'replay') await this.send(socket, from, check.response);
+      if (check.kind === 'replay') this.send(socket, from, check.response);
       return;
     }
     const started = this.options.clock.now();
+    const access: Answering = { socket, from, client, packet, key, started };
+    let result: MaybePromise<AccessResult>;
     try {
-      const result: AccessResult = await this.access.handle({ packet, attributes: attrs, client });
-      await this.answerAccess(socket, from, client, packet, result, key, started);
+      result = this.access.handle({ packet, attributes: attrs, client });
     } catch (error) {
-      // Nothing will be sent (handling failed, or the reply could not be built, e.g. Proxy-State
-      // pushing it past 4096 octets): close the in-flight entry as a silent answer, or
-      // retransmissions would be discarded as in flight until inFlightTimeoutMs (minutes).
-      this.duplicates.complete(key, null);
+      this.unanswered(key);
       throw error;
     }
+    if (result instanceof Promise) {
+      return result.then(
+        (done) => this.answerAccessOrClose(access, done),
+        (error: unknown) => {
+          this.unanswered(key);
+          throw error;
+        },
+      );
+    }
+    return this.answerAccessOrClose(access, result);
+  }
+
+  /**
+   * Nothing will be sent (handling failed, or the reply could not be built, e.g. Proxy-State pushing
+   * it past 4096 octets): close the in-flight entry as a silent answer, or retransmissions would be
+   * discarded as in flight until inFlightTimeoutMs (minutes).
+   */
+  private unanswered(key: DuplicateKeyParts): void {
+    this.duplicates.complete(key, null);
+  }
+
+  private answerAccessOrClose(access: Answering, result: AccessResult): void | Promise<void> {
+    let answered: void | Promise<void>;
+    try {
+      answered = this.answerAccess(access, result);
+    } catch (error) {
+      this.unanswered(access.key);
+      throw error;
+    }
+    return answered?.catch((error: unknown) => {
+      this.unanswered(access.key);
+      throw error;
+    });
   }
 
   private async handleAccounting(
@@ -389,18 +490,11 @@ export class ReferenceServer {
       attributes: [],
       messageAuthenticator: false,
     }).bytes;
-    await this.send(socket, from, bytes);
+    this.send(socket, from, bytes);
   }
 
-  private async answerAccess(
-    socket: DatagramSocket,
-    from: Endpoint,
-    client: RadiusClient,
-    packet: RadiusPacket,
-    result: AccessResult,
-    key: DuplicateKeyParts,
-    started: number,
-  ): Promise<void> {
+  private answerAccess(access: Answering, result: AccessResult): void | Promise<void> {
+    const { from, client, packet, key } = access;
     if (result.kind === 'discard') {
       this.counters.access.discard++;
       this.duplicates.complete(key, null);
@@ -418,8 +512,19 @@ export class ReferenceServer {
           ? PacketCode.AccessChallenge
           : PacketCode.AccessReject;
     const bytes = this.reply(code, packet, client, replyAttributes(result, this.options.config.replies));
-    if (result.kind === 'reject' && this.options.config.rejectDelayMs > 0)
-      await this.options.clock.sleep(this.options.config.rejectDelayMs);
+    const { rejectDelayMs } = this.options.config;
+    if (result.kind === 'reject' && rejectDelayMs > 0) {
+      return this.options.clock.sleep(rejectDelayMs).then(() => this.sendAnswer(access, result, bytes));
+    }
+    this.sendAnswer(access, result, bytes);
+  }
+
+  private sendAnswer(
+    access: Answering,
+    result: Exclude<AccessResult, { kind: 'discard' }>,
+    bytes: Buffer,
+  ): void {
+    const { socket, from, client, packet, key, started } = access;
     this.counters.access[result.kind]++;
     this.duplicates.complete(key, bytes);
     // Only built when someone listens (metrics, logs at info): nothing per request otherwise.
@@ -430,7 +535,7 @@ export class ReferenceServer {
         ...accessDetail(client, from, packet, result, this.options.clock.now() - started),
       });
     }
-    await this.send(socket, from, bytes);
+    this.send(socket, from, bytes);
   }
 
   private reply(
@@ -439,28 +544,38 @@ export class ReferenceServer {
     client: RadiusClient,
     attributes: readonly AttributeInput[],
   ): Buffer {
+    const messageAuthenticator = wantsMessageAuthenticator(
+      this.options.config.replies.messageAuthenticator,
+      request.attributes,
+      attributes,
+    );
+    // A policy's reply is the same list on every accept: encoded once (reply-encoding.ts).
+    const raw = plainReplyAttributes(attributes);
+    const { random } = this.options;
     return buildResponse({
       code,
       request,
       secret: client.secret,
-      attributes,
-      messageAuthenticator: wantsMessageAuthenticator(
-        this.options.config.replies.messageAuthenticator,
-        request.attributes,
-        attributes,
-      ),
-      ...(this.options.random !== undefined ? { random: this.options.random } : {}),
+      attributes: raw === undefined ? attributes : [],
+      ...(raw !== undefined ? { rawAttributes: raw } : {}),
+      messageAuthenticator,
+      ...(random !== undefined ? { random } : {}),
     }).bytes;
   }
 
-  private async send(socket: DatagramSocket, to: Endpoint, bytes: Buffer): Promise<void> {
+  /** Sends without waiting: a failed send is reported as an error event, never thrown. */
+  private send(socket: DatagramSocket, to: Endpoint, bytes: Buffer): void {
     if (this.closed) return;
     try {
-      await socket.send(bytes, to);
+      socket.send(bytes, to).catch((error: unknown) => this.sendFailed(to, error));
     } catch (error) {
-      this.events.emit('error', {
-        message: `send to ${to.address}:${to.port} failed: ${(error as Error).message}`,
-      });
+      this.sendFailed(to, error);
     }
+  }
+
+  private sendFailed(to: Endpoint, error: unknown): void {
+    this.events.emit('error', {
+      message: `send to ${to.address}:${to.port} failed: ${(error as Error).message}`,
+    });
   }
 }

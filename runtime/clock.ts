@@ -56,11 +56,13 @@ export class SystemClock implements Clock {
   }
 }
 
+/** Also the handle setTimeout returns: clearTimeout finds it without a lookup. */
 class VirtualTimer implements TimerHandle {
   /** Still to fire: false once it has fired or been cleared (cleared timers leave the heap lazily). */
   pending = true;
 
   constructor(
+    readonly owner: VirtualClock,
     readonly id: number,
     readonly due: number,
     readonly seq: number,
@@ -155,7 +157,8 @@ export class VirtualClock implements Clock {
   private current: number;
   private nextId = 1;
   private seq = 0;
-  private readonly pending = new Map<number, VirtualTimer>();
+  /** Timers set and not yet fired nor cleared. */
+  private pendingTimers = 0;
   private readonly heap = new TimerHeap();
   /** Timers due at `current`, in the order set; `nowHead` is the next one to fire. */
   private now_: VirtualTimer[] = [];
@@ -175,18 +178,18 @@ export class VirtualClock implements Clock {
     const id = this.nextId++;
     // Like Node, a delay that is not a finite number means "as soon as possible", never a NaN due time.
     const delay = Number.isFinite(delayMs) ? Math.max(0, delayMs) : 0;
-    const timer = new VirtualTimer(id, this.current + delay, this.seq++, callback);
-    this.pending.set(id, timer);
+    const timer = new VirtualTimer(this, id, this.current + delay, this.seq++, callback);
+    this.pendingTimers++;
     if (delay === 0) this.now_.push(timer);
     else this.heap.push(timer);
-    return { id };
+    return timer;
   }
 
   clearTimeout(handle: TimerHandle): void {
-    const timer = this.pending.get(handle.id);
-    if (timer === undefined) return;
-    this.pending.delete(handle.id);
-    timer.pending = false;
+    // A handle of another clock, or one already fired or cleared, is ignored (as Node does).
+    if (!(handle instanceof VirtualTimer) || handle.owner !== this || !handle.pending) return;
+    handle.pending = false;
+    this.pendingTimers--;
     this.compactIfMostlyCleared();
   }
 
@@ -202,7 +205,7 @@ export class VirtualClock implements Clock {
 
   /** Number of timers not yet fired. */
   get pendingCount(): number {
-    return this.pending.size;
+    return this.pendingTimers;
   }
 
   /** Moves time forward by `ms`, firing due timers in order and settling promises between them. */
@@ -291,7 +294,7 @@ export class VirtualClock implements Clock {
         this.inFlight--;
         if (!timer.pending) return;
         timer.pending = false;
-        this.pending.delete(timer.id);
+        this.pendingTimers--;
         try {
           timer.callback();
         } catch (error) {
@@ -317,7 +320,7 @@ export class VirtualClock implements Clock {
    * is cleared timers, which keeps the cost per clear constant on average.
    */
   private compactIfMostlyCleared(): void {
-    if (this.heap.size > 2 * this.pending.size + COMPACT_MIN_CLEARED) {
+    if (this.heap.size > 2 * this.pendingTimers + COMPACT_MIN_CLEARED) {
       this.heap.retain((timer) => timer.pending);
     }
   }

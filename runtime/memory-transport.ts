@@ -64,10 +64,6 @@ export const perfectNetwork: Impairment = () => [0];
 const EPHEMERAL_FIRST = 49152;
 const EPHEMERAL_LAST = 65535;
 
-function key(endpoint: Endpoint): string {
-  return `${endpoint.address}|${endpoint.port}`;
-}
-
 class MemorySocket implements DatagramSocket {
   private handler: DatagramHandler = () => {};
   closed = false;
@@ -108,7 +104,8 @@ class MemorySocket implements DatagramSocket {
  * RADIUS exchange with timeouts and retransmissions takes no wall-clock time.
  */
 export class MemoryNetwork implements Transport {
-  private readonly sockets = new Map<string, MemorySocket>();
+  /** Bound sockets by address, then port: no key string built per datagram. */
+  private readonly sockets = new Map<string, Map<number, MemorySocket>>();
   private nextEphemeral = EPHEMERAL_FIRST;
   private sequence = 0;
   /** Datagrams sent, delivered and dropped, for assertions. */
@@ -130,11 +127,16 @@ export class MemoryNetwork implements Transport {
       port = free;
     }
     const local = { address: options.address, port };
-    if (this.sockets.has(key(local))) {
+    if (this.socketAt(local) !== undefined) {
       return Promise.reject(new Error(`memory transport: ${options.address}:${port} is already bound`));
     }
     const socket = new MemorySocket(this, local);
-    this.sockets.set(key(local), socket);
+    let ports = this.sockets.get(local.address);
+    if (ports === undefined) {
+      ports = new Map();
+      this.sockets.set(local.address, ports);
+    }
+    ports.set(port, socket);
     return Promise.resolve(socket);
   }
 
@@ -142,29 +144,43 @@ export class MemoryNetwork implements Transport {
     for (let tries = 0; tries <= EPHEMERAL_LAST - EPHEMERAL_FIRST; tries++) {
       const port = this.nextEphemeral;
       this.nextEphemeral = port >= EPHEMERAL_LAST ? EPHEMERAL_FIRST : port + 1;
-      if (!this.sockets.has(key({ address, port }))) return port;
+      if (this.socketAt({ address, port }) === undefined) return port;
     }
     return undefined;
   }
 
   unbind(local: Endpoint): void {
-    this.sockets.delete(key(local));
+    const ports = this.sockets.get(local.address);
+    if (ports === undefined) return;
+    ports.delete(local.port);
+    if (ports.size === 0) this.sockets.delete(local.address);
+  }
+
+  private socketAt(endpoint: Endpoint): MemorySocket | undefined {
+    return this.sockets.get(endpoint.address)?.get(endpoint.port);
   }
 
   route(data: Buffer, from: Endpoint, to: Endpoint): void {
     this.stats.sent++;
-    const plan = this.impairment({ data, from, to, sequence: this.sequence++ });
-    if (plan.length === 0) this.stats.dropped++;
-    for (const delay of plan) {
-      this.clock.setTimeout(() => {
-        const target = this.sockets.get(key(to));
-        if (target === undefined) {
-          this.stats.dropped++;
-          return;
-        }
-        this.stats.delivered++;
-        target.deliver(data, from);
-      }, delay);
+    const sequence = this.sequence++;
+    // The perfect network reads nothing of the datagram: skip describing it.
+    if (this.impairment === perfectNetwork) {
+      this.clock.setTimeout(() => this.arrive(data, from, to), 0);
+      return;
     }
+    const plan = this.impairment({ data, from, to, sequence });
+    if (plan.length === 0) this.stats.dropped++;
+    for (const delay of plan) this.clock.setTimeout(() => this.arrive(data, from, to), delay);
+  }
+
+  /** The socket bound at `to` when the datagram arrives (not when it was sent) receives it. */
+  private arrive(data: Buffer, from: Endpoint, to: Endpoint): void {
+    const target = this.socketAt(to);
+    if (target === undefined) {
+      this.stats.dropped++;
+      return;
+    }
+    this.stats.delivered++;
+    target.deliver(data, from);
   }
 }

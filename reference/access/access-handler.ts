@@ -6,9 +6,16 @@ import { stateTagFor } from '../workers/route.ts';
 import type { ServerConfig } from '../config/server-config.ts';
 import type { Directory } from '../directory/types.ts';
 import { EapServer, type EapCompletion, type EapSession } from '../eap/eap-server.ts';
+import { andThen, type MaybePromise } from '../maybe-async.ts';
 import type { SecondFactor } from '../mfa/second-factor.ts';
 import { credentialsOf, type Credentials } from './credentials.ts';
-import { lookupUser, verifyPrimary, type PasswordCredentials, type PrimaryDeps } from './primary.ts';
+import {
+  lookupUser,
+  verifyPrimary,
+  type PasswordCredentials,
+  type PrimaryDeps,
+  type PrimaryResult,
+} from './primary.ts';
 import type { AccessRequest } from './request.ts';
 import {
   acceptResult,
@@ -21,6 +28,8 @@ import {
   type Asker,
 } from './result.ts';
 import type { AccessReason } from './reasons.ts';
+import type { EapUserLookup } from '../eap/eap-server.ts';
+import type { DirectoryUser } from '../directory/types.ts';
 import {
   afterPrimary,
   completionOf,
@@ -85,7 +94,8 @@ export class AccessHandler {
     this.pending.close();
   }
 
-  async handle(request: AccessRequest): Promise<AccessResult> {
+  /** The answer now when nothing had to wait (a directory in memory, no second factor), else later. */
+  handle(request: AccessRequest): MaybePromise<AccessResult> {
     const userNameValue = attributeValue(request.attributes, 'User-Name');
     const userName = typeof userNameValue === 'string' ? userNameValue : undefined;
     const credentials = credentialsOf(request.packet, request.attributes);
@@ -114,17 +124,40 @@ export class AccessHandler {
     return this.handlePlain(request, credentials, userName);
   }
 
-  private async handlePlain(
+  private handlePlain(
     request: AccessRequest,
     credentials: PasswordCredentials,
     userName: string,
-  ): Promise<AccessResult> {
+  ): MaybePromise<AccessResult> {
     const asker: Asker = { userName, method: credentials.method };
-    const lookup = await lookupUser(this.primary, userName);
+    return andThen(lookupUser(this.primary, userName), (lookup) =>
+      this.afterLookup(request, credentials, userName, asker, lookup),
+    );
+  }
+
+  private afterLookup(
+    request: AccessRequest,
+    credentials: PasswordCredentials,
+    userName: string,
+    asker: Asker,
+    lookup: EapUserLookup,
+  ): MaybePromise<AccessResult> {
     if (lookup.kind === 'discard') return discardResult(lookup.reason, asker, lookup.detail);
     if (lookup.kind === 'reject')
       return rejectResult(lookup.reason, asker, lookup.detail !== undefined ? { detail: lookup.detail } : {});
-    const primary = await verifyPrimary(this.primary, lookup.user, credentials, userName);
+    const user = lookup.user;
+    return andThen(verifyPrimary(this.primary, user, credentials, userName), (primary) =>
+      this.afterVerify(request, credentials, asker, user, primary),
+    );
+  }
+
+  private afterVerify(
+    request: AccessRequest,
+    credentials: PasswordCredentials,
+    asker: Asker,
+    user: DirectoryUser,
+    primary: PrimaryResult,
+  ): MaybePromise<AccessResult> {
     if (primary.kind === 'discard') return discardResult(primary.reason, asker, primary.detail);
     if (primary.kind === 'reject')
       return decidedRejectResult(
@@ -133,8 +166,9 @@ export class AccessHandler {
         primary.detail !== undefined ? { detail: primary.detail } : {},
         primary.attributes,
       );
-    const done = await afterPrimary(this.secondStep, request, lookup.user, credentials.method);
-    return this.answer(done, asker, primary.attributes, 'mfa-code-requested');
+    return andThen(afterPrimary(this.secondStep, request, user, credentials.method), (done) =>
+      this.answer(done, asker, primary.attributes, 'mfa-code-requested'),
+    );
   }
 
   private async handleCode(
@@ -190,7 +224,7 @@ export class AccessHandler {
     userName: string | undefined,
   ): Promise<AccessResult> {
     const outcome = await this.eap.handle(eapMessage, session, {
-      lookupUser: (identity) => lookupUser(this.primary, userName ?? identity),
+      lookupUser: async (identity) => lookupUser(this.primary, userName ?? identity),
       complete: async (user, method) =>
         eapCompletion(await afterPrimary(this.secondStep, request, user, method)),
     });

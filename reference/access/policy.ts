@@ -13,12 +13,35 @@ export type PolicyDecision =
   | { readonly kind: 'grant'; readonly rule?: string; readonly reply: readonly AttributeInput[] }
   | { readonly kind: 'deny'; readonly rule?: string };
 
+// Group names compare case-insensitively. A user's groups (the same array on every lookup of a
+// directory held in memory) and a rule's groups are lower-cased once, not per login and rule.
+const memberships = new WeakMap<readonly string[], ReadonlySet<string>>();
+const ruleGroups = new WeakMap<readonly string[], readonly string[]>();
+
+function membershipOf(groups: readonly string[]): ReadonlySet<string> {
+  let member = memberships.get(groups);
+  if (member === undefined) {
+    member = new Set(groups.map((g) => g.toLowerCase()));
+    memberships.set(groups, member);
+  }
+  return member;
+}
+
+function lowerCased(groups: readonly string[]): readonly string[] {
+  let lower = ruleGroups.get(groups);
+  if (lower === undefined) {
+    lower = groups.map((g) => g.toLowerCase());
+    ruleGroups.set(groups, lower);
+  }
+  return lower;
+}
+
 function matches(rule: PolicyRule, facts: PolicyFacts): boolean {
   const { clients, groups, nasPortTypes, methods } = rule.when;
   if (clients !== undefined && !clients.includes(facts.client)) return false;
   if (groups !== undefined) {
-    const member = new Set(facts.groups.map((g) => g.toLowerCase()));
-    if (!groups.some((g) => member.has(g.toLowerCase()))) return false;
+    const member = membershipOf(facts.groups);
+    if (!lowerCased(groups).some((g) => member.has(g))) return false;
   }
   if (
     nasPortTypes !== undefined &&

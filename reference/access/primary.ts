@@ -13,8 +13,9 @@ import {
 } from '../../protocol/auth/index.ts';
 import type { AttributeInput } from '../../protocol/index.ts';
 import type { ServerConfig } from '../config/server-config.ts';
-import type { AccountState, Directory, DirectoryUser } from '../directory/types.ts';
+import type { AccountState, BindResult, Directory, DirectoryUser, LookupResult } from '../directory/types.ts';
 import type { EapUserLookup } from '../eap/eap-server.ts';
+import { andThen, type MaybePromise } from '../maybe-async.ts';
 import type { Credentials } from './credentials.ts';
 import type { AccessReason } from './reasons.ts';
 import { mppeAttributes } from './result.ts';
@@ -56,8 +57,11 @@ function unavailable(
 }
 
 /** An active user, or why not: not found, an account state that refuses logons, the directory down. */
-export async function lookupUser(deps: PrimaryDeps, userName: string): Promise<EapUserLookup> {
-  const found = await deps.directory.findUser(userName);
+export function lookupUser(deps: PrimaryDeps, userName: string): MaybePromise<EapUserLookup> {
+  return andThen(deps.directory.findUser(userName), (found) => lookupOutcome(deps, found));
+}
+
+function lookupOutcome(deps: PrimaryDeps, found: LookupResult): EapUserLookup {
   if (found.kind === 'unavailable') return unavailable(deps, found.reason);
   if (found.kind === 'not-found') return { kind: 'reject', reason: 'user-not-found' };
   if (found.user.state !== 'active')
@@ -70,7 +74,7 @@ export function verifyPrimary(
   user: DirectoryUser,
   credentials: PasswordCredentials,
   userName: string,
-): Promise<PrimaryResult> | PrimaryResult {
+): MaybePromise<PrimaryResult> {
   switch (credentials.method) {
     case 'pap':
       return verifyPap(deps, user, credentials.password);
@@ -84,9 +88,16 @@ export function verifyPrimary(
 }
 
 /** PAP: a bind as the user is the password check, as NPS does against AD. */
-async function verifyPap(deps: PrimaryDeps, user: DirectoryUser, password: Buffer): Promise<PrimaryResult> {
-  const bound = await deps.directory.bindAsUser(user, password.toString('utf8'));
-  if (bound === 'ok') return { kind: 'ok', attributes: [] };
+function verifyPap(deps: PrimaryDeps, user: DirectoryUser, password: Buffer): MaybePromise<PrimaryResult> {
+  return andThen(deps.directory.bindAsUser(user, password.toString('utf8')), (bound) =>
+    papOutcome(deps, bound),
+  );
+}
+
+const PAP_OK: PrimaryResult = { kind: 'ok', attributes: [] };
+
+function papOutcome(deps: PrimaryDeps, bound: BindResult): PrimaryResult {
+  if (bound === 'ok') return PAP_OK;
   if (bound === 'invalid-credentials') return { kind: 'reject', reason: 'wrong-password', attributes: [] };
   const down = unavailable(deps, bound.unavailable);
   return down.kind === 'discard'

@@ -29,14 +29,23 @@ export interface Asker {
   readonly method?: AuthMethod | undefined;
 }
 
-function detailOf(asker: Asker, decided: Decided | undefined): Detail {
-  return {
-    ...(asker.userName !== undefined ? { userName: asker.userName } : {}),
-    ...(asker.method !== undefined ? { method: asker.method } : {}),
-    ...(decided?.policy !== undefined ? { policy: decided.policy } : {}),
-    ...(decided?.mfa !== undefined ? { mfa: decided.mfa } : {}),
-    ...(decided?.detail !== undefined ? { detail: decided.detail } : {}),
-  };
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * `result` with the asker's and the decision's details set on it, each only when present. Set one
+ * by one rather than spread: spreading conditional objects into a result was a tenth of the
+ * server's own CPU per login under load.
+ */
+function withDetail<R extends object>(result: R, asker: Asker, decided: Decided | undefined): R & Detail {
+  const out = result as R & Mutable<Detail>;
+  if (asker.userName !== undefined) out.userName = asker.userName;
+  if (asker.method !== undefined) out.method = asker.method;
+  if (decided !== undefined) {
+    if (decided.policy !== undefined) out.policy = decided.policy;
+    if (decided.mfa !== undefined) out.mfa = decided.mfa;
+    if (decided.detail !== undefined) out.detail = decided.detail;
+  }
+  return out;
 }
 
 /** A reject before any decision; answering EAP, it carries EAP-Failure (RFC 3579 2.6.3). */
@@ -45,16 +54,23 @@ export function rejectResult(
   asker: Asker,
   options: { readonly eapFailureId?: number | undefined; readonly detail?: string } = {},
 ): AccessResult {
-  return {
-    kind: 'reject',
-    reason,
-    attributes: options.eapFailureId !== undefined ? eapAttributes(eapFailure(options.eapFailureId)) : [],
-    ...detailOf(asker, options.detail !== undefined ? { detail: options.detail } : undefined),
-  };
+  return withDetail(
+    {
+      kind: 'reject' as const,
+      reason,
+      attributes: options.eapFailureId !== undefined ? eapAttributes(eapFailure(options.eapFailureId)) : [],
+    },
+    asker,
+    options.detail !== undefined ? { detail: options.detail } : undefined,
+  );
 }
 
 export function discardResult(reason: DiscardReason, asker: Asker, detail?: string): AccessResult {
-  return { kind: 'discard', reason, ...detailOf(asker, detail !== undefined ? { detail } : undefined) };
+  return withDetail(
+    { kind: 'discard' as const, reason },
+    asker,
+    detail !== undefined ? { detail } : undefined,
+  );
 }
 
 /** Accept with the policy's reply plus the method's own attributes (MS-CHAP2-Success, MPPE keys). */
@@ -65,7 +81,13 @@ export function acceptResult(
   reply: readonly AttributeInput[],
   methodAttributes: readonly AttributeInput[],
 ): AccessResult {
-  return { kind: 'accept', reason, attributes: [...reply, ...methodAttributes], ...detailOf(asker, decided) };
+  const attributes =
+    methodAttributes.length === 0
+      ? reply
+      : reply.length === 0
+        ? methodAttributes
+        : [...reply, ...methodAttributes];
+  return withDetail({ kind: 'accept' as const, reason, attributes }, asker, decided);
 }
 
 export function decidedRejectResult(
@@ -74,7 +96,7 @@ export function decidedRejectResult(
   decided: Decided,
   attributes: readonly AttributeInput[] = [],
 ): AccessResult {
-  return { kind: 'reject', reason, attributes, ...detailOf(asker, decided) };
+  return withDetail({ kind: 'reject' as const, reason, attributes }, asker, decided);
 }
 
 /** A code prompt: Reply-Message + State, the code to come back in User-Password. */
@@ -85,15 +107,18 @@ export function codePromptResult(
   prompt: string,
   state: Buffer,
 ): AccessResult {
-  return {
-    kind: 'challenge',
-    reason,
-    attributes: [
-      { name: 'Reply-Message', value: prompt },
-      { name: 'State', value: state },
-    ],
-    ...detailOf(asker, decided),
-  };
+  return withDetail(
+    {
+      kind: 'challenge' as const,
+      reason,
+      attributes: [
+        { name: 'Reply-Message', value: prompt },
+        { name: 'State', value: state },
+      ],
+    },
+    asker,
+    decided,
+  );
 }
 
 /** One EAP round's answer; `state` names the conversation when it goes on. */
@@ -107,15 +132,18 @@ export function eapResult(
       return discardResult(outcome.reason, { userName }, outcome.detail);
     case 'challenge': {
       const decided = outcome.session.stage === 'mschapv2-success-sent' ? outcome.session.decided : undefined;
-      return {
-        kind: 'challenge',
-        reason: `eap-${outcome.session.stage}`,
-        attributes: [
-          ...eapAttributes(outcome.eap),
-          ...(state !== undefined ? [{ name: 'State', value: state }] : []),
-        ],
-        ...detailOf({ userName, method: outcome.method }, decided),
-      };
+      return withDetail(
+        {
+          kind: 'challenge' as const,
+          reason: `eap-${outcome.session.stage}` as const,
+          attributes: [
+            ...eapAttributes(outcome.eap),
+            ...(state !== undefined ? [{ name: 'State', value: state }] : []),
+          ],
+        },
+        { userName, method: outcome.method },
+        decided,
+      );
     }
     case 'reject':
       return decidedRejectResult(

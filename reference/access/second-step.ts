@@ -2,6 +2,7 @@
 // Completion; opening a State for a code prompt is the dispatcher's job, not this module's.
 import { attributeValue, type AttributeInput } from '../../protocol/index.ts';
 import type { ServerConfig } from '../config/server-config.ts';
+import type { MaybePromise } from '../maybe-async.ts';
 import type { DirectoryUser } from '../directory/types.ts';
 import type { AuthMethod } from '../methods.ts';
 import type { MfaCodeSession, MfaContext, MfaDecision, SecondFactor } from '../mfa/second-factor.ts';
@@ -38,13 +39,13 @@ export type Completion =
     }
   | { readonly kind: 'discard'; readonly reason: DiscardReason; readonly detail?: string };
 
-/** Network policy, then the second factor. */
-export async function afterPrimary(
+/** Network policy, then the second factor (the only step here that may wait). */
+export function afterPrimary(
   deps: SecondStepDeps,
   request: AccessRequest,
   user: DirectoryUser,
   method: AuthMethod,
-): Promise<Completion> {
+): MaybePromise<Completion> {
   const nasPortType = attributeValue(request.attributes, 'NAS-Port-Type');
   const decision = evaluatePolicy(deps.config.policy, {
     client: request.client.name,
@@ -58,7 +59,7 @@ export async function afterPrimary(
   if (!deps.config.mfa.enabled || factor === undefined)
     return { kind: 'accept', reason: 'primary-ok', reply: decision.reply, decided: policy };
   const context = mfaContext(request, user, method);
-  return completionOf(await factor.verify(context), context, decision.reply, decision.rule);
+  return factor.verify(context).then((mfa) => completionOf(mfa, context, decision.reply, decision.rule));
 }
 
 function mfaContext(request: AccessRequest, user: DirectoryUser, method: AuthMethod): MfaContext {

@@ -33,6 +33,8 @@ export interface StaticDirectoryOptions {
   readonly latencyMs?: number;
 }
 
+const NOT_FOUND: LookupResult = { kind: 'not-found' };
+
 function groupNames(memberOf: readonly string[]): string[] {
   // Policies name groups by CN or by DN, as with LdapDirectory: keep both forms.
   const names = new Set<string>();
@@ -49,6 +51,9 @@ interface Prepared {
   readonly record: StaticUserRecord;
   /** The user as found, state aside (userAccountControl is fixed; expiry depends on the clock). */
   readonly user: Omit<DirectoryUser, 'state'>;
+  /** The last answer and the clock time it was worked out at: the state only changes with time. */
+  foundAt: number;
+  found: LookupResult | undefined;
 }
 
 export class StaticDirectory implements Directory {
@@ -62,7 +67,7 @@ export class StaticDirectory implements Directory {
     for (const record of options.users) {
       // The NT hash (MD4) and the attribute map are built here, not per lookup: under load the
       // per-request MD4 and copies were most of this directory's cost.
-      const prepared: Prepared = { record, user: prepareUser(record) };
+      const prepared: Prepared = { record, user: prepareUser(record), foundAt: Number.NaN, found: undefined };
       this.byName.set(record.sAMAccountName.toLowerCase(), prepared);
       if (record.userPrincipalName !== undefined)
         this.byName.set(record.userPrincipalName.toLowerCase(), prepared);
@@ -73,16 +78,31 @@ export class StaticDirectory implements Directory {
     return new Set(this.byName.values()).size;
   }
 
-  async findUser(userName: string): Promise<LookupResult> {
-    if (this.latencyMs > 0) await this.clock.sleep(this.latencyMs);
-    const prepared = this.byName.get(stripNetbiosDomain(userName).toLowerCase());
-    if (prepared === undefined) return { kind: 'not-found' };
-    const { user } = prepared;
-    return { kind: 'found', user: { ...user, state: accountState(user.attributes, this.clock.now()) } };
+  findUser(userName: string): LookupResult | Promise<LookupResult> {
+    if (this.latencyMs > 0) return this.clock.sleep(this.latencyMs).then(() => this.lookup(userName));
+    return this.lookup(userName);
   }
 
-  async bindAsUser(user: DirectoryUser, password: string): Promise<BindResult> {
-    if (this.latencyMs > 0) await this.clock.sleep(this.latencyMs);
+  private lookup(userName: string): LookupResult {
+    const prepared = this.byName.get(stripNetbiosDomain(userName).toLowerCase());
+    if (prepared === undefined) return NOT_FOUND;
+    // Logins at the same clock reading share one answer (callers only read it): parsing the
+    // account's FILETIMEs and copying the user per lookup was most of this directory's cost.
+    const now = this.clock.now();
+    if (prepared.found === undefined || prepared.foundAt !== now) {
+      const { user } = prepared;
+      prepared.found = { kind: 'found', user: { ...user, state: accountState(user.attributes, now) } };
+      prepared.foundAt = now;
+    }
+    return prepared.found;
+  }
+
+  bindAsUser(user: DirectoryUser, password: string): BindResult | Promise<BindResult> {
+    if (this.latencyMs > 0) return this.clock.sleep(this.latencyMs).then(() => this.bind(user, password));
+    return this.bind(user, password);
+  }
+
+  private bind(user: DirectoryUser, password: string): BindResult {
     const record = this.byName.get(user.accountName.toLowerCase())?.record;
     // An empty password would be an anonymous bind, which LDAP accepts (RFC 4513 5.1.2): refuse it.
     if (record?.password === undefined || password === '' || record.password !== password) {

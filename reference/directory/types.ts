@@ -34,10 +34,14 @@ export interface DirectoryStats {
   readonly search: { readonly connections: number; readonly max: number; readonly searches: number };
 }
 
+/**
+ * A directory that has the answer at hand (in memory) may return it instead of a Promise, so a
+ * login that waits on nothing costs the server no promise per step; callers accept either.
+ */
 export interface Directory {
-  findUser(userName: string): Promise<LookupResult>;
+  findUser(userName: string): LookupResult | Promise<LookupResult>;
   /** PAP: a bind as the user is the password check, as NPS does against AD. */
-  bindAsUser(user: DirectoryUser, password: string): Promise<BindResult>;
+  bindAsUser(user: DirectoryUser, password: string): BindResult | Promise<BindResult>;
   close(): Promise<void>;
   stats?(): DirectoryStats;
 }

@@ -11,7 +11,7 @@
 //   processing them again would repeat whatever made the server stay silent (a second prompt).
 // - An in-flight entry never completed is forgotten after inFlightTimeoutMs, same half-open rule.
 //
-// Memory: one Map from key to entry, and two expiry lists (in flight, answered) whose order is
+// Memory: one index from key to entry (key-index.ts: hashed fields, no strings), and two expiry lists (in flight, answered) whose order is
 // expiry order: each holds entries of one fixed lifetime, and an entry whose window is extended
 // moves to the end. Expiry pops from the front, amortised O(1) per packet, with no scan. At
 // maxEntries the oldest entry goes first, answered entries before in-flight ones, since dropping
@@ -21,8 +21,10 @@ import type { Clock } from '../../runtime/clock.ts';
 import { DuplicateConfigError } from './errors.ts';
 import { ExpiryList } from './expiry-list.ts';
 import type { ListNode } from './expiry-list.ts';
-import { duplicateKeyStrings } from './key.ts';
+import { checkDuplicateKeyParts, credentialDigest } from './key.ts';
 import type { DuplicateKeyParts } from './key.ts';
+import { KeyIndex, KeyProbe, baseHashOf, fullHashOf, sameBase, sameKey } from './key-index.ts';
+import type { KeyFields } from './key-index.ts';
 import type { DuplicateProfileName } from './profiles.ts';
 import { normaliseDuplicateSettings } from './settings.ts';
 import type { DuplicateSettings } from './settings.ts';
@@ -96,19 +98,61 @@ export interface DuplicateCacheOptions {
   readonly clock: Clock;
 }
 
-interface Entry extends ListNode<Entry> {
-  readonly full: string;
-  readonly base: string;
-  readonly firstSeenAt: number;
-  state: 'in-flight' | 'answered';
-  answeredAt: number;
+/**
+ * One key's record. Entries are reused once removed (see `spare`): every request adds one that
+ * outlives the young generation, and allocating a fresh one each time made the collector copy and
+ * later sweep each of them.
+ */
+class Entry implements ListNode<Entry>, KeyFields {
+  address = '';
+  port = 0;
+  identifier = 0;
+  auth0 = 0;
+  auth1 = 0;
+  auth2 = 0;
+  auth3 = 0;
+  credential: string | undefined = undefined;
+  baseHash = 0;
+  fullHash = 0;
+  firstSeenAt = 0;
+  state: 'in-flight' | 'answered' = 'in-flight';
+  answeredAt = Number.NaN;
   /** In flight: when the entry is forgotten; answered: the end of the window. Exclusive. */
-  expiresAt: number;
+  expiresAt = 0;
   /** undefined: the server sent nothing, or the profile discards and need not keep it. */
-  response: Buffer | undefined;
-  dropped: boolean;
-  duplicates: number;
+  response: Buffer | undefined = undefined;
+  dropped = false;
+  duplicates = 0;
+  prev: Entry | undefined = undefined;
+  next: Entry | undefined = undefined;
+
+  /** A new in-flight record for the key in `probe`. */
+  start(probe: KeyProbe, now: number, expiresAt: number): this {
+    this.address = probe.address;
+    this.port = probe.port;
+    this.identifier = probe.identifier;
+    this.auth0 = probe.auth0;
+    this.auth1 = probe.auth1;
+    this.auth2 = probe.auth2;
+    this.auth3 = probe.auth3;
+    this.credential = probe.credential;
+    this.baseHash = probe.baseHash;
+    this.fullHash = probe.fullHash;
+    this.firstSeenAt = now;
+    this.state = 'in-flight';
+    this.answeredAt = Number.NaN;
+    this.expiresAt = expiresAt;
+    this.response = undefined;
+    this.dropped = false;
+    this.duplicates = 0;
+    this.prev = undefined;
+    this.next = undefined;
+    return this;
+  }
 }
+
+/** Removed entries kept for reuse, at most: enough for a steady flow of evictions and expiries. */
+const SPARE_LIMIT = 1024;
 
 type MutableStats = { -readonly [K in keyof DuplicateCacheStats]: number };
 
@@ -120,12 +164,18 @@ export function createDuplicateCache(options: DuplicateCacheOptions): DuplicateC
   return new ListDuplicateCache(result.settings, clock);
 }
 
+/** `check` answers for a new key: one object, since callers only read it. */
+const NEW: DuplicateCheck = { kind: 'new' };
+
 class ListDuplicateCache implements DuplicateCache {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new KeyIndex<Entry>(fullHashOf, sameKey);
+  private count = 0;
   private readonly inFlight = new ExpiryList<Entry>();
   private readonly answered = new ExpiryList<Entry>();
-  /** (address, port, Identifier) -> full key, for profiles that purge on a new authenticator. */
-  private readonly byBase = new Map<string, string>();
+  /** (address, port, Identifier) -> the entry, for profiles that purge on a new authenticator. */
+  private readonly byBase = new KeyIndex<Entry>(baseHashOf, sameBase);
+  private readonly probe = new KeyProbe();
+  private readonly spare: Entry[] = [];
   private readonly counters: MutableStats = {
     new: 0,
     discardedInFlight: 0,
@@ -148,18 +198,18 @@ class ListDuplicateCache implements DuplicateCache {
     const { profile } = this.settings;
     if (!profile.detects) {
       this.counters.new++;
-      return { kind: 'new' };
+      return NEW;
     }
-    const { base, full } = duplicateKeyStrings(key, profile.keyIncludesCredentials);
+    const probe = this.fill(key);
     const now = this.clock.now();
     this.expire(now);
 
-    const existing = this.entries.get(full);
+    const existing = this.entries.get(probe);
     if (existing !== undefined) return this.duplicate(existing, now);
 
     let supersedes: 'in-flight' | 'answered' | undefined;
     if (profile.purgeOnNewAuthenticator) {
-      const previous = this.entries.get(this.byBase.get(base) ?? '');
+      const previous = this.byBase.get(probe);
       if (previous !== undefined) {
         supersedes = previous.state;
         this.remove(previous);
@@ -167,34 +217,38 @@ class ListDuplicateCache implements DuplicateCache {
       }
     }
     this.makeRoom();
-    const entry: Entry = {
-      full,
-      base,
-      firstSeenAt: now,
-      state: 'in-flight',
-      answeredAt: Number.NaN,
-      expiresAt: now + this.settings.inFlightTimeoutMs,
-      response: undefined,
-      dropped: false,
-      duplicates: 0,
-      prev: undefined,
-      next: undefined,
-    };
-    this.entries.set(full, entry);
+    const entry = (this.spare.pop() ?? new Entry()).start(probe, now, now + this.settings.inFlightTimeoutMs);
+    this.entries.add(entry);
+    this.count++;
     this.inFlight.append(entry);
-    if (profile.purgeOnNewAuthenticator) this.byBase.set(base, full);
+    if (profile.purgeOnNewAuthenticator) this.byBase.add(entry);
     this.counters.new++;
-    return supersedes === undefined ? { kind: 'new' } : { kind: 'new', supersedes };
+    return supersedes === undefined ? NEW : { kind: 'new', supersedes };
+  }
+
+  /** The probe filled with `key`, after the checks a string key made (same errors). */
+  private fill(key: DuplicateKeyParts): KeyProbe {
+    checkDuplicateKeyParts(key);
+    const credential = this.settings.profile.keyIncludesCredentials
+      ? credentialDigest(key.userName ?? '', key.userPassword ?? '')
+      : undefined;
+    return this.probe.fill(
+      key.clientAddress,
+      key.clientPort,
+      key.identifier,
+      key.requestAuthenticator,
+      credential,
+    );
   }
 
   complete(key: DuplicateKeyParts, response: Buffer | null): DuplicateCompleteOutcome {
     const { profile, windowMs } = this.settings;
     if (!profile.detects) return 'detection-off';
-    const { full } = duplicateKeyStrings(key, profile.keyIncludesCredentials);
+    const probe = this.fill(key);
     const now = this.clock.now();
     this.expire(now);
 
-    const entry = this.entries.get(full);
+    const entry = this.entries.get(probe);
     if (entry?.state !== 'in-flight') {
       this.counters.completedNotInFlight++;
       return 'not-in-flight';
@@ -212,7 +266,7 @@ class ListDuplicateCache implements DuplicateCache {
 
   get size(): number {
     this.expire(this.clock.now());
-    return this.entries.size;
+    return this.count;
   }
 
   purgeExpired(): number {
@@ -275,7 +329,7 @@ class ListDuplicateCache implements DuplicateCache {
   }
 
   private makeRoom(): void {
-    while (this.entries.size >= this.settings.maxEntries) {
+    while (this.count >= this.settings.maxEntries) {
       const victim = this.answered.oldest() ?? this.inFlight.oldest();
       if (victim === undefined) return;
       this.remove(victim);
@@ -285,7 +339,11 @@ class ListDuplicateCache implements DuplicateCache {
 
   private remove(entry: Entry): void {
     (entry.state === 'in-flight' ? this.inFlight : this.answered).unlink(entry);
-    this.entries.delete(entry.full);
-    if (this.byBase.get(entry.base) === entry.full) this.byBase.delete(entry.base);
+    this.entries.delete(entry);
+    this.count--;
+    // Only the newest entry of an (address, port, Identifier) is indexed by it.
+    this.byBase.delete(entry);
+    entry.response = undefined;
+    if (this.spare.length < SPARE_LIMIT) this.spare.push(entry);
   }
 }

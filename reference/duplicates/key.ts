@@ -31,7 +31,7 @@ function toBase64(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 }
 
-function credentialDigest(userName: string | Uint8Array, userPassword: string | Uint8Array): string {
+export function credentialDigest(userName: string | Uint8Array, userPassword: string | Uint8Array): string {
   // Hashed so the cache never holds a password, even a hidden one, as a Map key for 30 s.
   // Length-prefixing the name keeps ("ab","c") and ("a","bc") apart.
   const name = typeof userName === 'string' ? Buffer.from(userName, 'utf8') : userName;
@@ -41,11 +41,8 @@ function credentialDigest(userName: string | Uint8Array, userPassword: string | 
   return createHash('sha256').update(length).update(name).update(password).digest('base64').slice(0, 22);
 }
 
-/** Builds the compact key strings; throws DuplicateKeyError on parts no RADIUS packet can carry. */
-export function duplicateKeyStrings(
-  parts: DuplicateKeyParts,
-  includeCredentials: boolean,
-): DuplicateKeyStrings {
+/** Throws DuplicateKeyError on parts no RADIUS packet can carry. */
+export function checkDuplicateKeyParts(parts: DuplicateKeyParts): void {
   const { clientAddress, clientPort, identifier, requestAuthenticator } = parts;
   if (clientAddress.length === 0 || clientAddress.includes(SEPARATOR)) {
     throw new DuplicateKeyError(`clientAddress ${JSON.stringify(clientAddress)} is not an address literal`);
@@ -61,6 +58,18 @@ export function duplicateKeyStrings(
       `requestAuthenticator is ${requestAuthenticator.byteLength} octets; RFC 2865 3 makes it 16`,
     );
   }
+}
+
+/**
+ * The key as strings, for logs and tests (the cache itself keys on fields, key-index.ts); throws
+ * DuplicateKeyError on parts no RADIUS packet can carry.
+ */
+export function duplicateKeyStrings(
+  parts: DuplicateKeyParts,
+  includeCredentials: boolean,
+): DuplicateKeyStrings {
+  checkDuplicateKeyParts(parts);
+  const { clientAddress, clientPort, identifier, requestAuthenticator } = parts;
   const base = `${clientAddress}${SEPARATOR}${clientPort}${SEPARATOR}${identifier}`;
   let full = `${base}${SEPARATOR}${toBase64(requestAuthenticator)}`;
   if (includeCredentials) {
