@@ -61,7 +61,11 @@ export function accountingRecordOf(
     value: jsonOf(attr),
   }));
   return {
-    receivedAtMs,
+    // The store keeps whole milliseconds (Date.now()'s unit) and refuses anything else, but a Clock
+    // may read between two: a VirtualClock after a fractional delay (a user's typing time), a clock
+    // built on performance.now(). Refused, the request would go unacknowledged and the NAS would
+    // retransmit it until it gave up. Floor, so a record never says it arrived later than it did.
+    receivedAtMs: Math.floor(receivedAtMs),
     clientAddress: from.address,
     clientPort: from.port,
     identifier: packet.identifier,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PacketCode, buildRequest, decodeAttributes, decodePacket } from '../../protocol/index.ts';
+import { validateAccountingRecord } from '../../reference/accounting/index.ts';
 import { accountingRecordOf } from '../../reference/accounting-request.ts';
 
 describe('accountingRecordOf', () => {
@@ -40,6 +41,25 @@ describe('accountingRecordOf', () => {
     });
     expect(record?.attributes.find((a) => a.name === 'Tunnel-Password')?.value).toBe('<hidden>');
     expect(JSON.stringify(record?.attributes)).not.toContain('not-for-the-database');
+  });
+
+  it('stamps whole milliseconds even when the clock reads between two', () => {
+    const built = buildRequest({
+      code: PacketCode.AccountingRequest,
+      identifier: 4,
+      secret: 's',
+      attributes: [{ name: 'Acct-Status-Type', value: 'Start' }],
+    });
+    const decoded = decodePacket(built.bytes);
+    if (!decoded.ok) throw new Error(decoded.message);
+    const record = accountingRecordOf(
+      decoded.value,
+      decodeAttributes(decoded.value.attributes),
+      { address: '127.0.0.1', port: 1 },
+      1_736_154_004_487.2856,
+    );
+    expect(record?.receivedAtMs).toBe(1_736_154_004_487);
+    if (record !== undefined) expect(() => validateAccountingRecord(record)).not.toThrow();
   });
 
   it('has no record for a request without Acct-Status-Type', () => {

@@ -359,6 +359,17 @@ describe('accounting (RFC 2866)', () => {
     ]);
   });
 
+  it('a request arriving between two whole milliseconds is stored and acknowledged', async () => {
+    const f = await start();
+    // Virtual time moves by fractions of a millisecond (a user typing a code for 1.75 s, a jittered
+    // delay); Date.now() never does, so only a whole-millisecond store would hide this.
+    await f.clock.advance(1_750.25);
+    const reply = await f.ask(acctRequest(f, AcctStatusType.Start), f.acct);
+    expect(reply?.packet.code).toBe(PacketCode.AccountingResponse);
+    expect(f.server.stats().accounting).toEqual({ stored: 1, duplicate: 0, failed: 0 });
+    expect(f.accounting.list()[0]?.receivedAtMs).toBe(Math.floor(f.clock.now()));
+  });
+
   it('a retransmission (same bytes) is stored once and acknowledged again', async () => {
     const f = await start();
     const req = acctRequest(f, AcctStatusType.Start);

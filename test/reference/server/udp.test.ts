@@ -183,6 +183,40 @@ describe('reference server over UDP on loopback', () => {
     expect(accounting.count({ sessionId: 'udp-session' })).toBe(1);
   });
 
+  it('stores and acknowledges accounting on a clock that reads fractions of a millisecond', async () => {
+    // Milliseconds since the epoch with microseconds, as a Clock built on performance.now() reads.
+    class SubMillisecondClock extends SystemClock {
+      override now(): number {
+        return performance.timeOrigin + performance.now();
+      }
+    }
+    const fine = new SubMillisecondClock();
+    const started = await startReferenceServer({
+      clock: fine,
+      transport,
+      users: [],
+      accountingOnDisk: true,
+      config: {
+        listen: { hosts: ['127.0.0.1'], authPort: 0, acctPort: 0 },
+        clients: [{ name: 'v4', address: '127.0.0.1/32', secret: SECRET }],
+      },
+    });
+    const [acct] = started.server.endpoints('acct');
+    if (acct === undefined) throw new Error('no accounting socket');
+    const nas = await RadiusTestClient.open({ transport, clock: fine, server: acct, secret: SECRET });
+    extraClients.push(nas);
+    const request = nas.build(PacketCode.AccountingRequest, [
+      { name: 'Acct-Status-Type', value: AcctStatusType.Start },
+      { name: 'Acct-Session-Id', value: 'sub-ms-session' },
+    ]);
+    const sentAt = Math.floor(fine.now());
+    const reply = await nas.exchange(request, TIMEOUT_MS);
+    expect(reply?.packet.code).toBe(PacketCode.AccountingResponse);
+    const [row] = started.accounting.list({ sessionId: 'sub-ms-session' });
+    expect(Number.isSafeInteger(row?.receivedAtMs)).toBe(true);
+    expect(row?.receivedAtMs).toBeGreaterThanOrEqual(sentAt);
+  });
+
   it('drops a malformed datagram and answers the next good one', async () => {
     const before = server.stats().dropped['message-authenticator-invalid'] ?? 0;
     const good = client.accessRequest(pap);
