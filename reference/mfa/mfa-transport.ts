@@ -365,7 +365,7 @@ export function createMfaTransport(options: MfaTransportOptions): MfaTransport {
       return;
     }
     connection.streams++;
-    let status = 502;
+    let status = 0;
     let rawHeaders: string[] = [];
     const chunks: Buffer[] = [];
     let ended = false;
@@ -391,11 +391,13 @@ export function createMfaTransport(options: MfaTransportOptions): MfaTransport {
     stream.on('data', (chunk: Buffer) => chunks.push(chunk));
     stream.on('end', () => {
       ended = true;
-      settle(undefined);
     });
     stream.on('error', (error: Error) => settle(connection.lastError ?? error));
+    // Settled on close, not end: a stream whose session is torn down also ends its readable side,
+    // with no answer (or half of one); only a stream closed with NO_ERROR after its answer is one.
     stream.on('close', () => {
-      if (!ended) settle(connection.lastError ?? streamClosed(stream.rstCode));
+      const complete = ended && status !== 0 && stream.rstCode === http2.constants.NGHTTP2_NO_ERROR;
+      settle(complete ? undefined : (connection.lastError ?? streamClosed(stream.rstCode)));
     });
     if (request.body !== undefined) stream.end(request.body);
     call.cancel = () => {
@@ -452,8 +454,9 @@ export function createMfaTransport(options: MfaTransportOptions): MfaTransport {
           port: target.port,
           ...tlsOptions,
           ...(isIP(target.hostname) === 0 ? { servername: target.hostname } : {}),
-          // auto offers both and takes what the peer chooses; h2 insists.
-          ALPNProtocols: mode === 'h2' ? ['h2'] : ['h2', 'http/1.1'],
+          // Both offered even under h2, so a service without HTTP/2 completes the handshake and is
+          // refused with that reason, not with a TLS alert that reads like a certificate problem.
+          ALPNProtocols: ['h2', 'http/1.1'],
         })
       : net.connect({ host: target.address, port: target.port });
     const connection: H2Connection = {
