@@ -220,7 +220,8 @@ const SESSION_MEMORY_MB = 32;
 /** A call that waits for its session's SETTINGS, or for a session at all. */
 interface Waiting {
   readonly target: Target;
-  readonly request: MfaExchange;
+  /** Dropped once the stream carries it: a long-poll need not hold its URL and headers for a minute. */
+  request: MfaExchange | undefined;
   readonly done: MfaReplyHandler;
   /** Set once the call has been given to a stream or an HTTP/1.1 request: its cancel. */
   cancel: (() => void) | undefined;
@@ -347,6 +348,8 @@ export function createMfaTransport(options: MfaTransportOptions): MfaTransport {
   const startStream = (connection: H2Connection, call: Waiting): void => {
     const session = connection.session as ClientHttp2Session;
     const { request, target } = call;
+    if (request === undefined) return;
+    call.request = undefined;
     const headers: Record<string, string> = {
       ':method': request.method,
       ':path': `${request.url.pathname}${request.url.search}`,
@@ -420,7 +423,7 @@ export function createMfaTransport(options: MfaTransportOptions): MfaTransport {
     if (fallBack) connection.pool.version = 'http1.1';
     for (const call of waiting) {
       if (call.finished) continue;
-      if (fallBack) {
+      if (fallBack && call.request !== undefined) {
         const cancel = http1Exchange(call.target, call.request, (e, reply) => finishCall(call, e, reply));
         call.cancel = cancel;
       } else {
@@ -539,7 +542,7 @@ export function createMfaTransport(options: MfaTransportOptions): MfaTransport {
 
   const dispatchH2 = (call: Waiting): void => {
     const pool = poolOf(call.target);
-    if (pool.version === 'http1.1') {
+    if (pool.version === 'http1.1' && call.request !== undefined) {
       call.cancel = http1Exchange(call.target, call.request, (e, reply) => finishCall(call, e, reply));
       return;
     }
