@@ -312,6 +312,10 @@ export class CloudMfa implements SecondFactor {
     retryOnTokenError: boolean,
     polled: MfaCallResult<SessionResponse>,
   ): void {
+    if (this.closing.signal.aborted) {
+      wait.resolve({ kind: 'discard', reason: 'mfa-client-closed' });
+      return;
+    }
     if (retryOnTokenError && polled.kind === 'service-error' && polled.code === 'ESTS_TOKEN_ERROR') {
       // A cached token the service no longer honours (revoked, or the service restarted): dropped,
       // and the poll sent once more with a fresh one, as authorized() does for the other calls.
