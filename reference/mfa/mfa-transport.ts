@@ -367,14 +367,14 @@ export function createMfaTransport(options: MfaTransportOptions): MfaTransport {
       finishCall(call, error instanceof Error ? error : codedError('ERR_MFA_H2_NO_SESSION', String(error)));
       return;
     }
-    connection.streams++;
+    streamOpened(connection);
     let status = 0;
     let rawHeaders: string[] = [];
     const chunks: Buffer[] = [];
     let ended = false;
     const settle = (error: Error | undefined): void => {
       if (call.finished) return;
-      connection.streams--;
+      streamClosedOn(connection);
       if (error !== undefined) {
         finishCall(call, error);
         return;
@@ -405,10 +405,19 @@ export function createMfaTransport(options: MfaTransportOptions): MfaTransport {
     if (request.body !== undefined) stream.end(request.body);
     call.cancel = () => {
       if (call.finished) return;
-      connection.streams--;
+      streamClosedOn(connection);
       finishCall(call, abortError());
       stream.close(http2.constants.NGHTTP2_CANCEL);
     };
+  };
+
+  // An idle session does not keep the process alive (as node:http's agent unrefs a free socket);
+  // one carrying a poll does, since the poll's caller may wait on nothing else.
+  const streamOpened = (connection: H2Connection): void => {
+    if (connection.streams++ === 0) connection.session?.ref();
+  };
+  const streamClosedOn = (connection: H2Connection): void => {
+    if (--connection.streams === 0) connection.session?.unref();
   };
 
   const finishCall = (call: Waiting, error: Error | undefined, reply?: MfaRawReply): void => {
