@@ -44,7 +44,8 @@ import {
   startServe,
   type ServeProcess,
 } from '../peers/serve-process.ts';
-import type { IntegerParam, StringParam } from './params.ts';
+import type { MfaHttpVersion } from '../reference/config/mfa-transport-config.ts';
+import type { ChoiceParam, IntegerParam, StringParam } from './params.ts';
 import { round } from './report.ts';
 import { isMainModule, outParam, runAsScript, type BenchDefinition, type BenchIo } from './script.ts';
 import { newLatencyHistogram, summariseLatency, type LatencySummary } from './udp-load.ts';
@@ -55,7 +56,8 @@ export const pendingParams = {
     default: 10_000,
     min: 1,
     max: 15_000,
-    description: 'logins waiting on MFA at once (each holds one HTTP long-poll: two file descriptors)',
+    description:
+      'logins waiting on MFA at once (each holds one long-poll: an HTTP/2 stream, or with --mfa-http http1.1 a connection)',
   } satisfies IntegerParam,
   rate: {
     type: 'integer',
@@ -85,6 +87,13 @@ export const pendingParams = {
     max: 600,
     description: 'longest wait for every pending login to reach the MFA service',
   } satisfies IntegerParam,
+  mfaHttp: {
+    type: 'choice',
+    choices: ['auto', 'h2', 'http1.1'],
+    default: 'auto',
+    description:
+      "the server's mfa.http: auto and h2 multiplex the long-polls over HTTP/2 (h2c to the loopback mock), http1.1 holds a connection per poll",
+  } satisfies ChoiceParam<MfaHttpVersion>,
   heapSnapshot: {
     type: 'string',
     default: '',
@@ -100,6 +109,7 @@ interface Params {
   readonly probeSeconds: number;
   readonly samples: number;
   readonly settleSeconds: number;
+  readonly mfaHttp: MfaHttpVersion;
   readonly heapSnapshot: string;
 }
 
@@ -125,6 +135,8 @@ export interface ProbeResult {
 
 export interface PendingResults {
   readonly pendingAsked: number;
+  /** The server's mfa.http. */
+  readonly mfaHttp: MfaHttpVersion;
   /** Logins waiting on MFA when memory was measured: begun at the mock and not answered. */
   readonly pendingReached: number;
   /** Seconds from the first pending send until every login waited (or the settle bound). */
@@ -264,6 +276,7 @@ function startServeFor(
         approvalTimeoutMs: 600_000,
         // The most the config allows: a starved machine must not turn a slow begin into a reject.
         httpTimeoutMs: 120_000,
+        http: params.mfaHttp,
       },
       limits: { maxPendingMfa: params.pending + 1_000 },
     }),
@@ -490,6 +503,7 @@ export async function runPendingBench(params: Params, io?: BenchIo): Promise<Pen
     };
     return {
       pendingAsked: params.pending,
+      mfaHttp: params.mfaHttp,
       pendingReached,
       settleSeconds: settled.seconds,
       serverCpuSeconds: {
@@ -515,7 +529,9 @@ export async function runPendingBench(params: Params, io?: BenchIo): Promise<Pen
         params.heapSnapshot === ''
           ? 'Memory figures are minima over samples 500 ms apart, not after a forced collection: per-pending heap may be slightly high (--heap-snapshot DIR reads it after a full collection).'
           : 'Memory sampled right after the full collection of a heap snapshot: the heap figure is the live heap; RSS includes the snapshot writer.',
-        'Each pending login holds one HTTP long-poll to the MFA service (a TCP connection kept alive), as the NPS extension does.',
+        params.mfaHttp === 'http1.1'
+          ? 'Each pending login holds one HTTP/1.1 long-poll to the MFA service (a TCP connection kept alive).'
+          : 'Each pending login holds one long-poll to the MFA service as an HTTP/2 stream (h2c with prior knowledge to the loopback mock; at most 1,000 streams per session).',
         'The bench process, the server and other work share the machine cores; see machine.loadavg.',
       ],
     };
@@ -537,7 +553,7 @@ function renderProbe(label: string, p: ProbeResult): string {
 
 export function renderPendingResults(r: PendingResults): string {
   return [
-    `pending: ${r.pendingReached} of ${r.pendingAsked} logins waiting on MFA (settled in ${r.settleSeconds} s, server CPU ${r.serverCpuSeconds.settle} s; probe: server CPU ${r.serverCpuSeconds.probe} s)`,
+    `pending: ${r.pendingReached} of ${r.pendingAsked} logins waiting on MFA, mfa.http ${r.mfaHttp} (settled in ${r.settleSeconds} s, server CPU ${r.serverCpuSeconds.settle} s; probe: server CPU ${r.serverCpuSeconds.probe} s)`,
     `  server RSS     ${mb(r.before.rssBytes)} -> ${mb(r.during.rssBytes)}: ${kb(r.perPendingBytes.rss)} per pending login`,
     `  server heap    ${mb(r.before.heapUsedBytes)} -> ${mb(r.during.heapUsedBytes)}: ${kb(r.perPendingBytes.heapUsed)} per pending login`,
     `  external       ${mb(r.before.externalBytes)} -> ${mb(r.during.externalBytes)}: ${kb(r.perPendingBytes.external)} per pending login`,

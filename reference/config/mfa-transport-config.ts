@@ -9,6 +9,12 @@ import { checkInputFile } from './paths.ts';
 
 export type MinTlsVersion = 'TLSv1.2' | 'TLSv1.3';
 
+/**
+ * Which HTTP the MFA client speaks. auto: HTTP/2 where the service negotiates it by ALPN (h2c with
+ * prior knowledge for plain http://), HTTP/1.1 otherwise; h2: HTTP/2 only; http1.1: never HTTP/2.
+ */
+export type MfaHttpVersion = 'auto' | 'h2' | 'http1.1';
+
 export interface MfaTransportSettings {
   /** PEM file of the CA certificate(s) the MFA hosts' certificates must chain to; unset: Node's store. */
   readonly caFile?: string;
@@ -21,6 +27,7 @@ export interface MfaTransportSettings {
    * stack point the cloud host names at loopback mocks this way.
    */
   readonly resolve: Readonly<Record<string, string>>;
+  readonly http: MfaHttpVersion;
 }
 
 export interface ResolveTarget {
@@ -53,6 +60,11 @@ export const mfaTransportSchema = {
     .record(z.string(), z.string())
     .optional()
     .meta({ description: 'host name -> "address:port" where that host is reached (curl --resolve)' }),
+  http: z.enum(['auto', 'h2', 'http1.1']).default('auto').meta({
+    description:
+      'HTTP version to the MFA hosts: auto (HTTP/2 where negotiated, else HTTP/1.1), h2 (HTTP/2 only), http1.1',
+    fix: 'write auto, h2 or http1.1',
+  }),
 };
 
 interface TransportInput {
@@ -60,6 +72,7 @@ interface TransportInput {
   readonly allowInsecureHttp: boolean;
   readonly minTlsVersion: MinTlsVersion;
   readonly resolve?: Record<string, string> | undefined;
+  readonly http: MfaHttpVersion;
 }
 
 export function buildMfaTransport(input: TransportInput): MfaTransportSettings {
@@ -70,6 +83,7 @@ export function buildMfaTransport(input: TransportInput): MfaTransportSettings {
     allowInsecureHttp: input.allowInsecureHttp,
     minTlsVersion: input.minTlsVersion,
     resolve,
+    http: input.http,
   };
 }
 

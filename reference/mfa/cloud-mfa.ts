@@ -3,7 +3,6 @@ import { BlockList, isIP } from 'node:net';
 import type { Clock } from '../../runtime/clock.ts';
 import {
   codePath,
-  isFinalStatus,
   isNotEnrolledError,
   sessionPath,
   MAX_POLL_WAIT_MS,
@@ -14,13 +13,14 @@ import {
   type MfaMethod,
   type MfaServiceErrorCode,
   type SessionResponse,
+  type SessionStatus,
 } from '../../protocol/mfa-api.ts';
 import { parseCidr } from '../config/cidr.ts';
 import { mfaEndpoints, type MfaEndpoints } from '../config/mfa-cloud.ts';
 import type { MfaSettings } from '../config/mfa-config.ts';
 import type { WarningCode } from '../events.ts';
 import type { ClientCredential } from './client-credential.ts';
-import { callMfa, type MfaCallResult, type MfaHttpOptions } from './mfa-http.ts';
+import { callMfa, startMfaCall, type MfaCallResult, type MfaHttpOptions } from './mfa-http.ts';
 import { mfaTransportFromSettings, type MfaFetch, type MfaTransport } from './mfa-transport.ts';
 import { asSecurityTokenError, requestToken } from './token-request.ts';
 import type { MfaCodeSession, MfaContext, MfaDecision, SecondFactor } from './second-factor.ts';
@@ -54,6 +54,44 @@ const PROMPT_ONLY: readonly MfaMethod[] = ['push', 'phone_call'];
 
 /** Least time between two polls of one session, whatever the service does with `wait`. */
 const MIN_POLL_INTERVAL_MS = 1_000;
+/** Most polls of one session: a bound on the loop whatever the service answers. */
+const MAX_POLLS = 1_000;
+/** A token is renewed this long before it expires, so it never expires between begin and a poll. */
+const TOKEN_RENEW_MARGIN_MS = 60_000;
+
+/** One login waiting on a push or a call, between two polls or during one. */
+interface PendingPoll {
+  readonly sessionId: string;
+  readonly mfaMethod: MfaMethod;
+  readonly context: MfaContext;
+  readonly deadline: number;
+  polls: number;
+  pollStarted: number;
+  readonly resolve: (decision: MfaDecision) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+type FinalStatus = Exclude<SessionStatus, 'pending' | 'awaiting_code'>;
+
+/** What each final status of a session means for the login. */
+const FINAL_DECISIONS: Readonly<
+  Record<FinalStatus, Pick<MfaDecision & { kind: 'allow' | 'deny' }, 'kind' | 'reason'>>
+> = {
+  approved: { kind: 'allow', reason: 'mfa-approved' },
+  denied: { kind: 'deny', reason: 'mfa-denied' },
+  fraud_reported: { kind: 'deny', reason: 'mfa-fraud-reported' },
+  timed_out: { kind: 'deny', reason: 'mfa-timeout' },
+  locked_out: { kind: 'deny', reason: 'mfa-locked-out' },
+};
+
+const isFinal = (status: SessionStatus): status is FinalStatus => Object.hasOwn(FINAL_DECISIONS, status);
+
+function finalDecision(status: FinalStatus, mfaMethod: MfaMethod): MfaDecision {
+  const decision = FINAL_DECISIONS[status];
+  return decision.kind === 'allow'
+    ? { kind: 'allow', reason: decision.reason, mfaMethod }
+    : { kind: 'deny', reason: decision.reason, mfaMethod };
+}
 
 function acceptableMethods(context: MfaContext): readonly MfaMethod[] | undefined {
   return context.method === 'pap' ? undefined : PROMPT_ONLY;
@@ -90,6 +128,8 @@ export class CloudMfa implements SecondFactor {
   private readonly skipList: BlockList;
   /** Begin, poll and code: the MFA host. */
   private readonly http: MfaHttpOptions;
+  /** Polls: the MFA host, over the transport's exchange when the transport is this client's. */
+  private readonly pollHttp: MfaHttpOptions;
   /** Token requests: the security token service. */
   private readonly stsHttp: MfaHttpOptions;
   readonly endpoints: MfaEndpoints;
@@ -110,6 +150,8 @@ export class CloudMfa implements SecondFactor {
       signal: this.closing.signal,
     };
     this.http = { ...common, baseUrl: this.endpoints.mfa };
+    this.pollHttp =
+      this.transport === undefined ? this.http : { ...this.http, exchange: this.transport.exchange };
     this.stsHttp = { ...common, baseUrl: this.endpoints.sts };
   }
 
@@ -200,51 +242,127 @@ export class CloudMfa implements SecondFactor {
     };
   }
 
-  /** Long-polls until the user answers, the service gives up, or approvalTimeoutMs runs out. */
-  private async awaitDecision(begin: BeginResponse, context: MfaContext): Promise<MfaDecision> {
+  /**
+   * Long-polls until the user answers, the service gives up, or approvalTimeoutMs runs out. The
+   * wait is one PendingPoll record and callbacks, not a suspended async function per layer: ten
+   * thousand logins waiting on their phones hold ten thousand small records.
+   */
+  private awaitDecision(begin: BeginResponse, context: MfaContext): Promise<MfaDecision> {
     const { clock, settings } = this.options;
-    const deadline = clock.now() + settings.approvalTimeoutMs;
-    const mfaMethod = begin.method;
-    for (let polls = 0; polls < 1000; polls++) {
-      const remaining = deadline - clock.now();
-      if (remaining <= 0) return { kind: 'deny', reason: 'mfa-timeout', mfaMethod };
-      const wait = Math.min(remaining, MAX_POLL_WAIT_MS);
-      const pollStarted = clock.now();
-      // A wait may outlast the token begin used (approvalTimeoutMs can exceed the minute of margin
-      // it is renewed with): every poll takes the current one.
-      const polled = await this.authorized((token) =>
-        callMfa<SessionResponse>(
-          this.http,
-          'GET',
-          sessionPath(begin.sessionId, wait),
-          undefined,
-          token,
-          wait + settings.httpTimeoutMs,
-        ),
-      );
-      if (this.closing.signal.aborted) return { kind: 'discard', reason: 'mfa-client-closed' };
-      if (polled.kind !== 'ok') return this.failure(polled, context, mfaMethod);
-      const status = polled.body.status;
-      if (!isFinalStatus(status)) {
-        // A service that answers at once instead of holding the poll must not be polled in a tight loop.
-        const elapsed = clock.now() - pollStarted;
-        if (elapsed < MIN_POLL_INTERVAL_MS) await clock.sleep(MIN_POLL_INTERVAL_MS - elapsed);
-        continue;
-      }
-      switch (status) {
-        case 'approved':
-          return { kind: 'allow', reason: 'mfa-approved', mfaMethod };
-        case 'denied':
-          return { kind: 'deny', reason: 'mfa-denied', mfaMethod };
-        case 'fraud_reported':
-          return { kind: 'deny', reason: 'mfa-fraud-reported', mfaMethod };
-        case 'timed_out':
-          return { kind: 'deny', reason: 'mfa-timeout', mfaMethod };
-        case 'locked_out':
-          return { kind: 'deny', reason: 'mfa-locked-out', mfaMethod };
-      }
+    return new Promise<MfaDecision>((resolve, reject) => {
+      this.nextPoll({
+        sessionId: begin.sessionId,
+        mfaMethod: begin.method,
+        context,
+        deadline: clock.now() + settings.approvalTimeoutMs,
+        polls: 0,
+        pollStarted: 0,
+        resolve,
+        reject,
+      });
+    });
+  }
+
+  private nextPoll(wait: PendingPoll): void {
+    const { clock } = this.options;
+    const remaining = wait.deadline - clock.now();
+    if (remaining <= 0 || wait.polls >= MAX_POLLS) {
+      wait.resolve({ kind: 'deny', reason: 'mfa-timeout', mfaMethod: wait.mfaMethod });
+      return;
     }
-    return { kind: 'deny', reason: 'mfa-timeout', mfaMethod };
+    wait.polls++;
+    wait.pollStarted = clock.now();
+    // A wait may outlast the token begin used (approvalTimeoutMs can exceed the minute of margin
+    // it is renewed with): every poll takes the current one.
+    const cached = this.token !== undefined;
+    const token = this.freshToken();
+    if (token !== undefined) {
+      this.sendPoll(wait, token, cached);
+      return;
+    }
+    this.bearer().then((fetched) => {
+      if (fetched.kind === 'ok') this.sendPoll(wait, fetched.body, cached);
+      else this.endPoll(wait, fetched);
+    }, wait.reject);
+  }
+
+  private sendPoll(wait: PendingPoll, token: string, retryOnTokenError: boolean): void {
+    const pollWait = Math.min(wait.deadline - this.options.clock.now(), MAX_POLL_WAIT_MS);
+    startMfaCall<SessionResponse>(
+      this.pollHttp,
+      {
+        method: 'GET',
+        path: sessionPath(wait.sessionId, Math.max(0, pollWait)),
+        token,
+        timeoutMs: Math.max(0, pollWait) + this.options.settings.httpTimeoutMs,
+      },
+      (polled) => {
+        try {
+          this.onPolled(wait, token, retryOnTokenError, polled);
+        } catch (error) {
+          wait.reject(error);
+        }
+      },
+    );
+  }
+
+  private onPolled(
+    wait: PendingPoll,
+    token: string,
+    retryOnTokenError: boolean,
+    polled: MfaCallResult<SessionResponse>,
+  ): void {
+    if (this.closing.signal.aborted) {
+      wait.resolve({ kind: 'discard', reason: 'mfa-client-closed' });
+      return;
+    }
+    if (retryOnTokenError && polled.kind === 'service-error' && polled.code === 'ESTS_TOKEN_ERROR') {
+      // A cached token the service no longer honours (revoked, or the service restarted): dropped,
+      // and the poll sent once more with a fresh one, as authorized() does for the other calls.
+      if (this.token?.value === token) this.token = undefined;
+      this.bearer().then((fresh) => {
+        if (fresh.kind === 'ok') this.sendPoll(wait, fresh.body, false);
+        else this.endPoll(wait, fresh);
+      }, wait.reject);
+      return;
+    }
+    if (polled.kind !== 'ok') {
+      this.endPoll(wait, polled);
+      return;
+    }
+    const status = polled.body.status;
+    if (isFinal(status)) {
+      wait.resolve(finalDecision(status, wait.mfaMethod));
+      return;
+    }
+    // A service that answers at once instead of holding the poll must not be polled in a tight loop.
+    const { clock } = this.options;
+    const elapsed = clock.now() - wait.pollStarted;
+    if (elapsed >= MIN_POLL_INTERVAL_MS) this.nextPoll(wait);
+    else clock.setTimeout(() => this.nextPollSafely(wait), MIN_POLL_INTERVAL_MS - elapsed);
+  }
+
+  private nextPollSafely(wait: PendingPoll): void {
+    try {
+      if (this.closing.signal.aborted) wait.resolve({ kind: 'discard', reason: 'mfa-client-closed' });
+      else this.nextPoll(wait);
+    } catch (error) {
+      wait.reject(error);
+    }
+  }
+
+  /** A poll that got no status: the client closing, or the failure the call came to. */
+  private endPoll(wait: PendingPoll, result: Exclude<MfaCallResult<unknown>, { kind: 'ok' }>): void {
+    if (this.closing.signal.aborted) wait.resolve({ kind: 'discard', reason: 'mfa-client-closed' });
+    else wait.resolve(this.failure(result, wait.context, wait.mfaMethod));
+  }
+
+  /** The cached token while it is valid (as bearer() judges it), without a promise. */
+  private freshToken(): string | undefined {
+    const token = this.token;
+    return token !== undefined && token.expiresAt - TOKEN_RENEW_MARGIN_MS > this.options.clock.now()
+      ? token.value
+      : undefined;
   }
 
   private userId(context: MfaContext): string | undefined {
@@ -297,10 +415,9 @@ export class CloudMfa implements SecondFactor {
   }
 
   private bearer(): Promise<MfaCallResult<string>> {
-    const now = this.options.clock.now();
     // Renew a minute early so a token never expires between begin and the last poll.
-    if (this.token !== undefined && this.token.expiresAt - 60_000 > now)
-      return Promise.resolve({ kind: 'ok', status: 200, body: this.token.value });
+    const cached = this.freshToken();
+    if (cached !== undefined) return Promise.resolve({ kind: 'ok', status: 200, body: cached });
     // Logins that start together share one token request: a burst of logins (a VPN concentrator
     // reconnecting its users) must not become a burst of token requests.
     this.tokenRequest ??= this.fetchToken().finally(() => {

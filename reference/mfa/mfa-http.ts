@@ -1,6 +1,13 @@
-import type { Clock } from '../../runtime/clock.ts';
+import type { Clock, TimerHandle } from '../../runtime/clock.ts';
 import type { ErrorResponse, MfaErrorCode, MfaServiceErrorCode } from '../../protocol/mfa-api.ts';
-import { tlsRefusalOf, type MfaFetch, type TlsRefusal } from './mfa-transport.ts';
+import {
+  tlsRefusalOf,
+  type MfaExchange,
+  type MfaFetch,
+  type MfaRawReply,
+  type MfaTransport,
+  type TlsRefusal,
+} from './mfa-transport.ts';
 
 /** What one HTTP call to the MFA service came to: a body, a service error, or no usable answer. */
 export type MfaCallResult<T> =
@@ -27,6 +34,21 @@ export interface MfaHttpOptions {
   readonly fetch?: MfaFetch;
   /** Aborts every call in progress (the server is shutting down). */
   readonly signal?: AbortSignal;
+  /**
+   * The transport's callback interface (no AbortController, fetch Request or Response per call),
+   * for the calls that wait longest: long-polls (startMfaCall). Closing the transport ends every
+   * exchange in flight, so these calls need no listener on `signal`.
+   */
+  readonly exchange?: MfaTransport['exchange'];
+}
+
+/** One call: what startMfaCall sends. */
+export interface MfaCallSpec {
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  readonly body?: unknown;
+  readonly token?: string;
+  readonly timeoutMs: number;
 }
 
 function isErrorResponse(value: unknown): value is ErrorResponse {
@@ -76,6 +98,123 @@ export function classifyNetworkError(
   return { code: 'HTTPS_COMMUNICATION_ERROR', message: detail };
 }
 
+/** An answer's status and body as a call result: the body, the service's error, or a bad body. */
+function interpret<T>(status: number, text: string): MfaCallResult<T> {
+  let parsed: unknown;
+  try {
+    parsed = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    return {
+      kind: 'transport-error',
+      code: 'HTTPS_COMMUNICATION_ERROR',
+      message: `HTTP ${status} with a body that is not JSON`,
+    };
+  }
+  if (isErrorResponse(parsed)) {
+    return {
+      kind: 'service-error',
+      status,
+      code: parsed.error.code,
+      // The detail says which of several causes (a token refused as unknown_certificate, ...).
+      message:
+        parsed.error.detail === undefined
+          ? parsed.error.message
+          : `${parsed.error.message} (${parsed.error.detail})`,
+    };
+  }
+  if (status < 200 || status > 299) {
+    return { kind: 'service-error', status, code: 'ServiceUnavailable', message: `HTTP ${status}` };
+  }
+  return { kind: 'ok', status, body: parsed as T };
+}
+
+function requestHeaders(spec: Pick<MfaCallSpec, 'body' | 'token'>): Record<string, string> {
+  return {
+    accept: 'application/json',
+    ...(spec.body !== undefined ? { 'content-type': 'application/json' } : {}),
+    ...(spec.token !== undefined ? { authorization: `Bearer ${spec.token}` } : {}),
+  };
+}
+
+/**
+ * A call held as one small record while it waits (a long-poll can wait a minute, ten thousand at
+ * once): its timer and the transport's cancel, no AbortController and no suspended async frame.
+ */
+class ExchangeCall<T> {
+  private cancel: (() => void) | undefined;
+  private readonly timer: TimerHandle;
+  private timedOut = false;
+  private finished = false;
+
+  constructor(
+    private readonly options: MfaHttpOptions,
+    exchange: MfaTransport['exchange'],
+    spec: MfaCallSpec,
+    private readonly done: (result: MfaCallResult<T>) => void,
+  ) {
+    this.timer = options.clock.setTimeout(() => this.expire(spec.timeoutMs), spec.timeoutMs);
+    const request: MfaExchange = {
+      url: new URL(spec.path, options.baseUrl),
+      method: spec.method,
+      headers: requestHeaders(spec),
+      ...(spec.body !== undefined ? { body: JSON.stringify(spec.body) } : {}),
+    };
+    this.cancel = exchange(request, (error, reply) => this.settle(error, reply));
+  }
+
+  private expire(timeoutMs: number): void {
+    this.timedOut = true;
+    this.cancel?.();
+    this.finish({
+      kind: 'transport-error',
+      code: 'HTTPS_COMMUNICATION_ERROR',
+      message: `no answer within ${timeoutMs} ms`,
+    });
+  }
+
+  private settle(error: Error | undefined, reply: MfaRawReply | undefined): void {
+    if (this.finished || this.timedOut) return;
+    if (this.options.signal?.aborted === true) {
+      this.finish({
+        kind: 'transport-error',
+        code: 'HTTPS_COMMUNICATION_ERROR',
+        message: 'the MFA client was closed',
+      });
+    } else if (error !== undefined || reply === undefined) {
+      this.finish({
+        kind: 'transport-error',
+        ...classifyNetworkError(new TypeError('fetch failed', { cause: error })),
+      });
+    } else {
+      this.finish(interpret<T>(reply.status, reply.body.toString('utf8')));
+    }
+  }
+
+  private finish(result: MfaCallResult<T>): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.cancel = undefined;
+    this.options.clock.clearTimeout(this.timer);
+    this.done(result);
+  }
+}
+
+/**
+ * callMfa with a callback: over the transport's exchange when there is one (see ExchangeCall),
+ * else through callMfa.
+ */
+export function startMfaCall<T>(
+  options: MfaHttpOptions,
+  spec: MfaCallSpec,
+  done: (result: MfaCallResult<T>) => void,
+): void {
+  if (options.exchange === undefined) {
+    void callMfa<T>(options, spec.method, spec.path, spec.body, spec.token, spec.timeoutMs).then(done);
+    return;
+  }
+  new ExchangeCall<T>(options, options.exchange, spec, done);
+}
+
 /**
  * Calls in flight per closing signal. One listener on the signal aborts them all: a listener added
  * and removed per call (EventTarget's bookkeeping) was a tenth of an MFA call's CPU under load.
@@ -121,46 +260,11 @@ export async function callMfa<T>(
   try {
     const response = await doFetch(new URL(path, options.baseUrl), {
       method,
-      headers: {
-        accept: 'application/json',
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}),
-      },
+      headers: requestHeaders({ body, token }),
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       signal: controller.signal,
     });
-    const text = await response.text();
-    let parsed: unknown;
-    try {
-      parsed = text === '' ? undefined : JSON.parse(text);
-    } catch {
-      return {
-        kind: 'transport-error',
-        code: 'HTTPS_COMMUNICATION_ERROR',
-        message: `HTTP ${response.status} with a body that is not JSON`,
-      };
-    }
-    if (isErrorResponse(parsed)) {
-      return {
-        kind: 'service-error',
-        status: response.status,
-        code: parsed.error.code,
-        // The detail says which of several causes (a token refused as unknown_certificate, ...).
-        message:
-          parsed.error.detail === undefined
-            ? parsed.error.message
-            : `${parsed.error.message} (${parsed.error.detail})`,
-      };
-    }
-    if (!response.ok) {
-      return {
-        kind: 'service-error',
-        status: response.status,
-        code: 'ServiceUnavailable',
-        message: `HTTP ${response.status}`,
-      };
-    }
-    return { kind: 'ok', status: response.status, body: parsed as T };
+    return interpret<T>(response.status, await response.text());
   } catch (error) {
     if (controller.signal.aborted) {
       return {

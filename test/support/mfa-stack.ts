@@ -353,6 +353,8 @@ export async function startVirtualMfaStack(options: VirtualStackOptions): Promis
       serviceUrl: MFA_BASE_URL,
       tenantId: tenant.id,
       certificates: { dir: 'test/fixtures/certificates' },
+      // msw/node intercepts node:http(s) requests only, not HTTP/2 sessions.
+      http: 'http1.1',
       ...options.mfa,
     },
     ...options.config,

@@ -271,6 +271,8 @@ describe('the token flow with real signatures, CloudMfa against the mock', () =>
     const c = new IssueCollector();
     const settings = normaliseMfa(c, {
       serviceUrl: MFA_URL,
+      // msw/node intercepts node:http(s) requests only, not HTTP/2 sessions.
+      http: 'http1.1',
       tenantId: TENANT_ID,
       certificates: { dir: 'test/fixtures/certificates' },
     });
@@ -354,6 +356,8 @@ describe('the token flow with real signatures, CloudMfa against the mock', () =>
     const c = new IssueCollector();
     const settings = normaliseMfa(c, {
       serviceUrl: MFA_URL,
+      // msw/node intercepts node:http(s) requests only, not HTTP/2 sessions.
+      http: 'http1.1',
       tenantId: TENANT_ID,
       certificates: { dir: 'test/fixtures/certificates' },
     });

@@ -117,6 +117,18 @@ describe('transport settings: TLS 1.2 floor, plain HTTP only when asked for', ()
     expect(issues({ serviceUrl: 'http://[::1]:8080' })).toEqual([]);
   });
 
+  it('http: auto by default; auto, h2 and http1.1 accepted; anything else named with its fix, with the other mistakes', () => {
+    expect(settings({ cloud: 'public' }).http).toBe('auto');
+    for (const http of ['auto', 'h2', 'http1.1'] as const)
+      expect(settings({ cloud: 'public', http }).http).toBe(http);
+    const c = new IssueCollector();
+    normaliseMfa(c, { ...BASE, cloud: 'public', http: 'h3', minTlsVersion: 'TLSv1.1' });
+    expect(c.issues.map((issue) => issue.path).sort()).toEqual(['mfa.http', 'mfa.minTlsVersion']);
+    const http = c.issues.find((issue) => issue.path === 'mfa.http');
+    expect(`${http?.message} ${http?.fix}`).toMatch(/auto/);
+    expect(`${http?.message} ${http?.fix}`).toMatch(/http1\.1/);
+  });
+
   it('TLS below 1.2 cannot be configured', () => {
     expect(issues({ cloud: 'public', minTlsVersion: 'TLSv1.1' })).toHaveLength(1);
     expect(issues({ cloud: 'public', minTlsVersion: 'TLSv1.1' })[0]).toMatch(/^mfa\.minTlsVersion/);

@@ -52,6 +52,8 @@ function settings(overrides: Record<string, unknown> = {}): MfaSettings {
     serviceUrl: MFA_BASE_URL,
     certificates: { dir: 'test/fixtures/certificates' },
     tenantId: 'set-below',
+    // msw/node intercepts node:http(s) requests only, not HTTP/2 sessions.
+    http: 'http1.1',
     ...overrides,
   });
   expect(c.issues).toEqual([]);
