@@ -16,6 +16,7 @@ import { ACCESS_REASONS, type DiscardReason } from './access/reasons.ts';
 import type { AccountingStore } from './accounting/index.ts';
 import { accountingRecordOf } from './accounting-request.ts';
 import { GroupCommitter } from './accounting/group-commit.ts';
+import { AccountingStoreError } from './accounting/errors.ts';
 import { BlastRadiusGuard, blastRadiusStartupWarnings } from './blast-radius.ts';
 import { ClientTable, type RadiusClient } from './clients.ts';
 import type { ServerConfig } from './config/server-config.ts';
@@ -467,8 +468,12 @@ export class ReferenceServer {
       result = await this.accountingCommits.submit(record);
     } catch (error) {
       this.counters.accounting.failed++;
+      // A record the store refuses to hold is not a store failure: say which, so the operator looks
+      // at the request (or the server's clock) and not at the disk.
+      const refused =
+        error instanceof AccountingStoreError && error.code === 'RADMFA_ACCOUNTING_RECORD_INVALID';
       this.events.emit('error', {
-        message: `accounting store failed, request not acknowledged: ${(error as Error).message}`,
+        message: `${refused ? 'accounting record refused' : 'accounting store failed'}, request not acknowledged: ${(error as Error).message}`,
       });
       return;
     }

@@ -12,6 +12,7 @@ import {
 } from '../../../protocol/index.ts';
 import type { Endpoint } from '../../../runtime/transport.ts';
 import { AcctStatusType } from '../../../reference/accounting/index.ts';
+import { AccountingStoreError } from '../../../reference/accounting/errors.ts';
 import type { DropReason } from '../../../reference/events.ts';
 import { RadiusTestClient, settle, type RadiusReply } from '../../support/radius-test-client.ts';
 import { SECRET, closeServerFixtures, startServerFixture, type ServerFixture } from './fixture.ts';
@@ -412,6 +413,24 @@ describe('accounting (RFC 2866)', () => {
     f.accounting.close();
     expect(await f.sendRaw(acctRequest(f, AcctStatusType.Start).bytes, f.acct)).toBe(0);
     expect(f.server.stats().accounting).toEqual({ stored: 0, duplicate: 0, failed: 1 });
+  });
+
+  it('a record the store refuses is not acknowledged, and the error says refused, not store failed', async () => {
+    const f = await start();
+    f.accounting.recordBatch = (records) =>
+      records.map(
+        () =>
+          new AccountingStoreError(
+            'RADMFA_ACCOUNTING_RECORD_INVALID',
+            'receivedAtMs: not whole',
+            'receivedAtMs',
+          ),
+      );
+    expect(await f.sendRaw(acctRequest(f, AcctStatusType.Start).bytes, f.acct)).toBe(0);
+    expect(f.server.stats().accounting).toEqual({ stored: 0, duplicate: 0, failed: 1 });
+    expect(f.errors.map((e) => e.message)).toEqual([
+      'accounting record refused, request not acknowledged: receivedAtMs: not whole',
+    ]);
   });
 
   it('an Accounting-Request without Acct-Status-Type is not acknowledged', async () => {
