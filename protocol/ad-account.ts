@@ -108,6 +108,14 @@ export function adAccountState(facts: AdAccountFacts, nowMs: number): AdAccountS
   return adAccountStates(facts, nowMs)[0] ?? 'active';
 }
 
+/** Every attribute adAccountStateOfAttributes reads: what a directory search must ask for. */
+export const AD_ACCOUNT_ATTRIBUTES = [
+  'userAccountControl',
+  'accountExpires',
+  'lockoutTime',
+  'pwdLastSet',
+] as const;
+
 /** The same rules over LDAP attributes as read (lower-cased names, string values). */
 export function adAccountStateOfAttributes(
   attributes: Readonly<Record<string, readonly string[]>>,

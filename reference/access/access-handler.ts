@@ -130,7 +130,7 @@ export class AccessHandler {
     userName: string,
   ): MaybePromise<AccessResult> {
     const asker: Asker = { userName, method: credentials.method };
-    return andThen(lookupUser(this.primary, userName), (lookup) =>
+    return andThen(lookupUser(this.primary, userName, credentials.method), (lookup) =>
       this.afterLookup(request, credentials, userName, asker, lookup),
     );
   }
@@ -224,7 +224,7 @@ export class AccessHandler {
     userName: string | undefined,
   ): Promise<AccessResult> {
     const outcome = await this.eap.handle(eapMessage, session, {
-      lookupUser: async (identity) => lookupUser(this.primary, userName ?? identity),
+      lookupUser: async (identity, method) => lookupUser(this.primary, userName ?? identity, method),
       complete: async (user, method) =>
         eapCompletion(await afterPrimary(this.secondStep, request, user, method)),
     });

@@ -16,6 +16,7 @@ import type { ServerConfig } from '../config/server-config.ts';
 import type { AccountState, BindResult, Directory, DirectoryUser, LookupResult } from '../directory/types.ts';
 import type { EapUserLookup } from '../eap/eap-server.ts';
 import { andThen, type MaybePromise } from '../maybe-async.ts';
+import type { AuthMethod } from '../methods.ts';
 import type { Credentials } from './credentials.ts';
 import type { AccessReason } from './reasons.ts';
 import { mppeAttributes } from './result.ts';
@@ -57,8 +58,12 @@ function unavailable(
 }
 
 /** An active user, or why not: not found, an account state that refuses logons, the directory down. */
-export function lookupUser(deps: PrimaryDeps, userName: string): MaybePromise<EapUserLookup> {
-  return andThen(deps.directory.findUser(userName), (found) => lookupOutcome(deps, found));
+export function lookupUser(
+  deps: PrimaryDeps,
+  userName: string,
+  method: AuthMethod,
+): MaybePromise<EapUserLookup> {
+  return andThen(deps.directory.findUser(userName, method), (found) => lookupOutcome(deps, found));
 }
 
 function lookupOutcome(deps: PrimaryDeps, found: LookupResult): EapUserLookup {

@@ -2,6 +2,7 @@ import { BerWriter, FilterParser, SearchRequest } from 'ldapts';
 import type { Clock } from '../../runtime/clock.ts';
 import { SearchRequestTemplate } from '../../protocol/ldap/messages.ts';
 import type { DirectoryConfig } from '../config/server-config.ts';
+import type { AuthMethod } from '../methods.ts';
 import { withTimeout, type TimedOutcome } from '../timeout.ts';
 import { accountState } from './account-state.ts';
 import {
@@ -13,6 +14,7 @@ import {
   type SearchOutcome,
 } from './ldap-connection.ts';
 import { ConnectionPool, type PooledConnection } from './ldap-pool.ts';
+import { SECRET_NEEDS, loginAttributeLists, secretNeedOf, type SecretNeed } from './login-attributes.ts';
 import type { BindResult, Directory, DirectoryStats, DirectoryUser, LookupResult } from './types.ts';
 
 /** RFC 4515 3: characters that must be escaped inside a filter value. */
@@ -47,7 +49,12 @@ const SEARCH_SHAPE = { scope: 2, derefAliases: 0, sizeLimit: 2, timeLimit: 10, t
 export type UserSearchEncoder = (messageId: number, userName: string) => Buffer;
 
 /** The SearchRequest ldapts would send for `filter` (a string): the reference for the template. */
-function ldaptsSearchRequest(messageId: number, baseDn: string, filter: string): Buffer {
+function ldaptsSearchRequest(
+  messageId: number,
+  baseDn: string,
+  filter: string,
+  attributes: readonly string[],
+): Buffer {
   return new SearchRequest({
     messageId,
     baseDN: baseDn,
@@ -56,7 +63,7 @@ function ldaptsSearchRequest(messageId: number, baseDn: string, filter: string):
     filter: FilterParser.parseString(filter),
     sizeLimit: SEARCH_SHAPE.sizeLimit,
     timeLimit: SEARCH_SHAPE.timeLimit,
-    attributes: [],
+    attributes: [...attributes],
   }).write();
 }
 
@@ -77,9 +84,13 @@ export function userFilterString(template: string, userName: string): string {
  * checked against ldapts's own encoding of the escaped filter for an awkward probe value; a filter
  * it cannot reproduce exactly (or cannot parse) is parsed per search instead, as before.
  */
-export function userSearchEncoder(baseDn: string, filterTemplate: string): UserSearchEncoder {
+export function userSearchEncoder(
+  baseDn: string,
+  filterTemplate: string,
+  attributes: readonly string[],
+): UserSearchEncoder {
   const perSearch: UserSearchEncoder = (messageId, userName) =>
-    ldaptsSearchRequest(messageId, baseDn, userFilterString(filterTemplate, userName));
+    ldaptsSearchRequest(messageId, baseDn, userFilterString(filterTemplate, userName), attributes);
   let template: SearchRequestTemplate;
   try {
     const writer = new BerWriter();
@@ -89,7 +100,7 @@ export function userSearchEncoder(baseDn: string, filterTemplate: string): UserS
       ...SEARCH_SHAPE,
       filter: writer.buffer,
       placeholder: Buffer.from(VALUE_PLACEHOLDER, 'utf8'),
-      attributes: [],
+      attributes,
     });
   } catch {
     return perSearch;
@@ -144,6 +155,8 @@ export interface LdapDirectoryOptions {
   readonly config: DirectoryConfig;
   /** URL to use (the embedded stub's, when the config names a fixture instead of a URL). */
   readonly url: string;
+  /** LDAP_ALTERNATE_LOGINID_ATTRIBUTE when MFA is on: the MFA step reads it from the entry. */
+  readonly alternateLoginIdAttribute?: string;
   readonly clock: Clock;
 }
 
@@ -164,7 +177,8 @@ function isInvalidCredentials(error: Error): boolean {
  */
 export class LdapDirectory implements Directory {
   private readonly target: LdapTarget;
-  private readonly encodeSearch: UserSearchEncoder;
+  /** One search encoder per secret need: each asks for exactly the attributes that login reads. */
+  private readonly encodeSearch: Readonly<Record<SecretNeed, UserSearchEncoder>>;
   /** Service connections, opened on first use; a broken one is replaced on the next search. */
   private readonly services: (Promise<LdapConnection> | undefined)[];
   /** The same connections once open, so a search on one awaits nothing before it is written. */
@@ -174,9 +188,18 @@ export class LdapDirectory implements Directory {
   private readonly binders: ConnectionPool<BindConnection>;
 
   constructor(private readonly options: LdapDirectoryOptions) {
-    const { pool, baseDn, userFilter } = options.config;
+    const { pool, baseDn, userFilter, cleartextPasswordAttribute, ntHashAttribute } = options.config;
     this.target = ldapTarget(options.url);
-    this.encodeSearch = userSearchEncoder(baseDn, userFilter);
+    const lists = loginAttributeLists({
+      cleartextPasswordAttribute,
+      ntHashAttribute,
+      ...(options.alternateLoginIdAttribute !== undefined
+        ? { alternateLoginIdAttribute: options.alternateLoginIdAttribute }
+        : {}),
+    });
+    const encoders = {} as Record<SecretNeed, UserSearchEncoder>;
+    for (const need of SECRET_NEEDS) encoders[need] = userSearchEncoder(baseDn, userFilter, lists[need]);
+    this.encodeSearch = encoders;
     this.services = new Array<Promise<LdapConnection> | undefined>(pool.searchConnections).fill(undefined);
     this.openServices = new Array<LdapConnection | undefined>(pool.searchConnections).fill(undefined);
     this.binders = new ConnectionPool<BindConnection>({
@@ -231,7 +254,7 @@ export class LdapDirectory implements Directory {
     (await current?.catch(() => undefined))?.close();
   }
 
-  async findUser(userName: string): Promise<LookupResult> {
+  async findUser(userName: string, method?: AuthMethod): Promise<LookupResult> {
     const { config, clock } = this.options;
     const value = stripNetbiosDomain(userName);
     // No one has an empty name; and in a substring template ("(cn={user}*)") an empty value would
@@ -240,7 +263,8 @@ export class LdapDirectory implements Directory {
     const slot = this.nextService;
     this.nextService = (slot + 1) % this.services.length;
     this.searches++;
-    const encode = (messageId: number): Buffer => this.encodeSearch(messageId, value);
+    const encodeFor = this.encodeSearch[secretNeedOf(method)];
+    const encode = (messageId: number): Buffer => encodeFor(messageId, value);
     const search = async (): Promise<SearchOutcome> => {
       const open = this.openServices[slot];
       if (open !== undefined && open.isOpen) {

@@ -1,6 +1,7 @@
 // What the server needs from a directory, whatever speaks LDAP behind it.
 
 import type { AdAccountState } from '../../protocol/ad-account.ts';
+import type { AuthMethod } from '../methods.ts';
 import type { PoolStats } from './ldap-pool.ts';
 
 /** protocol/ad-account.ts decides it, in AD's order (disabled, locked, expired, password). */
@@ -17,7 +18,10 @@ export interface DirectoryUser {
   readonly ntHash?: Buffer;
   /** For CHAP / EAP-MD5, which need the cleartext. */
   readonly cleartextPassword?: string;
-  /** Every attribute read, lower-cased names, for the alternate login id and policy. */
+  /**
+   * The attributes the search returned, lower-cased names (for the alternate login id). An LDAP
+   * directory asks for only what the login reads (login-attributes.ts): not the whole entry.
+   */
   readonly attributes: Readonly<Record<string, readonly string[]>>;
 }
 
@@ -39,7 +43,12 @@ export interface DirectoryStats {
  * login that waits on nothing costs the server no promise per step; callers accept either.
  */
 export interface Directory {
-  findUser(userName: string): LookupResult | Promise<LookupResult>;
+  /**
+   * The login's method, when known, lets a directory read only the secret that method checks (none
+   * for PAP, the cleartext for CHAP and EAP-MD5, the NT hash for the MS-CHAP family); without it,
+   * both are read.
+   */
+  findUser(userName: string, method?: AuthMethod): LookupResult | Promise<LookupResult>;
   /** PAP: a bind as the user is the password check, as NPS does against AD. */
   bindAsUser(user: DirectoryUser, password: string): BindResult | Promise<BindResult>;
   close(): Promise<void>;

@@ -68,7 +68,8 @@ export type EapCompletion =
   | { readonly kind: 'discard'; readonly reason: DiscardReason; readonly detail?: string };
 
 export interface EapDeps {
-  lookupUser(identity: string): Promise<EapUserLookup>;
+  /** `method` says which secret the check needs (the directory reads only that one). */
+  lookupUser(identity: string, method: AuthMethod): Promise<EapUserLookup>;
   complete(user: DirectoryUser, method: AuthMethod): Promise<EapCompletion>;
 }
 
@@ -226,7 +227,7 @@ export class EapServer {
     const method: AuthMethod = 'eap-md5';
     const failId = session.eapId;
     if (type !== EapType.Md5Challenge) return failure(failId, method, 'eap-unexpected-type');
-    const lookup = await deps.lookupUser(session.identity);
+    const lookup = await deps.lookupUser(session.identity, method);
     if (lookup.kind === 'discard') return lookup;
     if (lookup.kind === 'reject')
       return failure(
@@ -270,7 +271,7 @@ export class EapServer {
       return failure(failId, method, 'eap-mschapv2-malformed');
     }
     const response = message.value;
-    const lookup = await deps.lookupUser(session.identity);
+    const lookup = await deps.lookupUser(session.identity, method);
     if (lookup.kind === 'discard') return lookup;
     if (lookup.kind === 'reject')
       return failure(

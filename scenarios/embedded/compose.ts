@@ -103,7 +103,15 @@ export async function startStack(config: ServerConfig, options: StackOptions = {
             users: staticRecords(await loadDirectoryFixture(directoryConfig.staticFixture)),
             clock,
           })
-        : new LdapDirectory({ config: directoryConfig, url: directoryUrl, clock });
+        : new LdapDirectory({
+            config: directoryConfig,
+            url: directoryUrl,
+            clock,
+            // The MFA step identifies the user by this attribute, so the search must ask for it.
+            ...(config.mfa.enabled && config.mfa.LDAP_ALTERNATE_LOGINID_ATTRIBUTE !== undefined
+              ? { alternateLoginIdAttribute: config.mfa.LDAP_ALTERNATE_LOGINID_ATTRIBUTE }
+              : {}),
+          });
     cleanups.push(() => directory.close());
     const accounting = openAccountingStore(config.accounting.path);
     cleanups.push(() => accounting.close());

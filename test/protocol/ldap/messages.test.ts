@@ -22,6 +22,8 @@ import {
   type LdapResponse,
 } from '../../../protocol/ldap/messages.ts';
 import { escapeFilterValue, userSearchEncoder } from '../../../reference/directory/ldap-directory.ts';
+import { loginAttributeLists } from '../../../reference/directory/login-attributes.ts';
+import { serverConfigDefaults } from '../../../reference/config/server-config.ts';
 
 const hex = (text: string): Buffer => Buffer.from(text.replace(/\s+/g, ''), 'hex');
 
@@ -136,11 +138,14 @@ describe('requests, byte for byte as ldapts encodes them', () => {
   });
 
   it('the directory uses the template for each of these filters and a requested attribute list encodes as ldapts does', () => {
+    const lists = Object.values(loginAttributeLists(serverConfigDefaults));
     for (const filter of FILTERS) {
-      const encode = userSearchEncoder('DC=x', filter);
-      expect(encode(9, 'a*)(b')).toEqual(
-        ldaptsSearch(9, 'DC=x', filter.replaceAll('{user}', escapeFilterValue('a*)(b'))),
-      );
+      for (const attributes of [[], ...lists]) {
+        const encode = userSearchEncoder('DC=x', filter, attributes);
+        expect(encode(9, 'a*)(b')).toEqual(
+          ldaptsSearch(9, 'DC=x', filter.replaceAll('{user}', escapeFilterValue('a*)(b')), [...attributes]),
+        );
+      }
     }
     const t = template('DC=x', '(uid={user})', ['memberOf', 'userAccountControl']);
     expect(t.encode(3, Buffer.from('bob'))).toEqual(
@@ -148,6 +153,23 @@ describe('requests, byte for byte as ldapts encodes them', () => {
     );
     expect(t.placeholders).toBe(1);
     expect(template('DC=x', '(|(a={user})(b={user}))').placeholders).toBe(2);
+  });
+
+  it('any attribute list (none, one, hundreds of octets) is encoded as ldapts encodes it', () => {
+    const name = fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,40}$/);
+    fc.assert(
+      fc.property(
+        fc.array(name, { maxLength: 12, size: 'max' }),
+        fc.string({ minLength: 1 }),
+        (names, value) => {
+          const expected = ldaptsSearch(5, 'DC=x', `(uid=${escapeFilterValue(value)})`, names);
+          expect(template('DC=x', '(uid={user})', names).encode(5, Buffer.from(value, 'utf8'))).toEqual(
+            expected,
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('a User-Name full of filter syntax stays one value: the filter keeps its shape', () => {
