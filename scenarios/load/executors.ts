@@ -117,8 +117,20 @@ export interface ArrivalPlan {
   readonly maxVUs: number;
   /** This segment's arrivals in time order. */
   arrivals(): Iterator<Arrival>;
+  /**
+   * The same arrivals through one reused object: the runner reads thousands a second, and an
+   * iterator result and an Arrival per arrival are garbage the load generator pays for.
+   */
+  cursor(): ArrivalCursor;
   /** Arrivals the full run makes (all segments). */
   readonly totalArrivals: number;
+}
+
+/** Steps through a plan's arrivals; `index` and `atMs` describe the current one after next() is true. */
+export interface ArrivalCursor {
+  next(): boolean;
+  readonly index: number;
+  readonly atMs: number;
 }
 
 export interface VuPlan {
@@ -216,20 +228,56 @@ function* arrivalTimes(
   plan: SegmentPlan,
   total: number,
 ): Generator<Arrival> {
-  let k = 0;
-  let before = 0;
-  for (const index of owned(plan, total)) {
+  const cursor = new SegmentCursor(segments, plan, total);
+  while (cursor.next()) yield { index: cursor.index, atMs: cursor.atMs };
+}
+
+/** arrivalTimes without generators: the owned indexes stripe by stripe, each placed in its rate segment. */
+class SegmentCursor implements ArrivalCursor {
+  index = -1;
+  atMs = 0;
+  private stripe = 0;
+  private offset = 0;
+  private k = 0;
+  private before = 0;
+
+  constructor(
+    private readonly segments: readonly RateSegment[],
+    private readonly plan: SegmentPlan,
+    private readonly total: number,
+  ) {}
+
+  next(): boolean {
+    const index = this.nextOwned();
+    if (index === undefined) return false;
     for (;;) {
-      const segment = segments[k];
-      if (segment === undefined) return;
-      const atMs = timeFor(segment, index - before);
+      const segment = this.segments[this.k];
+      if (segment === undefined) return false;
+      const atMs = timeFor(segment, index - this.before);
       if (atMs !== undefined && atMs < segment.toMs) {
-        yield { index, atMs };
-        break;
+        this.index = index;
+        this.atMs = atMs;
+        return true;
       }
-      before += arrivalsIn(segment);
-      k++;
+      this.before += arrivalsIn(segment);
+      this.k++;
     }
+  }
+
+  /** The next index `owned(plan, total)` yields. */
+  private nextOwned(): number | undefined {
+    const { offsets, lcd } = this.plan;
+    while (this.stripe * lcd < this.total) {
+      if (this.offset < offsets.length) {
+        const index = this.stripe * lcd + (offsets[this.offset] as number);
+        this.offset++;
+        if (index < this.total) return index;
+        continue;
+      }
+      this.offset = 0;
+      this.stripe++;
+    }
+    return undefined;
   }
 }
 
@@ -248,6 +296,7 @@ function arrivalPlan(
     maxVUs: scaleCount(plan, maxVUs),
     totalArrivals: total,
     arrivals: () => arrivalTimes(segments, plan, total),
+    cursor: () => new SegmentCursor(segments, plan, total),
   };
 }
 

@@ -172,6 +172,11 @@ export class MetricSet {
     }
   }
 
+  /** Sets a gauge whose value, low and high its owner tracked itself (a gauge set on every request). */
+  setGauge(name: MetricName, value: number, min: number, max: number): void {
+    this.gauges.set(name, { value, min, max });
+  }
+
   /** Every metric in its mergeable form; metrics never touched are present with zero counts. */
   states(): Record<MetricName, MetricState> {
     const out = {} as Record<MetricName, MetricState>;

@@ -21,6 +21,7 @@ import { PacketCode, type RequestTemplate } from '../../protocol/index.ts';
 import {
   createNas,
   type ChallengeResponder,
+  type LeanCallback,
   type LeanStatus,
   type LoginOutcome,
   type LoginResult,
@@ -136,11 +137,24 @@ interface UserTemplate {
   readonly template: RequestTemplate;
 }
 
-/** What a login came to, on either path. */
-interface LoginEnd {
-  readonly outcome: LoginOutcome;
-  readonly retransmissions: number;
-  readonly challenges: number;
+type LeanEnded = (login: LeanLogin, status: LeanStatus, code: number, transmissions: number) => void;
+
+/**
+ * One lean login in flight. Reused through a free list, with its reply callback bound once: at
+ * thousands of logins a second a closure and a context per login are garbage the client pays for.
+ */
+class LeanLogin {
+  credential: Credential | undefined;
+  index = 0;
+  intendedAt = 0;
+  owner: IterationOwner | undefined;
+  /** The next free context (free list). */
+  nextFree: LeanLogin | undefined;
+  readonly done: LeanCallback;
+
+  constructor(ended: LeanEnded) {
+    this.done = (status, code, _rttMs, transmissions) => ended(this, status, code, transmissions);
+  }
 }
 
 class LoadRun {
@@ -161,6 +175,12 @@ class LoadRun {
   private readonly nasPaths = { lean: 0, full: 0 };
   /** Iterations running (launched and not ended). */
   private busy = 0;
+  /**
+   * The `vus` gauge's extremes since the first launch, kept in fields and written to the metric
+   * when it is read (thresholds, the result) rather than on every launch and end.
+   */
+  private vusMin = Infinity;
+  private vusMax = -Infinity;
   /** Called when `busy` falls to 0 (drain and the hard stop wait on it). */
   private onIdle: (() => void) | undefined;
   private allocated = 0;
@@ -169,7 +189,12 @@ class LoadRun {
   private growing = false;
   private interrupted = 0;
   private tick: TimerHandle | undefined;
+  private freeLean: LeanLogin | undefined;
+  private readonly leanEnded: LeanEnded = (login, status, code, transmissions) =>
+    this.endLean(login, status, code, transmissions);
   private readonly stopController = stopControllerWithoutLimit();
+  /** The stop signal's state, read on every arrival without going through the AbortSignal. */
+  private halted = false;
   stopReason: StopReason = { kind: 'completed' };
   readonly plannedMs: number;
   private readonly thresholds: readonly { spec: ThresholdSpec; threshold: Threshold }[];
@@ -225,7 +250,7 @@ class LoadRun {
   }
 
   get stopped(): boolean {
-    return this.stopController.signal.aborted;
+    return this.halted;
   }
 
   private onTrace(event: TraceEvent): void {
@@ -247,6 +272,7 @@ class LoadRun {
   stop(reason: StopReason): void {
     if (this.stopped) return;
     this.stopReason = reason;
+    this.halted = true;
     this.stopController.abort();
   }
 
@@ -271,7 +297,8 @@ class LoadRun {
 
   private launch(index: number, intendedAt: number, owner: IterationOwner): void {
     this.busy++;
-    this.metrics.gauge('vus', this.busy);
+    if (this.busy > this.vusMax) this.vusMax = this.busy;
+    if (this.busy < this.vusMin) this.vusMin = this.busy;
     const credential = this.options.pool.pick(index);
     if (
       routeLogin(credential, this.routing).path === 'lean' &&
@@ -292,7 +319,7 @@ class LoadRun {
 
   private end(owner: IterationOwner): void {
     this.busy--;
-    this.metrics.gauge('vus', this.busy);
+    if (this.busy < this.vusMin) this.vusMin = this.busy;
     owner.ended();
     if (this.busy === 0 && this.onIdle !== undefined) {
       const idle = this.onIdle;
@@ -353,17 +380,33 @@ class LoadRun {
     } catch {
       return false;
     }
+    const login = this.freeLean ?? new LeanLogin(this.leanEnded);
+    this.freeLean = login.nextFree;
+    login.nextFree = undefined;
+    login.credential = credential;
+    login.index = index;
+    login.intendedAt = intendedAt;
+    login.owner = owner;
     let sent: boolean;
     try {
-      sent = this.nas.lean.send(template, 0, (status, code, _rttMs, transmissions) =>
-        this.leanEnded(credential, index, intendedAt, owner, status, code, transmissions),
-      );
+      sent = this.nas.lean.send(template, 0, login.done);
     } catch {
-      return false;
+      sent = false;
     }
-    if (sent) this.series.count('sent', this.clock.now());
-    else this.growLean();
-    return sent;
+    if (sent) {
+      this.series.count('sent', this.clock.now());
+      return true;
+    }
+    this.releaseLean(login);
+    this.growLean();
+    return false;
+  }
+
+  private releaseLean(login: LeanLogin): void {
+    login.credential = undefined;
+    login.owner = undefined;
+    login.nextFree = this.freeLean;
+    this.freeLean = login;
   }
 
   /** Opens one more socket for the lean path while the profile's maxSockets allows. */
@@ -378,15 +421,10 @@ class LoadRun {
     this.nas.lean.open(sockets + 1).then(done, done);
   }
 
-  private leanEnded(
-    credential: Credential,
-    index: number,
-    intendedAt: number,
-    owner: IterationOwner,
-    status: LeanStatus,
-    code: number,
-    transmissions: number,
-  ): void {
+  private endLean(login: LeanLogin, status: LeanStatus, code: number, transmissions: number): void {
+    const { credential, index, intendedAt, owner } = login;
+    this.releaseLean(login);
+    if (credential === undefined || owner === undefined) return;
     if (status === 'closed' || this.hardStopped) {
       this.interrupted++;
       this.end(owner);
@@ -407,7 +445,7 @@ class LoadRun {
         challenges = 1;
       }
     }
-    this.recordLogin({ outcome, retransmissions, challenges }, intendedAt, now, undefined);
+    this.recordLogin(outcome, retransmissions, challenges, intendedAt, now, undefined);
     if (outcome === 'accept' && this.options.profile.accounting !== undefined) {
       this.accountThenEnd(credential, index, intendedAt).then(
         () => this.end(owner),
@@ -492,7 +530,14 @@ class LoadRun {
       this.interrupted++;
       return;
     }
-    this.recordLogin(result, intendedAt, this.clock.now(), tracked);
+    this.recordLogin(
+      result.outcome,
+      result.retransmissions,
+      result.challenges,
+      intendedAt,
+      this.clock.now(),
+      tracked,
+    );
     if (result.outcome === 'accept' && this.options.profile.accounting !== undefined) {
       const finished = await this.account(credential, index);
       if (!finished) {
@@ -503,8 +548,11 @@ class LoadRun {
     this.iterationDone(intendedAt, this.clock.now());
   }
 
+  /** Arguments rather than an object: one call per login, and nothing for the collector. */
   private recordLogin(
-    end: LoginEnd,
+    outcome: LoginOutcome,
+    retransmissions: number,
+    challenges: number,
     intendedAt: number,
     now: number,
     tracked: InFlightLogin | undefined,
@@ -513,10 +561,10 @@ class LoadRun {
     const m = this.metrics;
     this.accessDuration.add(latency);
     this.series.latency(now, latency);
-    if (end.retransmissions > 0) m.add('radius_retransmits', end.retransmissions);
-    if (end.challenges > 0) m.add('radius_challenges', end.challenges);
-    m.rate('radius_timeouts', end.outcome === 'timeout');
-    switch (end.outcome) {
+    if (retransmissions > 0) m.add('radius_retransmits', retransmissions);
+    if (challenges > 0) m.add('radius_challenges', challenges);
+    m.rate('radius_timeouts', outcome === 'timeout');
+    switch (outcome) {
       case 'accept':
         m.add('radius_accepts');
         this.series.count('accepted', now);
@@ -574,8 +622,8 @@ class LoadRun {
     this.metrics.gauge('vus_max', this.allocated);
     const vus = new ArrivalVus();
     let poolCap = plan.preAllocatedVUs;
-    const arrivals = plan.arrivals();
-    let next = arrivals.next();
+    const arrivals = plan.cursor();
+    let pending = arrivals.next();
     const signal = this.stopController.signal;
     return new Promise((resolve) => {
       let timer: TimerHandle | undefined;
@@ -592,10 +640,10 @@ class LoadRun {
         timer = undefined;
         if (this.stopped) return;
         const now = this.clock.now();
-        while (!next.done && startAt + next.value.atMs <= now) {
-          const arrival = next.value;
-          next = arrivals.next();
-          const intendedAt = startAt + arrival.atMs;
+        while (pending && startAt + arrivals.atMs <= now) {
+          const index = arrivals.index;
+          const intendedAt = startAt + arrivals.atMs;
+          pending = arrivals.next();
           this.series.count('offered', intendedAt);
           if (vus.busy >= poolCap) {
             if (poolCap >= plan.maxVUs) {
@@ -607,14 +655,14 @@ class LoadRun {
             this.metrics.gauge('vus_max', this.allocated);
           }
           vus.busy++;
-          this.launch(arrival.index, intendedAt, vus);
+          this.launch(index, intendedAt, vus);
           if (this.stopped) return;
         }
-        if (next.done) {
+        if (!pending) {
           finish();
           return;
         }
-        timer = this.clock.setTimeout(pump, startAt + next.value.atMs - now);
+        timer = this.clock.setTimeout(pump, startAt + arrivals.atMs - now);
       };
       if (this.stopped) {
         resolve();
@@ -665,8 +713,13 @@ class LoadRun {
 
   // ------------------------------------------------------------ thresholds and progress
 
+  private syncVus(): void {
+    if (this.vusMax >= 0) this.metrics.setGauge('vus', this.busy, this.vusMin, this.vusMax);
+  }
+
   /** Thresholds on the metrics so far; only the metrics they name are read (once a second, live). */
   verdicts(durationMs: number): ThresholdVerdict[] {
+    this.syncVus();
     const states = new Map<MetricName, MetricState>();
     return this.thresholds.map(({ spec, threshold }) => {
       let state = states.get(threshold.metric);
@@ -754,6 +807,7 @@ class LoadRun {
     if (this.tick !== undefined) this.clock.clearTimeout(this.tick);
     const durationMs = this.clock.now() - this.startedAt;
     this.series.inFlight(this.clock.now(), 0);
+    this.syncVus();
     return {
       startedAt: this.startedAt,
       durationMs,

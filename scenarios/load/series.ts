@@ -46,16 +46,28 @@ function emptyCounts(): Record<SeriesCount, number> {
 
 export class TimeSeries {
   private readonly buckets = new Map<number, Bucket>();
+  /**
+   * The bucket last used and the clock span it covers: a run counts several things per login,
+   * nearly all in the current second, so most lookups are two comparisons instead of a Map get.
+   */
+  private recent: Bucket | undefined;
+  private recentFrom = 0;
+  private recentTo = 0;
 
   constructor(private readonly startedAt: number) {}
 
   private bucket(at: number): Bucket {
+    if (this.recent !== undefined && at >= this.recentFrom && at < this.recentTo) return this.recent;
     const second = Math.max(0, Math.floor((at - this.startedAt) / 1000));
     let bucket = this.buckets.get(second);
     if (bucket === undefined) {
       bucket = { counts: emptyCounts(), inFlight: 0, histogram: undefined };
       this.buckets.set(second, bucket);
     }
+    // Second 0 also holds times before the start; only the second's own span is cached.
+    this.recent = bucket;
+    this.recentFrom = this.startedAt + second * 1000;
+    this.recentTo = this.recentFrom + 1000;
     return bucket;
   }
 
