@@ -160,8 +160,9 @@ class LeanLogin {
 class LoadRun {
   readonly clock: Clock;
   readonly metrics = new MetricSet();
-  readonly series: TimeSeries;
-  readonly startedAt: number;
+  /** Both set again when the executors start (run()), after the sockets are open. */
+  private series: TimeSeries;
+  private startedAt: number;
   readonly nas: Nas;
   private readonly routing: RunRouting;
   private readonly accessDuration = this.metrics.trendOf('radius_access_duration');
@@ -787,6 +788,9 @@ class LoadRun {
     // The lean path sends only on sockets already open: enough for every VU at once open here (up
     // to the profile's maxSockets), since a login the lean path cannot send goes to nas.login.
     if (runWideReason(this.routing) === undefined) await this.nas.lean.open(this.vuBound());
+    // The schedule starts now: opening dozens of sockets must not show as the first arrivals' latency.
+    this.startedAt = this.clock.now();
+    this.series = new TimeSeries(this.startedAt);
     const cpuAtStart = process.cpuUsage();
     this.tick = this.clock.setTimeout(this.onTick, TICK_MS);
     const scenarios = Object.values(profile.scenarios).map((config) => {
