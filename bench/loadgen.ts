@@ -190,6 +190,11 @@ export interface LoadProbe extends RateVerdict {
   readonly answeredPerSecond: number;
   /** The run's own CPU (result JSON `process`) per request sent, microseconds; null without it. */
   readonly cpuMicrosPerRequest: number | null;
+  /**
+   * The same from the run's first second on (`process.steady`): without the JIT warm-up, a fixed
+   * few hundred ms of CPU that dominates a short probe. What the comparison with radclient uses.
+   */
+  readonly steadyCpuMicrosPerRequest: number | null;
   /** Logins on the lean NAS path and on nas.login. */
   readonly nasPaths: { readonly lean: number; readonly full: number } | null;
   /** Wall time of the child process, start-up and reports included. */
@@ -558,6 +563,10 @@ async function radmfaLoadProbe(
     p99Ms: verdict.p99Ms,
     answeredPerSecond: verdict.answeredPerSecond,
     cpuMicrosPerRequest: cpu === undefined || sent === 0 ? null : roundTo(cpuMicros / sent, 2),
+    steadyCpuMicrosPerRequest:
+      cpu?.steady === undefined || cpu.steady.sent === 0
+        ? null
+        : roundTo((cpu.steady.cpuUserMicros + cpu.steady.cpuSystemMicros) / cpu.steady.sent, 2),
     nasPaths: cpu?.nasPaths ?? null,
     processWallMs: round1(wallMs),
   };
@@ -573,7 +582,7 @@ async function searchRadmfaLoad(
     async (rate) => {
       const probe = await radmfaLoadProbe(ctx, target, rate, ctx.dir);
       ctx.io.progress(
-        `${server} radmfa load ${formatNumber(rate)}/s: ${probe.sustained ? 'sustained' : 'not sustained'}, ${formatNumber(probe.answeredPerSecond)}/s answered, timeouts ${probe.timeouts}, dropped ${probe.dropped}, p99 ${probe.p99Ms} ms, ${probe.cpuMicrosPerRequest ?? '?'} us CPU/request (lean ${probe.nasPaths?.lean ?? '?'}, full ${probe.nasPaths?.full ?? '?'})`,
+        `${server} radmfa load ${formatNumber(rate)}/s: ${probe.sustained ? 'sustained' : 'not sustained'}, ${formatNumber(probe.answeredPerSecond)}/s answered, timeouts ${probe.timeouts}, dropped ${probe.dropped}, p99 ${probe.p99Ms} ms, ${probe.cpuMicrosPerRequest ?? '?'} us CPU/request (${probe.steadyCpuMicrosPerRequest ?? '?'} after the first second; lean ${probe.nasPaths?.lean ?? '?'}, full ${probe.nasPaths?.full ?? '?'})`,
       );
       return probe;
     },
@@ -707,7 +716,8 @@ async function compareOn(
     Math.max(100, radclient.best.medianRatePerSec),
   );
   const rateRatio = ratio(radmfaLoad.maxRate ?? 0, radclient.best.medianRatePerSec);
-  const atMaxCpu = radmfaLoad.atMax?.cpuMicrosPerRequest ?? null;
+  const atMaxCpu =
+    radmfaLoad.atMax?.steadyCpuMicrosPerRequest ?? radmfaLoad.atMax?.cpuMicrosPerRequest ?? null;
   const cpuRatio = atMaxCpu === null ? null : ratio(atMaxCpu, radclient.best.medianCpuMicrosPerRequest);
   return {
     server,
@@ -795,7 +805,7 @@ export async function runLoadgenBench(params: LoadgenParams, io: BenchIo): Promi
       'Same run, same server, same requests. radclient and the lean closed loop alternate which goes first per round (median per level, best level per client); the `radmfa load` search runs after them on the same server.',
       'Client and server share the two cores (and this machine is shared): rates are ratios from one run, not capacities.',
       "`radmfa load` runs as a user runs it (node --import tsx cli/main.ts load PROFILE --target HOST:PORT --secret S --out DIR), open model: a rate is sustained when every login got a verified Access-Accept with no timeout (NetScaler NAS profile: 3 s, no retry), no retransmission, no arrival dropped, and p99 under the bound. The search starts at radclient's best rate, doubles or halves, then bisects (bench/max-rate.ts).",
-      "`radmfa load`'s CPU per request is the `process` field of its result JSON (process.cpuUsage from the first executor's start to the last login's end) over requests sent: its start-up, tsx compilation and reports are left out, as radclient's start-up is subtracted from its runs. radclient: bash `times` of the child, minus its start-up (wall time and CPU of a run of one request per user, median of 3). A radclient run shorter than twice that start-up (a busy machine) is marked startupDominated and left out of the medians.",
+      "`radmfa load`'s CPU per request is the `process` field of its result JSON (process.cpuUsage from the first executor's start to the last login's end) over requests sent: its start-up, tsx compilation and reports are left out, as radclient's start-up is subtracted from its runs. The table and the CPU ratio use `process.steady`, the same from the run's first second on: the JIT's warm-up (about 0.4 s of CPU whatever the rate) is left out as the lean loop leaves out its warm-up; the probe lines give both. radclient: bash `times` of the child, minus its start-up (wall time and CPU of a run of one request per user, median of 3). A radclient run shorter than twice that start-up (a busy machine) is marked startupDominated and left out of the medians.",
       'Every reply is verified: `radmfa load` and the lean loop check the Response Authenticator and Message-Authenticator (simulators/nas lean path); radclient checks the Response Authenticator of every reply it counts.',
       'The lean closed loop is bench/udp-load.ts over the same lean NAS path in the benchmark process, with no scheduler, metrics or series: the floor of what `radmfa load` costs per request. CPU: process.cpuUsage over the run, after an unrecorded warm-up.',
       "The transport floor (null responder only) is the same loop and sockets with no RADIUS work: what Node's dgram send and receive cost per request. The lean path cannot go below it.",
@@ -828,7 +838,9 @@ export function renderLoadgenResults(results: LoadgenResults): string {
       'radmfa load (open model)',
       load.maxRate === null ? 'none sustained' : `${formatNumber(load.maxRate)}/s offered`,
       atMax === null ? '-' : formatNumber(atMax.answeredPerSecond),
-      atMax?.cpuMicrosPerRequest === null || atMax === null ? '-' : formatNumber(atMax.cpuMicrosPerRequest),
+      atMax === null
+        ? '-'
+        : formatNumber(atMax.steadyCpuMicrosPerRequest ?? atMax.cpuMicrosPerRequest ?? NaN),
       atMax === null ? '-' : String(atMax.timeouts + atMax.dropped),
       formatRatio(s.rateRatio),
       formatRatio(s.cpuRatio),

@@ -93,6 +93,17 @@ export interface LoadProcessReport {
   readonly cpuSystemMicros: number;
   /** Logins sent on the lean NAS path (nas.lean) and on the full one (nas.login). */
   readonly nasPaths: { readonly lean: number; readonly full: number };
+  /**
+   * The same CPU from the run's first second on, with the requests sent since (first
+   * transmissions): without the JIT warm-up, which costs a fixed few hundred ms of CPU and so
+   * dominates short runs. Absent for runs shorter than a second. After a merge: sums.
+   */
+  readonly steady?: {
+    readonly fromMs: number;
+    readonly cpuUserMicros: number;
+    readonly cpuSystemMicros: number;
+    readonly sent: number;
+  };
 }
 
 function summaries(
@@ -171,6 +182,16 @@ export function buildLoadResult(outcome: LoadRunOutcome, context: ResultContext)
             cpuUserMicros: outcome.cpu.userMicros,
             cpuSystemMicros: outcome.cpu.systemMicros,
             nasPaths: { lean: outcome.nasPaths.lean, full: outcome.nasPaths.full },
+            ...(outcome.steadyCpu !== undefined
+              ? {
+                  steady: {
+                    fromMs: outcome.steadyCpu.fromMs,
+                    cpuUserMicros: outcome.steadyCpu.userMicros,
+                    cpuSystemMicros: outcome.steadyCpu.systemMicros,
+                    sent: outcome.steadyCpu.sent,
+                  },
+                }
+              : {}),
           },
         }
       : {}),
@@ -182,10 +203,24 @@ function mergeProcess(results: readonly LoadResult[]): LoadProcessReport | undef
   const reports = results.map((r) => r.process);
   if (!reports.every((p): p is LoadProcessReport => p !== undefined)) return undefined;
   const sum = (pick: (p: LoadProcessReport) => number): number => reports.reduce((n, p) => n + pick(p), 0);
+  const steadies = reports.map((p) => p.steady);
+  const allSteady = steadies.every((s) => s !== undefined);
+  const sumSteady = (pick: (s: NonNullable<LoadProcessReport['steady']>) => number): number =>
+    steadies.reduce((n, s) => n + (s === undefined ? 0 : pick(s)), 0);
   return {
     cpuUserMicros: sum((p) => p.cpuUserMicros),
     cpuSystemMicros: sum((p) => p.cpuSystemMicros),
     nasPaths: { lean: sum((p) => p.nasPaths.lean), full: sum((p) => p.nasPaths.full) },
+    ...(allSteady && steadies.length > 0
+      ? {
+          steady: {
+            fromMs: Math.max(...steadies.map((s) => s?.fromMs ?? 0)),
+            cpuUserMicros: sumSteady((s) => s.cpuUserMicros),
+            cpuSystemMicros: sumSteady((s) => s.cpuSystemMicros),
+            sent: sumSteady((s) => s.sent),
+          },
+        }
+      : {}),
   };
 }
 

@@ -71,6 +71,16 @@ export interface ProcessCpu {
   readonly systemMicros: number;
 }
 
+/**
+ * CPU and requests sent from the first progress tick (one second in) to the end: the run without
+ * the JIT's warm-up, which costs a few hundred ms of CPU whatever the rate and so dominates short
+ * runs. Compare this with a tool that has no warm-up (radclient) or one measured after its own.
+ */
+export interface SteadyCpu extends ProcessCpu {
+  readonly fromMs: number;
+  readonly sent: number;
+}
+
 export interface LoadRunOutcome {
   readonly startedAt: number;
   readonly durationMs: number;
@@ -83,6 +93,8 @@ export interface LoadRunOutcome {
   readonly nasPaths?: NasPathCounts;
   /** From the first executor's start to the last iteration's end (set-up and reports not included). */
   readonly cpu?: ProcessCpu;
+  /** Absent when the run ended before its first second. */
+  readonly steadyCpu?: SteadyCpu;
 }
 
 export interface LoadRunOptions {
@@ -190,6 +202,9 @@ class LoadRun {
   private growing = false;
   private interrupted = 0;
   private tick: TimerHandle | undefined;
+  /** Requests sent (first transmissions, either path), for the steady CPU figure. */
+  private sent = 0;
+  private steadyMark: { at: number; sent: number; cpu: NodeJS.CpuUsage } | undefined;
   private freeLean: LeanLogin | undefined;
   private readonly leanEnded: LeanEnded = (login, status, code, transmissions) =>
     this.endLean(login, status, code, transmissions);
@@ -257,6 +272,7 @@ class LoadRun {
   private onTrace(event: TraceEvent): void {
     switch (event.kind) {
       case 'send':
+        this.sent++;
         this.series.count('sent', event.at);
         break;
       case 'retransmit':
@@ -395,6 +411,7 @@ class LoadRun {
       sent = false;
     }
     if (sent) {
+      this.sent++;
       this.series.count('sent', this.clock.now());
       return true;
     }
@@ -734,6 +751,7 @@ class LoadRun {
 
   private onTick = (): void => {
     const now = this.clock.now();
+    this.steadyMark ??= { at: now, sent: this.sent, cpu: process.cpuUsage() };
     const elapsed = now - this.startedAt;
     this.series.inFlight(now - 1, this.busy);
     const abortable = this.thresholds.filter(
@@ -808,6 +826,8 @@ class LoadRun {
     await this.idle();
     if (this.iterationIsLogin) this.metrics.copyTrend('radius_access_duration', 'iteration_duration');
     const cpu = process.cpuUsage(cpuAtStart);
+    const mark = this.steadyMark;
+    const steady = mark === undefined ? undefined : process.cpuUsage(mark.cpu);
     if (this.tick !== undefined) this.clock.clearTimeout(this.tick);
     const durationMs = this.clock.now() - this.startedAt;
     this.series.inFlight(this.clock.now(), 0);
@@ -822,6 +842,16 @@ class LoadRun {
       interrupted: this.interrupted,
       nasPaths: { ...this.nasPaths },
       cpu: { userMicros: cpu.user, systemMicros: cpu.system },
+      ...(mark !== undefined && steady !== undefined
+        ? {
+            steadyCpu: {
+              fromMs: mark.at - this.startedAt,
+              sent: this.sent - mark.sent,
+              userMicros: steady.user,
+              systemMicros: steady.system,
+            },
+          }
+        : {}),
     };
   }
 }
