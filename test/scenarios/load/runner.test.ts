@@ -50,6 +50,17 @@ const total = (result: LoadResult, key: 'offered' | 'sent' | 'timeouts' | 'retra
   result.series.reduce((n, row) => n + row[key], 0);
 
 describe('load engine (virtual time)', () => {
+  it('reports its CPU from the first second on, with the requests sent since (process.steady)', async () => {
+    const result = await run(profile(arrivalRate));
+    const steady = result.process?.steady;
+    expect(steady?.fromMs).toBe(1000);
+    // Every request sent after the first second's tick, and none before it.
+    expect(steady?.sent).toBe(total(result, 'sent') - (result.series[0]?.sent ?? 0));
+    expect(steady?.sent).toBeGreaterThan(0);
+    expect((steady?.cpuUserMicros ?? 0) + (steady?.cpuSystemMicros ?? 0)).toBeGreaterThan(0);
+    expect(steady?.cpuUserMicros).toBeLessThanOrEqual(result.process?.cpuUserMicros ?? 0);
+  });
+
   it('open model: a stalled server raises timeouts, the offered rate stays', async () => {
     const healthy = await run(profile(arrivalRate));
     // Every datagram lost: the server never answers, as if it had stalled.
