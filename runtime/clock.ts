@@ -16,39 +16,59 @@ export interface Clock {
 /** The longest delay a Node timer holds (2^31 - 1 ms, about 24.8 days). */
 const MAX_TIMER_DELAY_MS = 2_147_483_647;
 
+/**
+ * A SystemClock timer is its own handle: the Node timer and what is left of a long delay live on it,
+ * so a pending timer costs this record and Node's Timeout, with no map entry and no closure (ten
+ * thousand logins waiting on MFA hold a poll timeout each).
+ */
+class SystemTimer implements TimerHandle {
+  timeout: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly owner: SystemClock,
+    readonly id: number,
+    public remainingMs: number,
+    readonly callback: () => void,
+  ) {}
+}
+
+/** Arms the next step of `timer` (a longer delay is taken in steps: Node fires a timer above MAX_TIMER_DELAY_MS after 1 ms). */
+function armSystemTimer(timer: SystemTimer): void {
+  const stepMs = Math.min(timer.remainingMs, MAX_TIMER_DELAY_MS);
+  timer.remainingMs -= stepMs;
+  // The timer rides as Node's callback argument: one module-level function serves every timer.
+  timer.timeout = setTimeout(fireSystemTimer, stepMs, timer);
+}
+
+function fireSystemTimer(timer: SystemTimer): void {
+  if (timer.remainingMs > 0) {
+    armSystemTimer(timer);
+    return;
+  }
+  timer.timeout = undefined;
+  timer.callback();
+}
+
 export class SystemClock implements Clock {
   private nextId = 1;
-  private readonly timers = new Map<number, NodeJS.Timeout>();
 
   now(): number {
     return Date.now();
   }
 
   setTimeout(callback: () => void, delayMs: number): TimerHandle {
-    const id = this.nextId++;
-    // A longer delay is taken in steps: Node fires a timer above MAX_TIMER_DELAY_MS after 1 ms.
-    const arm = (remainingMs: number): void => {
-      const stepMs = Math.min(remainingMs, MAX_TIMER_DELAY_MS);
-      const timer = setTimeout(() => {
-        if (remainingMs > stepMs) {
-          arm(remainingMs - stepMs);
-          return;
-        }
-        this.timers.delete(id);
-        callback();
-      }, stepMs);
-      this.timers.set(id, timer);
-    };
-    arm(Math.max(0, delayMs));
-    return { id };
+    // NaN fires as soon as possible, as Node does; Infinity is re-armed in steps, never due.
+    const delay = Number.isNaN(delayMs) ? 0 : Math.max(0, delayMs);
+    const timer = new SystemTimer(this, this.nextId++, delay, callback);
+    armSystemTimer(timer);
+    return timer;
   }
 
   clearTimeout(handle: TimerHandle): void {
-    const timer = this.timers.get(handle.id);
-    if (timer !== undefined) {
-      clearTimeout(timer);
-      this.timers.delete(handle.id);
-    }
+    // A handle of another clock, or one already fired or cleared, is ignored (as Node does).
+    if (!(handle instanceof SystemTimer) || handle.owner !== this || handle.timeout === undefined) return;
+    clearTimeout(handle.timeout);
+    handle.timeout = undefined;
   }
 
   sleep(delayMs: number): Promise<void> {

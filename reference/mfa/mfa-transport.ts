@@ -368,47 +368,24 @@ export function createMfaTransport(options: MfaTransportOptions): MfaTransport {
       return;
     }
     streamOpened(connection);
-    let status = 0;
-    let rawHeaders: string[] = [];
-    const chunks: Buffer[] = [];
-    let ended = false;
-    const settle = (error: Error | undefined): void => {
-      if (call.finished) return;
-      streamClosedOn(connection);
-      if (error !== undefined) {
-        finishCall(call, error);
-        return;
-      }
-      finishCall(call, undefined, {
-        status,
-        statusText: '',
-        rawHeaders,
-        body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks),
-        httpVersion: '2',
-      });
-    };
-    stream.on('response', (response: IncomingHttpHeaders) => {
-      status = Number(response[':status'] ?? 502);
-      rawHeaders = flattenHeaders(response);
-    });
-    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    stream.on('end', () => {
-      ended = true;
-    });
-    stream.on('error', (error: Error) => settle(connection.lastError ?? error));
-    // Settled on close, not end: a stream whose session is torn down also ends its readable side,
-    // with no answer (or half of one); only a stream closed with NO_ERROR after its answer is one.
-    stream.on('close', () => {
-      const complete = ended && status !== 0 && stream.rstCode === http2.constants.NGHTTP2_NO_ERROR;
-      settle(complete ? undefined : (connection.lastError ?? streamClosed(stream.rstCode)));
-    });
+    clearSentHeaders(stream);
+    const record = new H2StreamCall(call, connection, stream, settleStream);
+    (stream as StreamWithCall)[STREAM_CALL] = record;
+    stream.on('response', onStreamResponse);
+    stream.on('data', onStreamData);
+    stream.on('end', onStreamEnd);
+    stream.on('error', onStreamError);
+    stream.on('close', onStreamClose);
     if (request.body !== undefined) stream.end(request.body);
-    call.cancel = () => {
-      if (call.finished) return;
-      streamClosedOn(connection);
-      finishCall(call, abortError());
-      stream.close(http2.constants.NGHTTP2_CANCEL);
-    };
+    call.cancel = record.cancel;
+  };
+
+  /** What a stream came to (H2StreamCall calls it once): the call's answer or its failure. */
+  const settleStream = (record: H2StreamCall, error: Error | undefined, reply?: MfaRawReply): void => {
+    const { call, connection } = record;
+    if (call.finished) return;
+    streamClosedOn(connection);
+    finishCall(call, error, reply);
   };
 
   // An idle session does not keep the process alive (as node:http's agent unrefs a free socket);
@@ -646,6 +623,97 @@ export function createMfaTransport(options: MfaTransportOptions): MfaTransport {
       pools.clear();
     },
   };
+}
+
+/** The stream's call, kept on the stream so its listeners can be shared functions, not closures. */
+const STREAM_CALL = Symbol('radmfa.mfaStreamCall');
+type StreamWithCall = http2.ClientHttp2Stream & { [STREAM_CALL]?: H2StreamCall };
+
+/**
+ * One call on an HTTP/2 stream, held as one record while it waits (a long-poll waits up to a minute,
+ * ten thousand at once): the stream's listeners are the shared functions below, which find it here.
+ */
+class H2StreamCall {
+  status = 0;
+  rawHeaders: string[] = [];
+  chunks: Buffer[] | undefined;
+  ended = false;
+
+  constructor(
+    readonly call: Waiting,
+    readonly connection: H2Connection,
+    readonly stream: http2.ClientHttp2Stream,
+    private readonly settled: (record: H2StreamCall, error: Error | undefined, reply?: MfaRawReply) => void,
+  ) {}
+
+  /** Cancels the call (bound once, as the call's cancel). */
+  readonly cancel = (): void => {
+    if (this.call.finished) return;
+    this.settled(this, abortError());
+    this.stream.close(http2.constants.NGHTTP2_CANCEL);
+  };
+
+  settle(error: Error | undefined): void {
+    if (this.call.finished) return;
+    if (error !== undefined) {
+      this.settled(this, error);
+      return;
+    }
+    const chunks = this.chunks ?? [];
+    this.settled(this, undefined, {
+      status: this.status,
+      statusText: '',
+      rawHeaders: this.rawHeaders,
+      body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks),
+      httpVersion: '2',
+    });
+  }
+}
+
+function streamCallOf(stream: http2.ClientHttp2Stream): H2StreamCall | undefined {
+  return (stream as StreamWithCall)[STREAM_CALL];
+}
+
+function onStreamResponse(this: http2.ClientHttp2Stream, response: IncomingHttpHeaders): void {
+  const record = streamCallOf(this);
+  if (record === undefined) return;
+  record.status = Number(response[':status'] ?? 502);
+  record.rawHeaders = flattenHeaders(response);
+}
+
+function onStreamData(this: http2.ClientHttp2Stream, chunk: Buffer): void {
+  const record = streamCallOf(this);
+  if (record !== undefined) (record.chunks ??= []).push(chunk);
+}
+
+function onStreamEnd(this: http2.ClientHttp2Stream): void {
+  const record = streamCallOf(this);
+  if (record !== undefined) record.ended = true;
+}
+
+function onStreamError(this: http2.ClientHttp2Stream, error: Error): void {
+  const record = streamCallOf(this);
+  record?.settle(record.connection.lastError ?? error);
+}
+
+// Settled on close, not end: a stream whose session is torn down also ends its readable side, with
+// no answer (or half of one); only a stream closed with NO_ERROR after its answer is one.
+function onStreamClose(this: http2.ClientHttp2Stream): void {
+  const record = streamCallOf(this);
+  if (record === undefined) return;
+  const complete = record.ended && record.status !== 0 && this.rstCode === http2.constants.NGHTTP2_NO_ERROR;
+  record.settle(complete ? undefined : (record.connection.lastError ?? streamClosed(this.rstCode)));
+}
+
+/**
+ * Node keeps the headers a stream was opened with (stream.sentHeaders) for the stream's life: a
+ * null-prototype dictionary of ~0.5 KB per waiting long-poll. Nothing here reads them once sent.
+ */
+let sentHeadersKey: symbol | null | undefined;
+function clearSentHeaders(stream: http2.ClientHttp2Stream): void {
+  sentHeadersKey ??=
+    Object.getOwnPropertySymbols(stream).find((key) => key.description === 'sent-headers') ?? null;
+  if (sentHeadersKey !== null) Reflect.set(stream, sentHeadersKey, undefined);
 }
 
 /** HTTP/2 response headers as node:http's rawHeaders, without the pseudo-headers. */
