@@ -7,6 +7,7 @@ import {
   attributeValue,
   type AttributeInput,
   type RadiusPacket,
+  type RawAttribute,
 } from '../protocol/index.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { DatagramSocket, Endpoint, Transport } from '../runtime/transport.ts';
@@ -121,6 +122,27 @@ function idsOf(
 ): { client: string; code: number; identifier: number } {
   return { client: client.name, code: packet.code, identifier: packet.identifier };
 }
+
+/**
+ * What a login that waits (on MFA: up to a minute, thousands at once) keeps of its request's
+ * attributes: Proxy-State to echo (RFC 2865 5.33), and EAP-Message and Message-Authenticator, which
+ * decide whether the answer is signed (reply-habits.ts). The rest were read before it waited.
+ */
+const KEPT_WHILE_WAITING: ReadonlySet<number> = new Set([33, 79, 80]);
+const NO_ATTRIBUTES: readonly RawAttribute[] = [];
+
+function waitingPacket(packet: RadiusPacket): RadiusPacket {
+  const kept = packet.attributes.filter((attribute) => KEPT_WHILE_WAITING.has(attribute.type));
+  return {
+    code: packet.code,
+    identifier: packet.identifier,
+    authenticator: packet.authenticator,
+    attributes: kept.length === 0 ? NO_ATTRIBUTES : kept,
+  };
+}
+
+/** process() answered for itself: the request settles when its answer is sent (see awaitAccess). */
+const SETTLES_ITSELF = Symbol('settles-itself');
 
 /** User-Password (RFC 2865 5.2), as received: hidden. */
 const USER_PASSWORD_TYPE = 2;
@@ -269,7 +291,7 @@ export class ReferenceServer {
       return;
     }
     this.inFlight++;
-    let pending: void | Promise<void>;
+    let pending: void | Promise<void> | typeof SETTLES_ITSELF;
     try {
       pending = this.process(kind, socket, data, from);
     } catch (error) {
@@ -278,7 +300,8 @@ export class ReferenceServer {
       return;
     }
     if (pending === undefined) this.settle();
-    else pending.then(this.settle, (error: unknown) => this.failedLater(from, error));
+    else if (pending !== SETTLES_ITSELF)
+      pending.then(this.settle, (error: unknown) => this.failedLater(from, error));
   }
 
   /** A request is done with (answered, dropped or failed): it leaves the in-flight count. */
@@ -323,7 +346,7 @@ export class ReferenceServer {
     socket: DatagramSocket,
     data: Buffer,
     from: Endpoint,
-  ): void | Promise<void> {
+  ): void | Promise<void> | typeof SETTLES_ITSELF {
     const client = this.clients.match(from.address);
     if (client === undefined) {
       this.drop('unknown-client', from, `no RADIUS client entry matches ${from.address}`);
@@ -402,7 +425,6 @@ export class ReferenceServer {
       return;
     }
     const started = this.options.clock.now();
-    const access: Answering = { socket, from, client, packet, key, started };
     let result: MaybePromise<AccessResult>;
     try {
       result = this.access.handle({ packet, attributes: attrs, client });
@@ -411,15 +433,35 @@ export class ReferenceServer {
       throw error;
     }
     if (result instanceof Promise) {
-      return result.then(
-        (done) => this.answerAccessOrClose(access, done),
-        (error: unknown) => {
-          this.unanswered(key);
-          throw error;
-        },
-      );
+      const waiting: Answering = { socket, from, client, packet: waitingPacket(packet), key, started };
+      this.awaitAccess(waiting, result);
+      return SETTLES_ITSELF;
     }
-    return this.answerAccessOrClose(access, result);
+    return this.answerAccessOrClose({ socket, from, client, packet, key, started }, result);
+  }
+
+  /**
+   * A login that waits (on the directory or MFA) is answered and settled from the one reaction on
+   * its result: no promise chain per layer above it while it waits.
+   */
+  private awaitAccess(access: Answering, result: Promise<AccessResult>): void {
+    result.then(
+      (done) => {
+        let answered: void | Promise<void>;
+        try {
+          answered = this.answerAccessOrClose(access, done);
+        } catch (error) {
+          this.failedLater(access.from, error);
+          return;
+        }
+        if (answered === undefined) this.settle();
+        else answered.then(this.settle, (error: unknown) => this.failedLater(access.from, error));
+      },
+      (error: unknown) => {
+        this.unanswered(access.key);
+        this.failedLater(access.from, error);
+      },
+    );
   }
 
   /**

@@ -170,7 +170,20 @@ export class CloudMfa implements SecondFactor {
     this.transport?.close();
   }
 
-  async verify(context: MfaContext): Promise<MfaDecision> {
+  /**
+   * Not an async function: a login waiting on a push would keep its suspended frame (and the
+   * context around it) for the whole wait; the begin answer is handled in a plain callback instead.
+   */
+  verify(context: MfaContext): Promise<MfaDecision> {
+    try {
+      return this.beginVerify(context);
+    } catch (error) {
+      // As an async function would: a failure is a rejection, never a throw at the caller.
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  private beginVerify(context: MfaContext): Promise<MfaDecision> {
     const { settings } = this.options;
     if (settings.IP_WHITELIST.length > 0) {
       if (context.nasIpAddress === undefined) {
@@ -183,11 +196,11 @@ export class CloudMfa implements SecondFactor {
         isIP(context.nasIpAddress) !== 0 &&
         this.skipList.check(context.nasIpAddress, isIP(context.nasIpAddress) === 6 ? 'ipv6' : 'ipv4')
       ) {
-        return { kind: 'allow', reason: 'ip-whitelisted' };
+        return Promise.resolve({ kind: 'allow', reason: 'ip-whitelisted' });
       }
     }
     const userId = this.userId(context);
-    if (userId === undefined) return this.noIdentifier(context);
+    if (userId === undefined) return Promise.resolve(this.noIdentifier(context));
     const request: BeginRequest = {
       user: userId,
       method: 'default',
@@ -199,9 +212,16 @@ export class CloudMfa implements SecondFactor {
         nasIdentifier: context.client,
       },
     };
-    const begun = await this.authorized((token) =>
+    return this.authorized((token) =>
       callMfa<BeginResponse>(this.http, 'POST', '/mfa/v1/authentications', request, token),
-    );
+    ).then((begun) => this.afterBegin(begun, context, userId));
+  }
+
+  private afterBegin(
+    begun: MfaCallResult<BeginResponse>,
+    context: MfaContext,
+    userId: string,
+  ): MfaDecision | Promise<MfaDecision> {
     if (begun.kind !== 'ok') return this.failure(begun, context);
     const begin = begun.body;
     if (begin.next === 'push_sent' || begin.next === 'call_placed') return this.awaitDecision(begin, context);
