@@ -143,6 +143,8 @@ function requestHeaders(spec: Pick<MfaCallSpec, 'body' | 'token'>): Record<strin
 class ExchangeCall<T> {
   private cancel: (() => void) | undefined;
   private readonly timer: TimerHandle;
+  /** Kept alone, not the spec: the spec's path and token need not live as long as the call. */
+  private readonly timeoutMs: number;
   private timedOut = false;
   private finished = false;
 
@@ -152,27 +154,28 @@ class ExchangeCall<T> {
     spec: MfaCallSpec,
     private readonly done: (result: MfaCallResult<T>) => void,
   ) {
-    this.timer = options.clock.setTimeout(() => this.expire(spec.timeoutMs), spec.timeoutMs);
+    this.timeoutMs = spec.timeoutMs;
+    this.timer = options.clock.setTimeout(this.expire, spec.timeoutMs);
     const request: MfaExchange = {
       url: new URL(spec.path, options.baseUrl),
       method: spec.method,
       headers: requestHeaders(spec),
       ...(spec.body !== undefined ? { body: JSON.stringify(spec.body) } : {}),
     };
-    this.cancel = exchange(request, (error, reply) => this.settle(error, reply));
+    this.cancel = exchange(request, this.settle);
   }
 
-  private expire(timeoutMs: number): void {
+  private readonly expire = (): void => {
     this.timedOut = true;
     this.cancel?.();
     this.finish({
       kind: 'transport-error',
       code: 'HTTPS_COMMUNICATION_ERROR',
-      message: `no answer within ${timeoutMs} ms`,
+      message: `no answer within ${this.timeoutMs} ms`,
     });
-  }
+  };
 
-  private settle(error: Error | undefined, reply: MfaRawReply | undefined): void {
+  private readonly settle = (error: Error | undefined, reply: MfaRawReply | undefined): void => {
     if (this.finished || this.timedOut) return;
     if (this.options.signal?.aborted === true) {
       this.finish({
@@ -188,7 +191,7 @@ class ExchangeCall<T> {
     } else {
       this.finish(interpret<T>(reply.status, reply.body.toString('utf8')));
     }
-  }
+  };
 
   private finish(result: MfaCallResult<T>): void {
     if (this.finished) return;
