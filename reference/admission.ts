@@ -94,18 +94,36 @@ export class Admission {
  * gets no answer (a discard), so the NAS retransmits later instead of the user being refused.
  */
 export function admittedSecondFactor(inner: SecondFactor, admission: Admission): SecondFactor {
-  const waiting = async (call: () => Promise<MfaDecision>): Promise<MfaDecision> => {
-    if (!admission.tryEnterMfa()) return { kind: 'discard', reason: 'mfa-overload' };
+  // Not an async wrapper: a login waiting on a push would hold its suspended frame for the whole
+  // wait. The call starts now; the one reaction on its promise leaves the bound.
+  const leave = (decision: MfaDecision): MfaDecision => {
+    admission.leaveMfa();
+    return decision;
+  };
+  const leaveFailed = (error: unknown): never => {
+    admission.leaveMfa();
+    throw error;
+  };
+  const admitted = (start: () => Promise<MfaDecision>): Promise<MfaDecision> => {
+    if (!admission.tryEnterMfa()) return Promise.resolve({ kind: 'discard', reason: 'mfa-overload' });
+    let decision: Promise<MfaDecision>;
     try {
-      return await call();
-    } finally {
-      admission.leaveMfa();
+      decision = start();
+    } catch (error) {
+      return Promise.reject(leaveFailedNow(admission, error));
     }
+    return decision.then(leave, leaveFailed);
   };
   return {
-    verify: (context: MfaContext) => waiting(() => inner.verify(context)),
+    verify: (context: MfaContext) => admitted(() => inner.verify(context)),
     submitCode: (context: MfaContext, session: MfaCodeSession, code: string) =>
-      waiting(() => inner.submitCode(context, session, code)),
+      admitted(() => inner.submitCode(context, session, code)),
     close: () => inner.close?.(),
   };
+}
+
+/** A call that threw before it returned its promise: out of the bound, and the error as a rejection. */
+function leaveFailedNow(admission: Admission, error: unknown): Error {
+  admission.leaveMfa();
+  return error instanceof Error ? error : new Error(String(error));
 }

@@ -155,17 +155,19 @@ class ExchangeCall<T> {
     private readonly done: (result: MfaCallResult<T>) => void,
   ) {
     this.timeoutMs = spec.timeoutMs;
-    this.timer = options.clock.setTimeout(this.expire, spec.timeoutMs);
+    // Arrows assigned here, not class-field arrows: tsx names a field arrow with defineProperty,
+    // which leaves the function with a ~256-byte dictionary of properties (per call, per login).
+    this.timer = options.clock.setTimeout(() => this.onExpired(), spec.timeoutMs);
     const request: MfaExchange = {
       url: new URL(spec.path, options.baseUrl),
       method: spec.method,
       headers: requestHeaders(spec),
       ...(spec.body !== undefined ? { body: JSON.stringify(spec.body) } : {}),
     };
-    this.cancel = exchange(request, this.settle);
+    this.cancel = exchange(request, (error, reply) => this.onReply(error, reply));
   }
 
-  private readonly expire = (): void => {
+  private onExpired(): void {
     this.timedOut = true;
     this.cancel?.();
     this.finish({
@@ -173,9 +175,9 @@ class ExchangeCall<T> {
       code: 'HTTPS_COMMUNICATION_ERROR',
       message: `no answer within ${this.timeoutMs} ms`,
     });
-  };
+  }
 
-  private readonly settle = (error: Error | undefined, reply: MfaRawReply | undefined): void => {
+  private onReply(error: Error | undefined, reply: MfaRawReply | undefined): void {
     if (this.finished || this.timedOut) return;
     if (this.options.signal?.aborted === true) {
       this.finish({
@@ -191,7 +193,7 @@ class ExchangeCall<T> {
     } else {
       this.finish(interpret<T>(reply.status, reply.body.toString('utf8')));
     }
-  };
+  }
 
   private finish(result: MfaCallResult<T>): void {
     if (this.finished) return;
