@@ -217,6 +217,9 @@ const MAX_STREAMS_PER_SESSION = 1_000;
 /** The session's memory bound, MB: ~1 KB of nghttp2 state per open stream, with room to spare. */
 const SESSION_MEMORY_MB = 32;
 
+/** Origins whose Target is kept for reuse (the MFA host and the token service, in practice). */
+const MAX_CACHED_TARGETS = 64;
+
 /** A call that waits for its session's SETTINGS, or for a session at all. */
 interface Waiting {
   readonly target: Target;
@@ -263,7 +266,19 @@ export function createMfaTransport(options: MfaTransportOptions): MfaTransport {
   const pools = new Map<string, H2Pool>();
   let closed = false;
 
+  // One Target per origin, shared by its calls: a waiting long-poll holds its call's target, and
+  // ten thousand copies of the same few strings were ~0.2 KB a login. Bounded: origins are few.
+  const targets = new Map<string, Target>();
   const targetOf = (input: URL): Target | Error => {
+    const known = targets.get(input.origin);
+    if (known !== undefined) return known;
+    const target = newTarget(input);
+    const cacheable = input.protocol === 'https:' || input.protocol === 'http:';
+    if (cacheable && !(target instanceof Error) && targets.size < MAX_CACHED_TARGETS)
+      targets.set(input.origin, target);
+    return target;
+  };
+  const newTarget = (input: URL): Target | Error => {
     const secure = input.protocol === 'https:';
     const hostname = input.hostname.replace(/^\[|\]$/g, '').toLowerCase();
     if (!secure && !options.allowInsecureHttp && !isLoopbackHost(hostname)) return plainHttpRefused(hostname);
