@@ -11,6 +11,7 @@
 import { createRequire } from 'node:module';
 import { isIPv6 } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { bufferToIpv6 } from '../protocol/ip.ts';
 import type { BindOptions, DatagramHandler, DatagramSocket, Endpoint, Transport } from './transport.ts';
 import { UdpTransport } from './udp-transport.ts';
 
@@ -154,31 +155,13 @@ export interface BatchUdpOptions {
 /** sendmmsg takes at most UIO_MAXIOV (1024) messages; the addon splits bigger batches itself. */
 const MAX_STAGED = 1024;
 
+/** Four host-order words as the address's 16 octets, read by the protocol layer's formatter. */
+const ipv6Octets = Buffer.alloc(16);
+
 /** RFC 5952 text of an IPv6 address from four host-order words: the form Node's dgram reports. */
 export function formatIpv6(words: ArrayLike<number>): string {
-  const groups: number[] = [];
-  for (let w = 0; w < 4; w++) {
-    const word = (words[w] ?? 0) >>> 0;
-    groups.push(word >>> 16, word & 0xffff);
-  }
-  let bestStart = -1;
-  let bestLength = 1;
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLength) {
-      bestStart = i;
-      bestLength = j - i;
-    }
-    i = j;
-  }
-  const hex = (gs: number[]): string => gs.map((g) => g.toString(16)).join(':');
-  if (bestStart < 0) return hex(groups);
-  return `${hex(groups.slice(0, bestStart))}::${hex(groups.slice(bestStart + bestLength))}`;
+  for (let w = 0; w < 4; w++) ipv6Octets.writeUInt32BE((words[w] ?? 0) >>> 0, w * 4);
+  return bufferToIpv6(ipv6Octets);
 }
 
 class BatchUdpSocket implements DatagramSocket {
