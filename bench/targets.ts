@@ -48,10 +48,14 @@ function quietAuthLog(configDir: string): void {
 }
 
 /** FreeRADIUS with the given users (Cleartext-Password, so PAP is checked against the users file). */
-export async function startFreeRadiusTarget(users: readonly FreeRadiusUser[]): Promise<BenchTarget> {
+export async function startFreeRadiusTarget(
+  users: readonly FreeRadiusUser[],
+  recvBufferSize?: number,
+): Promise<BenchTarget> {
   const version = freeRadiusVersion();
   const instance = await startFreeRadius({
     users,
+    ...(recvBufferSize !== undefined ? { recvBufferSize } : {}),
     secret: BENCH_SECRET,
     ipv6: false,
     rejectDelaySeconds: 0,

@@ -71,6 +71,8 @@ export interface FreeRadiusOptions {
   readonly rejectDelaySeconds?: number;
   /** Also listen on ::1. Default: when ::1 can be bound here. */
   readonly ipv6?: boolean;
+  /** SO_RCVBUF of the listening sockets (`recv_buff`); default the kernel's (net.core.rmem_default). */
+  readonly recvBufferSize?: number;
   /** EAP method FreeRADIUS proposes first; a peer may NAK to another. Default 'md5' (packaged value). */
   readonly defaultEapType?: FreeRadiusEapType;
   /** Enable rlm_ldap against this directory, PAP by bind as the user (needs the freeradius-ldap package). */
@@ -183,7 +185,13 @@ export function renderClientsFile(clients: readonly FreeRadiusClient[]): string 
 }
 
 /** Listen sections for auth and acct on the loopback(s). */
-export function renderListenSections(hosts: readonly string[], authPort: number, acctPort: number): string {
+export function renderListenSections(
+  hosts: readonly string[],
+  authPort: number,
+  acctPort: number,
+  recvBufferSize?: number,
+): string {
+  const recvBuff = recvBufferSize === undefined ? '' : `\n\trecv_buff = ${recvBufferSize}`;
   const sections: string[] = [];
   for (const host of hosts) {
     const addressKey = host.includes(':') ? 'ipv6addr' : 'ipaddr';
@@ -191,7 +199,7 @@ export function renderListenSections(hosts: readonly string[], authPort: number,
       ['auth', authPort],
       ['acct', acctPort],
     ] as const) {
-      sections.push(`listen {\n\ttype = ${type}\n\t${addressKey} = ${host}\n\tport = ${port}\n}`);
+      sections.push(`listen {\n\ttype = ${type}\n\t${addressKey} = ${host}\n\tport = ${port}${recvBuff}\n}`);
     }
   }
   return sections.join('\n');
@@ -552,7 +560,10 @@ export async function startFreeRadius(options: FreeRadiusOptions): Promise<FreeR
     const [authPort, acctPort] = await findFreeUdpPorts(2, { hosts });
     if (authPort === undefined || acctPort === undefined)
       throw new Error('findFreeUdpPorts returned too few ports');
-    const site = replaceListenSections(siteTemplate, renderListenSections(hosts, authPort, acctPort));
+    const site = replaceListenSections(
+      siteTemplate,
+      renderListenSections(hosts, authPort, acctPort, options.recvBufferSize),
+    );
     writeFileSync(path.join(dir, 'sites-available', 'default'), site);
     giveToFreerad(dir);
 

@@ -178,6 +178,9 @@ describe('FreeRADIUS config generation', () => {
     expect(out).not.toContain('ipaddr = *');
     expect(out).toContain('authorize {\n\tfiles\n}');
     expect(replaceListenSections(site)).not.toMatch(/listen/);
+    // A receive buffer, when asked for, goes into every listen section.
+    const buffered = renderListenSections(['127.0.0.1'], 1000, 1001, 4_194_304);
+    expect(buffered.match(/\trecv_buff = 4194304\n\}/g)).toHaveLength(2);
   });
 
   it('edits radiusd.conf settings in place', () => {
