@@ -24,6 +24,7 @@ import {
 import { escapeFilterValue, userSearchEncoder } from '../../../reference/directory/ldap-directory.ts';
 import { loginAttributeLists } from '../../../reference/directory/login-attributes.ts';
 import { serverConfigDefaults } from '../../../reference/config/server-config.ts';
+import { ldaptsMessage } from '../../support/ldapts-message.ts';
 
 const hex = (text: string): Buffer => Buffer.from(text.replace(/\s+/g, ''), 'hex');
 
@@ -32,18 +33,6 @@ function decodeAll(bytes: Buffer): LdapResponse {
   if (end === undefined) throw new Error('incomplete');
   expect(end).toBe(bytes.length);
   return decodeLdapMessage(bytes, 0, end);
-}
-
-/** An LDAPMessage written with ldapts's BerWriter (the independent encoder). */
-function ldaptsMessage(messageId: number, op: number, body: (w: BerWriter) => void): Buffer {
-  const w = new BerWriter();
-  w.startSequence();
-  w.writeInt(messageId);
-  w.startSequence(op);
-  body(w);
-  w.endSequence();
-  w.endSequence();
-  return Buffer.from(w.buffer);
 }
 
 function ldaptsResult(w: BerWriter, code: number, matched = '', diagnostic = ''): void {

@@ -12,18 +12,7 @@ import {
 } from '../../../reference/directory/ldap-connection.ts';
 import { LdapDirectory } from '../../../reference/directory/ldap-directory.ts';
 import { SystemClock } from '../../../runtime/clock.ts';
-
-/** A message written with ldapts's BerWriter, so the bytes come from another encoder. */
-function message(messageId: number, op: number, body: (w: BerWriter) => void): Buffer {
-  const w = new BerWriter();
-  w.startSequence();
-  w.writeInt(messageId);
-  w.startSequence(op);
-  body(w);
-  w.endSequence();
-  w.endSequence();
-  return Buffer.from(w.buffer);
-}
+import { ldaptsMessage as message } from '../../support/ldapts-message.ts';
 
 function result(code: number, diagnostic = ''): (w: BerWriter) => void {
   return (w) => {
