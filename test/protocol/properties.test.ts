@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { sampleInputs } from '../support/input-sample.ts';
 import radius from 'radius';
 import { describe, expect, it } from 'vitest';
 import {
@@ -399,7 +400,7 @@ describe('differential: radmfa decode agrees with the npm radius package', () =>
 // regions the titles name.
 describe('property inputs reach what the titles promise', () => {
   it('decode fuzz: datagrams past 4096 octets, packets that decode, and most failure codes', () => {
-    const samples = fc.sample(datagram, decodeFuzzRuns);
+    const samples = sampleInputs(datagram, decodeFuzzRuns);
     const results = samples.map((bytes) => decodePacket(bytes));
     const decoded = results.filter((r) => r.ok).length;
     const codes = new Set(results.flatMap((r) => (r.ok ? [] : [r.code])));
@@ -422,7 +423,7 @@ describe('property inputs reach what the titles promise', () => {
   });
 
   it('damage: undetectable padding and detected damage both occur, with several codes', () => {
-    const samples = fc.sample(damagedRequest, damageRuns);
+    const samples = sampleInputs(damagedRequest, damageRuns);
     const intact = samples.filter(({ original, damaged }) => authenticatedRegionIntact(original, damaged));
     expect(intact.length).toBeGreaterThan(damageRuns / 50);
     expect(samples.length - intact.length).toBeGreaterThan(damageRuns / 2);
@@ -437,7 +438,10 @@ describe('property inputs reach what the titles promise', () => {
   });
 
   it('round trip: packets with 12 attributes and long values', () => {
-    const samples = fc.sample(fc.array(attributeInput, { maxLength: 12, size: 'max' }), codecRoundTripRuns);
+    const samples = sampleInputs(
+      fc.array(attributeInput, { maxLength: 12, size: 'max' }),
+      codecRoundTripRuns,
+    );
     expect(samples.filter((inputs) => inputs.length > 10).length).toBeGreaterThan(0);
     const valueLengths = samples
       .flat()

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { sampleInputs } from '../../support/input-sample.ts';
 import {
   decodeEap,
   eapDecodeFailureReasons,
@@ -163,9 +164,9 @@ describe('EAP-Message fragmentation (RFC 3579 3.1)', () => {
 
 describe('property inputs reach what the titles promise', () => {
   it('EAP packets long enough to split, and a fuzz that decodes and fails every way', () => {
-    const lengths = fc.sample(eapBytes, fragmentationRuns).map((eap) => eap.length);
+    const lengths = sampleInputs(eapBytes, fragmentationRuns).map((eap) => eap.length);
     expect(lengths.filter((n) => n > 2 * 253).length).toBeGreaterThan(fragmentationRuns / 2);
-    const results = fc.sample(eapDatagram, decodeFuzzRuns).map((bytes) => decodeEap(bytes));
+    const results = sampleInputs(eapDatagram, decodeFuzzRuns).map((bytes) => decodeEap(bytes));
     const outcomes = new Set(results.map((r) => (r.ok ? 'ok' : r.code)));
     expect([...outcomes].sort()).toEqual(['ok', ...Object.keys(eapDecodeFailureReasons)].sort());
     const longDecoded = results.filter((r) => r.ok && 'typeData' in r.value && r.value.typeData.length > 253);

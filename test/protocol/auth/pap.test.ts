@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { sampleInputs } from '../../support/input-sample.ts';
 import {
   MAX_SALT_ENCRYPTED_LENGTH,
   MAX_SALT_PLAINTEXT_LENGTH,
@@ -206,14 +207,14 @@ function structuralSaltedFailure(value: Buffer): string | undefined {
 
 describe('property inputs reach what the titles promise', () => {
   it('passwords and salted data span several blocks; the fuzz reaches every outcome', () => {
-    const passwords = fc.sample(password(1, 128), wrongPasswordRuns).map((p) => p.length);
+    const passwords = sampleInputs(password(1, 128), wrongPasswordRuns).map((p) => p.length);
     expect(passwords.filter((n) => n > 16).length).toBeGreaterThan(wrongPasswordRuns / 2);
     expect(Math.max(...passwords)).toBeGreaterThan(112);
-    const plains = fc.sample(saltPlaintext, saltRoundTripRuns).map((p) => p.length);
+    const plains = sampleInputs(saltPlaintext, saltRoundTripRuns).map((p) => p.length);
     expect(plains.filter((n) => n > 16).length).toBeGreaterThan(saltRoundTripRuns / 2);
     expect(Math.max(...plains)).toBeGreaterThan(200);
     const outcomes = new Set(
-      fc.sample(saltedValue, saltedFuzzRuns).map((value) => {
+      sampleInputs(saltedValue, saltedFuzzRuns).map((value) => {
         const r = saltDecrypt(value, 's', Buffer.alloc(16));
         return r.ok ? 'ok' : r.code;
       }),

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { sampleInputs } from '../../support/input-sample.ts';
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../runtime/clock.ts';
 import { MemoryNetwork } from '../../../runtime/memory-transport.ts';
@@ -86,7 +87,7 @@ describe('IdentifierAllocator', () => {
   });
 
   it('property inputs reach past 256 operations and exhaust all 256 Identifiers', () => {
-    const samples = fc.sample(operations, allocatorRuns);
+    const samples = sampleInputs(operations, allocatorRuns);
     expect(samples.filter((ops) => ops.length > 256).length).toBeGreaterThan(allocatorRuns / 2);
     const exhausted = samples.filter((ops) => {
       const allocator = new IdentifierAllocator();
