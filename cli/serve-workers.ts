@@ -165,6 +165,7 @@ export async function primaryMain(config: ServerConfig, io: CommandIo, log: Logg
       ...(first.mfa !== undefined ? { mfa: first.mfa } : {}),
       duplicates: config.duplicates.profile.name,
       accounting: first.accounting,
+      heapGrowthPercent: config.memory.heapGrowthPercent,
       workers,
       routing: dgramSupportsReusePort() ? 'reuseport' : 'cluster-shared-handle',
     })}\n`,

@@ -9,6 +9,7 @@ import { embeddedDefaultConfig } from '../scenarios/embedded/defaults.ts';
 import { ExitCode } from './exit-codes.ts';
 import { attachLogging, attachMetrics, startAdminServer, type HealthAnswer } from './observability.ts';
 import type { Readiness } from '../reference/health/readiness.ts';
+import { setHeapGrowthPercent } from '../runtime/heap-growth.ts';
 import { stackReadiness } from '../scenarios/health/stack-readiness.ts';
 import { preflight, startFailureIssue } from './preflight.ts';
 import { isServeWorker, primaryMain, waitForStop, workerMain } from './serve-workers.ts';
@@ -108,6 +109,8 @@ function reportStartIssues(io: CommandIo, issues: readonly Issue[]): number {
 async function serve(prepared: PreparedServe | undefined, io: CommandIo): Promise<number> {
   if (prepared === undefined) return ExitCode.InvalidConfig;
   const { config, logLevel } = prepared;
+  // Before any login: workers and the primary each have their own heap.
+  setHeapGrowthPercent(config.memory.heapGrowthPercent);
   if (config.listen.workers > 1 && isServeWorker()) {
     // The primary ran the preflight; a worker's lines say which worker wrote them.
     const log = pino(
@@ -174,6 +177,7 @@ async function serve(prepared: PreparedServe | undefined, io: CommandIo): Promis
       ...(stack.mfaUrl !== undefined ? { mfa: stack.mfaUrl } : {}),
       duplicates: config.duplicates.profile.name,
       accounting: stack.accounting.path,
+      heapGrowthPercent: config.memory.heapGrowthPercent,
     })}\n`,
   );
   await waitForStop(io);

@@ -36,6 +36,8 @@ export interface StartedLine {
   readonly directory: string;
   readonly duplicates: string;
   readonly accounting: string;
+  /** memory.heapGrowthPercent as applied to V8 (null: V8's own factor). */
+  readonly heapGrowthPercent: number | null;
 }
 
 export interface ServeExit {
