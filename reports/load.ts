@@ -215,6 +215,7 @@ const KEY_METRICS: readonly MetricName[] = [
   'radius_accepts',
   'radius_rejects',
   'radius_timeouts',
+  'radius_accounting_timeouts',
   'radius_retransmits',
   'radius_discards',
   'mfa_prompts_per_login',

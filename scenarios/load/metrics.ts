@@ -45,6 +45,19 @@ export const metricDefinitions = {
     type: 'counter',
     help: 'logins that ended in a protocol or NAS error (closed, too many rounds, unverifiable reply)',
   },
+  radius_accounting_duration: {
+    type: 'trend',
+    unit: 'ms',
+    help: 'time of one Accounting-Request (Start, Interim-Update, Stop), first send to the verified Accounting-Response or give-up',
+  },
+  radius_accounting_timeouts: {
+    type: 'rate',
+    help: 'share of Accounting-Requests that got no answer after every retransmission (the NAS would lose that record)',
+  },
+  radius_accounting_errors: {
+    type: 'counter',
+    help: 'Accounting-Requests that ended in a protocol or NAS error (an Accounting-Response that did not verify, a closed NAS)',
+  },
   mfa_prompts_per_login: {
     type: 'trend',
     unit: 'count',

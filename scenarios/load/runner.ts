@@ -625,6 +625,9 @@ class LoadRun {
         ...(statusType === 'Stop' ? { terminateCause: 'User-Request' } : {}),
       });
       this.metrics.add('radius_retransmits', result.retransmissions);
+      this.metrics.trend('radius_accounting_duration', result.totalTimeMs);
+      this.metrics.rate('radius_accounting_timeouts', result.outcome === 'timeout');
+      if (result.outcome === 'error') this.metrics.add('radius_accounting_errors', 1);
     }
     return !this.hardStopped;
   }
