@@ -1,11 +1,9 @@
 // Accounting in a load run has metrics of its own: a server that answers logins but loses
 // accounting shows in radius_accounting_timeouts, not only in longer iterations.
 import { describe, expect, it } from 'vitest';
-import { driveUntilSettled } from '../../../scenarios/engine/drive.ts';
 import { parseLoadProfile, type LoadProfile } from '../../../scenarios/load/profile.ts';
-import { runLoad, type LoadRunOutcome } from '../../../scenarios/load/runner.ts';
-import { openLoadTarget } from '../../../scenarios/load/target.ts';
-import { openUserPool } from '../../../scenarios/load/users.ts';
+import type { LoadRunOutcome } from '../../../scenarios/load/runner.ts';
+import { runInVirtualTime } from '../../support/load-virtual.ts';
 
 function accountingProfile(): LoadProfile {
   const parsed = parseLoadProfile({
@@ -22,23 +20,18 @@ function accountingProfile(): LoadProfile {
 }
 
 /** Runs the profile on the embedded server in virtual time; `silentAccounting` aims accounting at a port nothing serves. */
-async function run(silentAccounting: boolean): Promise<LoadRunOutcome> {
-  const profile = accountingProfile();
-  const opened = await openUserPool(profile);
-  if (!opened.ok) throw new Error(JSON.stringify(opened.issues));
-  const target = await openLoadTarget({ kind: 'embedded-virtual' }, opened.pool, profile.seed);
-  try {
-    const clock = target.virtualClock;
-    if (clock === undefined) throw new Error('the embedded-virtual target has no virtual clock');
-    const servers = silentAccounting
-      ? target.servers.map((server) => ({ ...server, accountingPort: (server.accountingPort ?? 1813) + 100 }))
-      : target.servers;
-    const work = runLoad({ profile, target: { ...target, servers }, pool: opened.pool });
-    return await driveUntilSettled(clock, work, 3_600_000);
-  } finally {
-    await target.close();
-    await opened.pool.dispose();
-  }
+function run(silentAccounting: boolean): Promise<LoadRunOutcome> {
+  return runInVirtualTime(accountingProfile(), (target) =>
+    silentAccounting
+      ? {
+          ...target,
+          servers: target.servers.map((server) => ({
+            ...server,
+            accountingPort: (server.accountingPort ?? 1813) + 100,
+          })),
+        }
+      : target,
+  );
 }
 
 describe('load runner: accounting metrics', () => {

@@ -8,13 +8,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { driveUntilSettled } from '../../../scenarios/engine/drive.ts';
 import { parseLoadProfile, type LoadProfile } from '../../../scenarios/load/profile.ts';
-import { runLoad, type LoadRunOutcome } from '../../../scenarios/load/runner.ts';
-import { openLoadTarget } from '../../../scenarios/load/target.ts';
-import { openUserPool } from '../../../scenarios/load/users.ts';
+import type { LoadRunOutcome } from '../../../scenarios/load/runner.ts';
 import { SERIES_COUNTS } from '../../../scenarios/load/series.ts';
 import { metricNames, type MetricState } from '../../../scenarios/load/metrics.ts';
+import { runInVirtualTime } from '../../support/load-virtual.ts';
 
 const CREDENTIALS = [
   'user,password,method,totpSecret',
@@ -59,21 +57,9 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function runOn(nasPath: 'auto' | 'full'): Promise<LoadRunOutcome> {
-  const opened = await openUserPool(profile);
-  if (!opened.ok) throw new Error(JSON.stringify(opened.issues));
-  const target = await openLoadTarget({ kind: 'embedded-virtual' }, opened.pool, profile.seed);
-  try {
-    const clock = target.virtualClock;
-    if (clock === undefined) throw new Error('the embedded-virtual target has no virtual clock');
-    // The server seen from outside: nothing reports its MFA prompts.
-    const { observer: _observer, ...unobserved } = target;
-    const work = runLoad({ profile, target: unobserved, pool: opened.pool, nasPath });
-    return await driveUntilSettled(clock, work, 3_600_000);
-  } finally {
-    await target.close();
-    await opened.pool.dispose();
-  }
+function runOn(nasPath: 'auto' | 'full'): Promise<LoadRunOutcome> {
+  // The server seen from outside: nothing reports its MFA prompts.
+  return runInVirtualTime(profile, ({ observer: _observer, ...unobserved }) => unobserved, nasPath);
 }
 
 /** Everything but the durations (whose timer granularity differs between the paths). */
