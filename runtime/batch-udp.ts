@@ -147,10 +147,16 @@ export interface BatchUdpOptions {
    * Receive coalescing, microseconds (0..100,000; default 0, off). While datagrams keep arriving,
    * the socket is read every coalesceUs instead of on every arrival, so each wake-up takes a bigger
    * batch; a read that finds nothing goes back to waking on arrival. A datagram can wait up to this
-   * long before its handler runs (and a measured latency grows by as much).
+   * long before its handler runs: handlers get the wait (`queuedMs`, from the kernel's receive
+   * timestamp) so that what they time does not grow by it.
    */
   readonly coalesceUs?: number;
 }
+
+/** The meta word with the microseconds a datagram waited in the receive queue (udp_batch.c). */
+const QUEUED_WORD = 8;
+/** Its value when the kernel gave no receive timestamp. */
+const QUEUED_UNKNOWN = 0xffffffff;
 
 /** sendmmsg takes at most UIO_MAXIOV (1024) messages; the addon splits bigger batches itself. */
 const MAX_STAGED = 1024;
@@ -322,12 +328,19 @@ class BatchUdpSocket implements DatagramSocket {
     this.recvBuffer.copy(copy, 0, 0, total);
     this.counts.batchesReceived++;
     this.counts.datagramsReceived += count;
+    // An addon built before the queue-time word (8 words a datagram) reports no waits.
+    const timed = words > QUEUED_WORD;
     this.delivering = true;
     try {
       for (let i = 0, at = 0; i < count; i++, at += words) {
         const offset = meta[at] as number;
         if ((meta[at + 3] as number) > 255) this.counts.truncated++;
-        this.handler(copy.subarray(offset, offset + (meta[at + 1] as number)), this.sourceOf(at));
+        const queuedUs = timed ? (meta[at + QUEUED_WORD] as number) : QUEUED_UNKNOWN;
+        this.handler(
+          copy.subarray(offset, offset + (meta[at + 1] as number)),
+          this.sourceOf(at),
+          queuedUs === QUEUED_UNKNOWN ? 0 : queuedUs / 1000,
+        );
         if (this.closed) return;
       }
     } finally {

@@ -16,7 +16,13 @@ export interface BindOptions {
   readonly sendBufferSize?: number;
 }
 
-export type DatagramHandler = (data: Buffer, from: Endpoint) => void;
+/**
+ * `queuedMs`, when the transport knows it: how long the datagram waited in the kernel's receive
+ * queue before it was read (the batching addon reads on a timer while replies flow, so a reply can
+ * wait there up to that period). Whoever times a reply takes it as having arrived that long before
+ * the handler ran. Absent (0) for transports that read each datagram as it arrives.
+ */
+export type DatagramHandler = (data: Buffer, from: Endpoint, queuedMs?: number) => void;
 
 export interface DatagramSocket {
   readonly local: Endpoint;

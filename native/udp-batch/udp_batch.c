@@ -17,7 +17,10 @@
  * `slotSize` bytes; after a batch the datagrams are packed from offset 0 in arrival order, and the
  * meta Uint32Array holds META_WORDS words per datagram: offset, length, source port, family (4 or
  * 6, plus 256 when the datagram was cut to slotSize), then the source address (IPv4: one word in
- * host order; IPv6: four words, each in host order).
+ * host order; IPv6: four words, each in host order), then how long the datagram waited in the
+ * socket's receive queue before this batch was read, in microseconds (from the kernel's receive
+ * timestamp, SO_TIMESTAMPNS; QUEUED_UNKNOWN when the kernel gave none). A reply read on a
+ * coalescing tick has waited up to coalesceUs: whoever times replies subtracts the wait.
  */
 #define NAPI_VERSION 8
 #define _GNU_SOURCE
@@ -30,10 +33,15 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
-#define META_WORDS 8
+#define META_WORDS 9
+/* The queue-time word when the datagram carried no kernel timestamp. */
+#define QUEUED_UNKNOWN UINT32_MAX
+/* Room for one SCM_TIMESTAMPNS control message per received datagram. */
+#define CONTROL_SIZE 64
 /* Batches drained per readable event before yielding to the rest of the loop (timers, other fds). */
 #define MAX_DRAINS_PER_EVENT 16
 /* sendmmsg takes at most UIO_MAXIOV (1024) messages a call; sendBatch loops over chunks. */
@@ -60,6 +68,7 @@ typedef struct {
   struct mmsghdr *recv_msgs;
   struct iovec *recv_iov;
   struct sockaddr_storage *recv_names;
+  uint8_t *recv_control;
   struct mmsghdr send_msgs[SEND_CHUNK];
   struct iovec send_iov[SEND_CHUNK];
   napi_ref recv_buffer_ref;
@@ -95,6 +104,7 @@ static void release_owner(batch_socket *s) {
   free(s->recv_msgs);
   free(s->recv_iov);
   free(s->recv_names);
+  free(s->recv_control);
   free(s);
 }
 
@@ -136,8 +146,26 @@ static void finalize_external(napi_env env, void *data, void *hint) {
   release_owner(s);
 }
 
-static void write_meta(batch_socket *s, uint32_t index, uint32_t offset, const struct mmsghdr *msg) {
+/* Microseconds between the kernel's receive timestamp of `msg` and `now`, or QUEUED_UNKNOWN. */
+static uint32_t queued_us(struct mmsghdr *msg, const struct timespec *now) {
+  struct msghdr *h = &msg->msg_hdr;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c != NULL; c = CMSG_NXTHDR(h, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
+    struct timespec at;
+    memcpy(&at, CMSG_DATA(c), sizeof at);
+    int64_t ns = (int64_t)(now->tv_sec - at.tv_sec) * 1000000000 + (now->tv_nsec - at.tv_nsec);
+    /* The wall clock can step between the two readings: a negative wait is no wait. */
+    if (ns <= 0) return 0;
+    int64_t us = ns / 1000;
+    return us >= (int64_t)QUEUED_UNKNOWN ? QUEUED_UNKNOWN - 1 : (uint32_t)us;
+  }
+  return QUEUED_UNKNOWN;
+}
+
+static void write_meta(batch_socket *s, uint32_t index, uint32_t offset, struct mmsghdr *msg,
+                       const struct timespec *now) {
   uint32_t *m = s->meta + (size_t)index * META_WORDS;
+  m[8] = queued_us(msg, now);
   const struct sockaddr_storage *name = msg->msg_hdr.msg_name;
   m[0] = offset;
   m[1] = msg->msg_len;
@@ -162,12 +190,15 @@ static void write_meta(batch_socket *s, uint32_t index, uint32_t offset, const s
 /* Packs the received datagrams from offset 0 so JavaScript can copy them out with one memcpy. */
 static void pack_batch(batch_socket *s, int count) {
   uint32_t offset = 0;
+  /* SO_TIMESTAMPNS stamps with CLOCK_REALTIME: the wait is measured on the same clock. */
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
   for (int i = 0; i < count; i++) {
     struct mmsghdr *msg = &s->recv_msgs[i];
     uint32_t length = msg->msg_len;
     uint8_t *from = s->recv_data + (size_t)i * s->slot_size;
     if (from != s->recv_data + offset) memmove(s->recv_data + offset, from, length);
-    write_meta(s, (uint32_t)i, offset, msg);
+    write_meta(s, (uint32_t)i, offset, msg, &now);
     offset += length;
   }
 }
@@ -175,6 +206,7 @@ static void pack_batch(batch_socket *s, int count) {
 static void reset_recv_headers(batch_socket *s) {
   for (uint32_t i = 0; i < s->slots; i++) {
     s->recv_msgs[i].msg_hdr.msg_namelen = sizeof(struct sockaddr_storage);
+    s->recv_msgs[i].msg_hdr.msg_controllen = CONTROL_SIZE;
     s->recv_msgs[i].msg_hdr.msg_flags = 0;
   }
 }
@@ -328,7 +360,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   if (callback_type != napi_function) return throw_type(env, "onBatch must be a function");
   uint32_t slots = (uint32_t)(recv_length / slot_size);
   if (slots == 0 || slots > 1024 || meta_length < (size_t)slots * META_WORDS)
-    return throw_type(env, "recvBuffer must hold 1..1024 slots and meta 8 words per slot");
+    return throw_type(env, "recvBuffer must hold 1..1024 slots and meta metaWords words per slot");
 
   struct sockaddr_storage local;
   socklen_t local_length = parse_address((int)family, address, port, &local);
@@ -342,6 +374,8 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     close(fd);
     return throw_errno(env, err, "setsockopt");
   }
+  /* Best effort: without kernel timestamps every queue time reads QUEUED_UNKNOWN. */
+  (void)setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
   if (set_buffer_size(fd, SO_RCVBUF, rcvbuf) < 0 || set_buffer_size(fd, SO_SNDBUF, sndbuf) < 0) {
     int err = errno;
     close(fd);
@@ -358,12 +392,15 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     s->recv_msgs = calloc(slots, sizeof *s->recv_msgs);
     s->recv_iov = calloc(slots, sizeof *s->recv_iov);
     s->recv_names = calloc(slots, sizeof *s->recv_names);
+    s->recv_control = calloc(slots, CONTROL_SIZE);
   }
-  if (s == NULL || s->recv_msgs == NULL || s->recv_iov == NULL || s->recv_names == NULL) {
+  if (s == NULL || s->recv_msgs == NULL || s->recv_iov == NULL || s->recv_names == NULL ||
+      s->recv_control == NULL) {
     if (s != NULL) {
       free(s->recv_msgs);
       free(s->recv_iov);
       free(s->recv_names);
+      free(s->recv_control);
       free(s);
     }
     close(fd);
@@ -385,6 +422,8 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     s->recv_msgs[i].msg_hdr.msg_iov = &s->recv_iov[i];
     s->recv_msgs[i].msg_hdr.msg_iovlen = 1;
     s->recv_msgs[i].msg_hdr.msg_name = &s->recv_names[i];
+    s->recv_msgs[i].msg_hdr.msg_control = s->recv_control + (size_t)i * CONTROL_SIZE;
+    s->recv_msgs[i].msg_hdr.msg_controllen = CONTROL_SIZE;
   }
 
   uv_loop_t *loop;

@@ -149,7 +149,13 @@ interface UserTemplate {
   readonly template: RequestTemplate;
 }
 
-type LeanEnded = (login: LeanLogin, status: LeanStatus, code: number, transmissions: number) => void;
+type LeanEnded = (
+  login: LeanLogin,
+  status: LeanStatus,
+  code: number,
+  transmissions: number,
+  queuedMs: number,
+) => void;
 
 /**
  * One lean login in flight. Reused through a free list, with its reply callback bound once: at
@@ -165,7 +171,8 @@ class LeanLogin {
   readonly done: LeanCallback;
 
   constructor(ended: LeanEnded) {
-    this.done = (status, code, _rttMs, transmissions) => ended(this, status, code, transmissions);
+    this.done = (status, code, _rttMs, transmissions, queuedMs) =>
+      ended(this, status, code, transmissions, queuedMs);
   }
 }
 
@@ -206,8 +213,8 @@ class LoadRun {
   private sent = 0;
   private steadyMark: { at: number; sent: number; cpu: NodeJS.CpuUsage } | undefined;
   private freeLean: LeanLogin | undefined;
-  private readonly leanEnded: LeanEnded = (login, status, code, transmissions) =>
-    this.endLean(login, status, code, transmissions);
+  private readonly leanEnded: LeanEnded = (login, status, code, transmissions, queuedMs) =>
+    this.endLean(login, status, code, transmissions, queuedMs);
   private readonly stopController = stopControllerWithoutLimit();
   /** The stop signal's state, read on every arrival without going through the AbortSignal. */
   private halted = false;
@@ -439,7 +446,13 @@ class LoadRun {
     this.nas.lean.open(sockets + 1).then(done, done);
   }
 
-  private endLean(login: LeanLogin, status: LeanStatus, code: number, transmissions: number): void {
+  private endLean(
+    login: LeanLogin,
+    status: LeanStatus,
+    code: number,
+    transmissions: number,
+    queuedMs: number,
+  ): void {
     const { credential, index, intendedAt, owner } = login;
     this.releaseLean(login);
     if (credential === undefined || owner === undefined) return;
@@ -448,7 +461,8 @@ class LoadRun {
       this.end(owner);
       return;
     }
-    const now = this.clock.now();
+    // The reply's arrival, not the moment it was read: a coalescing socket reads on a timer.
+    const now = this.clock.now() - queuedMs;
     const retransmissions = transmissions - 1;
     if (retransmissions > 0) this.series.count('retransmits', now, retransmissions);
     let outcome: LoginOutcome = 'timeout';

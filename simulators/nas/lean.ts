@@ -32,13 +32,16 @@ export type LeanStatus = 'reply' | 'timeout' | 'closed';
 /**
  * Called exactly once per accepted send. `replyCode` is the verified reply's code (0 unless
  * `reply`); `rttMs` is from the latest transmission to the reply (or to the give-up);
- * `transmissions` counts the first send and every retransmission.
+ * `transmissions` counts the first send and every retransmission; `queuedMs` is how long the reply
+ * waited in the socket before it was read (0 unless the transport says, runtime/transport.ts):
+ * the reply arrived that long before the callback, and `rttMs` already leaves it out.
  */
 export type LeanCallback = (
   status: LeanStatus,
   replyCode: number,
   rttMs: number,
   transmissions: number,
+  queuedMs: number,
 ) => void;
 
 /** Why a datagram that reached an outstanding lean request was discarded. */
@@ -217,18 +220,18 @@ export function createLeanPath(options: LeanPathOptions): LeanPathControl {
     discardedByReason[reason] = (discardedByReason[reason] ?? 0) + 1;
   };
 
-  const finish = (slot: Slot, status: LeanStatus, code: number, at: number): void => {
+  const finish = (slot: Slot, status: LeanStatus, code: number, at: number, queuedMs: number): void => {
     const done = slot.done;
-    const rttMs = at - slot.sentAt;
+    const rttMs = at - queuedMs - slot.sentAt;
     const transmissions = slot.transmissions;
     slot.active = false;
     slot.done = undefined;
     active.delete(slot);
     pool.releaseIdentifier(slot.socketIndex, slot.identifier);
-    done?.(status, code, rttMs, transmissions);
+    done?.(status, code, rttMs, transmissions, queuedMs);
   };
 
-  const onReply = (data: Buffer, from: Endpoint, socket: PooledSocket): void => {
+  const onReply = (data: Buffer, from: Endpoint, socket: PooledSocket, queuedMs = 0): void => {
     const identifier = data[1] as number;
     const slot = slots[socket.index * IDENTIFIER_SPACE + identifier];
     if (slot === undefined || !slot.active) return;
@@ -247,7 +250,7 @@ export function createLeanPath(options: LeanPathOptions): LeanPathControl {
       return;
     }
     counts.replies++;
-    finish(slot, 'reply', code, now());
+    finish(slot, 'reply', code, now(), queuedMs);
   };
 
   const transmit = (slot: Slot): void => {
@@ -263,7 +266,7 @@ export function createLeanPath(options: LeanPathOptions): LeanPathControl {
   /** One slot at a sweep: given up, retransmitted, or left waiting. */
   const sweepSlot = (slot: Slot, at: number, closed: boolean): void => {
     if (closed) {
-      finish(slot, 'closed', 0, at);
+      finish(slot, 'closed', 0, at, 0);
       return;
     }
     if (at < slot.deadline) return;
@@ -278,7 +281,7 @@ export function createLeanPath(options: LeanPathOptions): LeanPathControl {
     );
     if (waitMs === undefined) {
       counts.timeouts++;
-      finish(slot, 'timeout', 0, at);
+      finish(slot, 'timeout', 0, at, 0);
       return;
     }
     // RFC 5080 2.2.1: the same Identifier, authenticator and bytes.
@@ -375,7 +378,7 @@ export function createLeanPath(options: LeanPathOptions): LeanPathControl {
       if (sweepTimer !== undefined) clock.clearTimeout(sweepTimer);
       sweepTimer = undefined;
       const at = now();
-      active.forEach((slot) => finish(slot, 'closed', 0, at));
+      active.forEach((slot) => finish(slot, 'closed', 0, at, 0));
     },
   };
 }

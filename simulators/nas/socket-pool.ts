@@ -5,8 +5,11 @@ import type { BindOptions, DatagramSocket, Endpoint, Transport } from '../../run
 import { NasError } from './errors.ts';
 import { IDENTIFIER_SPACE, IdentifierAllocator } from './identifiers.ts';
 
-/** `socket` is the pool socket the datagram arrived on (one handler can then serve many leases). */
-export type ReplyHandler = (data: Buffer, from: Endpoint, socket: PooledSocket) => void;
+/**
+ * `socket` is the pool socket the datagram arrived on (one handler can then serve many leases);
+ * `queuedMs` is the transport's DatagramHandler argument (the time the datagram waited unread).
+ */
+export type ReplyHandler = (data: Buffer, from: Endpoint, socket: PooledSocket, queuedMs?: number) => void;
 
 export interface PooledSocket {
   /** 0 for the first socket opened, then 1, 2... */
@@ -141,10 +144,10 @@ export class SocketPool {
       identifiers: new IdentifierAllocator(),
       handlers: new Array<ReplyHandler | undefined>(IDENTIFIER_SPACE).fill(undefined),
     };
-    socket.onMessage((data, from) => {
+    socket.onMessage((data, from, queuedMs) => {
       const handler = data.length >= 2 ? state.handlers[data[1] as number] : undefined;
       if (handler === undefined) this.options.onUnmatched(state, data, from);
-      else handler(data, from, state);
+      else handler(data, from, state, queuedMs);
     });
     this.sockets.push(state);
   }

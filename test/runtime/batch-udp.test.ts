@@ -197,6 +197,38 @@ describe.skipIf(!addon.available)(nativeTitle, () => {
     expect((await later)[0]?.data.toString()).toBe('after the pause');
   });
 
+  it('tells handlers how long a datagram waited unread, from the kernel receive time', async () => {
+    const sender = await bindBatch();
+    // A 100 ms window: the first datagram wakes the socket at once; one sent while it is handled
+    // waits for the timer's read.
+    const client = await bindBatch('127.0.0.1', { coalesceUs: 100_000 });
+    const seen: { queuedMs: number | undefined; handledAt: number }[] = [];
+    let sentFrom = 0;
+    let sentBy = 0;
+    const second = new Promise<void>((resolve) => {
+      client.onMessage((_data, _from, queuedMs) => {
+        seen.push({ queuedMs, handledAt: performance.now() });
+        if (seen.length > 1) {
+          resolve();
+          return;
+        }
+        // sendmmsg on loopback queues the datagram at the receiver before it returns.
+        sentFrom = performance.now();
+        void sender.send(Buffer.from('second'), client.local);
+        sentBy = performance.now();
+      });
+    });
+    await sender.send(Buffer.from('first'), client.local);
+    await second;
+    const late = seen[1];
+    expect(late?.queuedMs).toBeGreaterThan(0);
+    const arrivedAt = (late?.handledAt ?? 0) - (late?.queuedMs ?? 0);
+    // Its arrival, as the wait puts it, is when it was sent (give or take the clocks' jitter), and
+    // most of the time between the send and the handler was the wait for the timer's read.
+    expect(arrivedAt).toBeGreaterThanOrEqual(sentFrom - 1);
+    expect(arrivedAt - sentBy).toBeLessThan(((late?.handledAt ?? 0) - sentBy) / 2);
+  });
+
   it('without receive coalescing, the same paced stream is one wake-up per datagram', async () => {
     const server = await bindDgram();
     const client = await bindBatch('127.0.0.1');

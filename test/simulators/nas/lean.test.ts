@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { PacketCode } from '../../../protocol/index.ts';
-import type { LeanStatus } from '../../../simulators/nas/index.ts';
-import { START, settle, setup, type ServerSpec } from './support/harness.ts';
+import type { DatagramSocket, Transport } from '../../../runtime/transport.ts';
+import { createNas, type LeanStatus } from '../../../simulators/nas/index.ts';
+import { SECRET, START, settle, setup, type ServerSpec } from './support/harness.ts';
 
 const alice = { method: 'pap', user: 'alice', password: 'correct horse' } as const;
 const papVariants = [
@@ -58,6 +59,46 @@ describe('lean request path', () => {
       discarded: 0,
     });
     expect(nas.stats().outstanding).toBe(0);
+  });
+
+  it('times a reply from its arrival when the transport says it waited unread (a coalescing socket)', async () => {
+    const direct = await leanRun([{}], 'rfc5080', 1);
+    const { clock, network, servers } = await setup([{}]);
+    const QUEUED_MS = 30;
+    // Hands every datagram over 30 ms after it arrived, and says so, as a socket read on a timer does.
+    const readLate: Transport = {
+      async bind(options) {
+        const socket = await network.bind(options);
+        const late: DatagramSocket = {
+          local: socket.local,
+          send: (data, to) => socket.send(data, to),
+          onMessage: (handler) =>
+            socket.onMessage((data, from) => {
+              clock.setTimeout(() => handler(data, from, QUEUED_MS), QUEUED_MS);
+            }),
+          close: () => socket.close(),
+        };
+        return late;
+      },
+    };
+    const server = servers[0]?.endpoint;
+    const nas = createNas({
+      transport: readLate,
+      clock,
+      servers: [{ host: server?.address ?? '', port: server?.port ?? 0, secret: SECRET }],
+      profile: 'rfc5080',
+      trace: false,
+    });
+    await nas.lean.open(1);
+    const template = nas.lean.template({ code: PacketCode.AccessRequest, variants: papVariants });
+    const ended: { rttMs: number; queuedMs: number; at: number }[] = [];
+    nas.lean.send(template, 0, (_status, _code, rttMs, _transmissions, queuedMs) =>
+      ended.push({ rttMs, queuedMs, at: clock.now() - START }),
+    );
+    await clock.runAll();
+    const first = direct.ended[0];
+    // Handled 30 ms later, but the round trip is the same: the wait is reported, not counted.
+    expect(ended).toEqual([{ rttMs: first?.rttMs, queuedMs: QUEUED_MS, at: (first?.at ?? 0) + QUEUED_MS }]);
   });
 
   it('retransmits the same datagram on the profile schedule, then gives up (radclient: 5 s, 3 tries)', async () => {
