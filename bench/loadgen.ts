@@ -26,6 +26,7 @@ import { toolPath } from '../peers/tools.ts';
 import { createUdpTransport, type UdpMode } from '../runtime/batch-udp.ts';
 import type { Issue } from '../runtime/validation/index.ts';
 import { readLoadResult } from '../reports/load.ts';
+import { OPEN_MODEL_COALESCE_US } from '../scenarios/load/index.ts';
 import { searchMaxRate, verdictOf, type RateVerdict, type SearchEnd } from './max-rate.ts';
 import { DEMO_PASSWORD, demoUsers, papRequest } from './pap.ts';
 import { formatNumber, formatRatio, formatTable, median, ratio, round as roundTo } from './report.ts';
@@ -110,11 +111,12 @@ export const loadgenParams = {
   },
   udpCoalesceUs: {
     type: 'integer',
-    default: 0,
+    // radmfa load's own default for an open-model profile (scenarios/load/target.ts).
+    default: OPEN_MODEL_COALESCE_US,
     min: 0,
     max: 100_000,
     description:
-      'addon only: while replies keep coming, read them every N us instead of on each arrival (bigger batches, up to N us added latency); 0 is off',
+      '`radmfa load` on the addon: while replies keep coming, read them every N us instead of on each arrival (bigger batches per wake-up; latency is taken from the kernel receive time); 0 is off. The closed loops read on every arrival',
   },
   quick: {
     type: 'boolean',
@@ -138,7 +140,7 @@ export interface LoadgenParams {
   readonly p99LimitMs: number;
   /** Default dgram. */
   readonly udp?: UdpMode;
-  /** Default 0 (off). */
+  /** `radmfa load` only; default OPEN_MODEL_COALESCE_US, radmfa load's own default. */
   readonly udpCoalesceUs?: number;
   readonly quick: boolean;
   readonly out: string;
@@ -452,7 +454,6 @@ async function leanLoopRun(
     requestTimeoutMs: ctx.params.requestTimeoutMs,
     recvBufferSize: ctx.params.recvBufferSize,
     udp: ctx.params.udp,
-    udpCoalesceUs: ctx.params.udpCoalesceUs,
   });
   return {
     round,
@@ -543,7 +544,8 @@ async function radmfaLoadProbe(
       target.secret,
       '--udp',
       ctx.params.udp ?? 'auto',
-      ...((ctx.params.udpCoalesceUs ?? 0) > 0 ? ['--udp-coalesce-us', String(ctx.params.udpCoalesceUs)] : []),
+      '--udp-coalesce-us',
+      String(ctx.params.udpCoalesceUs ?? OPEN_MODEL_COALESCE_US),
       '--out',
       out,
     ],
@@ -626,7 +628,6 @@ async function floorRun(
     maxDurationMs: ctx.params.maxSeconds * 1000,
     recvBufferSize: ctx.params.recvBufferSize,
     udp: ctx.params.udp,
-    udpCoalesceUs: ctx.params.udpCoalesceUs,
   });
   return {
     round,
@@ -779,7 +780,8 @@ function udpInUse(mode: UdpMode): string {
 export async function runLoadgenBench(params: LoadgenParams, io: BenchIo): Promise<LoadgenResults> {
   const settings = settingsOf(params);
   // Before any server starts: --udp batch without the addon fails here, saying how to build it.
-  const udpText = `${udpInUse(params.udp ?? 'auto')}${(params.udpCoalesceUs ?? 0) > 0 ? `, receive coalescing ${params.udpCoalesceUs} us` : ''}`;
+  const coalesceUs = params.udpCoalesceUs ?? OPEN_MODEL_COALESCE_US;
+  const udpText = `${udpInUse(params.udp ?? 'auto')}${coalesceUs > 0 ? `, receive coalescing ${coalesceUs} us for radmfa load` : ''}`;
   const servers: LoadgenServer[] = params.servers === 'both' ? ['freeradius', 'null'] : [params.servers];
   const dir = mkdtempSync(path.join(tmpdir(), 'radmfa-loadgen-'));
   const file = path.join(dir, 'requests.txt');

@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { UDP_MODES, type UdpMode } from '../runtime/batch-udp.ts';
 import { IssueCollector, ValidationError, formatIssues, type Issue } from '../runtime/validation/index.ts';
-import { executeLoad, type LoadTargetSpec } from '../scenarios/load/index.ts';
+import { OPEN_MODEL_COALESCE_US, executeLoad, type LoadTargetSpec } from '../scenarios/load/index.ts';
 import { parseDuration, DURATION_FIX } from '../scenarios/load/duration.ts';
 import { metricNames } from '../scenarios/load/metrics.ts';
 import { parseLoadProfile, type LoadProfile } from '../scenarios/load/profile.ts';
@@ -403,7 +403,7 @@ merge adds the segments' results. Targets: embedded (loopback UDP, real time), e
       placeholder: 'N',
       min: 0,
       max: 100_000,
-      help: 'batched sockets only: read replies every N us while they keep coming (adds up to N us to measured latency)',
+      help: `batched sockets only: read replies every N us while they keep coming (default ${OPEN_MODEL_COALESCE_US} when every scenario is an arrival-rate executor, else 0; 0 is off)`,
     },
     user: { type: 'string', placeholder: 'U', help: 'log in as this one user' },
     password: { type: 'string', placeholder: 'P', help: "that user's password" },

@@ -27,7 +27,7 @@ export async function executeLoad(job: LoadJob): Promise<LoadResult> {
   if (!opened.ok) throw new ValidationError('the load profile', opened.issues);
   const pool = opened.pool;
   try {
-    const target = await openLoadTarget(job.target, pool, job.profile.seed);
+    const target = await openLoadTarget(job.target, pool, job.profile.seed, job.profile);
     try {
       const segment = job.segment ?? FULL_PLAN;
       const work = runLoad({
@@ -65,4 +65,4 @@ export * from './segments.ts';
 export * from './thresholds.ts';
 export type { ProgressSnapshot, LoadRunOutcome } from './runner.ts';
 export * from './route.ts';
-export type { LoadTargetSpec } from './target.ts';
+export { OPEN_MODEL_COALESCE_US, receiveCoalescingUs, type LoadTargetSpec } from './target.ts';

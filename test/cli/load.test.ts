@@ -10,6 +10,7 @@ import { main } from '../../cli/main.ts';
 import { parseLoadResult } from '../../reports/load.ts';
 import { loadBatchUdp } from '../../runtime/batch-udp.ts';
 import { demoDirectoryFixture, embeddedDefaultConfig } from '../../scenarios/embedded/defaults.ts';
+import { OPEN_MODEL_COALESCE_US } from '../../scenarios/load/index.ts';
 import { EMBEDDED_SECRET, startUdpStack } from '../../scenarios/embedded/stacks.ts';
 import { captureIo } from '../support/command-io.ts';
 
@@ -284,7 +285,8 @@ describe('radmfa load against a server it did not start', () => {
       expect(one.profile.users).toBe('one user (alice, mschapv2)');
 
       // --udp auto: the batching addon when it is built, node:dgram (saying why) when not; the
-      // logins and what the result counts are the same either way.
+      // logins and what the result counts are the same either way. --rate makes the run open-model,
+      // so batched sockets coalesce their reads by default.
       const auto = captureIo();
       const autoOut = path.join(dir, 'auto');
       expect(
@@ -302,7 +304,9 @@ describe('radmfa load against a server it did not start', () => {
       expect(viaAuto.metrics.radius_accepts.values.count).toBe(20);
       expect(viaAuto.metrics.radius_timeouts?.values.count ?? 0).toBe(0);
       expect(viaAuto.target.description).toContain(
-        loadBatchUdp().available ? '(batched UDP sockets)' : '(node:dgram sockets: ',
+        loadBatchUdp().available
+          ? `(batched UDP sockets, replies read every ${OPEN_MODEL_COALESCE_US} us while they flow)`
+          : '(node:dgram sockets: ',
       );
     } finally {
       await stack.close();

@@ -15,7 +15,7 @@ export async function runInVirtualTime(
 ): Promise<LoadRunOutcome> {
   const opened = await openUserPool(profile);
   if (!opened.ok) throw new Error(JSON.stringify(opened.issues));
-  const target = await openLoadTarget({ kind: 'embedded-virtual' }, opened.pool, profile.seed);
+  const target = await openLoadTarget({ kind: 'embedded-virtual' }, opened.pool, profile.seed, profile);
   try {
     const clock = target.virtualClock;
     if (clock === undefined) throw new Error('the embedded-virtual target has no virtual clock');
