@@ -192,31 +192,49 @@ function reset(): void {
   totalLength = 0;
 }
 
+/** Zeros block[from..to): a loop, as TypedArray fill is a call into the runtime that costs more. */
+function zeroBlock(from: number, to: number): void {
+  const b = block;
+  for (let i = from; i < to; i++) b[i] = 0;
+}
+
 /** Continues from a saved chaining state that has already absorbed `absorbed` octets (whole blocks). */
 function resume(saved: Int32Array, absorbed: number): void {
-  state.set(saved);
+  state[0] = saved[0] as number;
+  state[1] = saved[1] as number;
+  state[2] = saved[2] as number;
+  state[3] = saved[3] as number;
   blockUsed = 0;
   totalLength = absorbed;
 }
 
 function update(data: Uint8Array, start = 0, end = data.length): void {
   totalLength += end - start;
+  // Locals rather than the module's `blockUsed` and `block` in the loops: a module binding is a
+  // context slot, loaded and stored on every octet otherwise.
+  const b = block;
+  let used = blockUsed;
   let offset = start;
-  if (blockUsed > 0) {
-    const take = Math.min(64 - blockUsed, end - offset);
-    for (let i = 0; i < take; i++) block[blockUsed + i] = data[offset + i] as number;
-    blockUsed += take;
+  if (used > 0) {
+    const take = Math.min(64 - used, end - offset);
+    for (let i = 0; i < take; i++) b[used + i] = data[offset + i] as number;
+    used += take;
     offset += take;
-    if (blockUsed < 64) return;
+    if (used < 64) {
+      blockUsed = used;
+      return;
+    }
     compress();
-    blockUsed = 0;
+    used = 0;
   }
   while (end - offset >= 64) {
-    for (let i = 0; i < 64; i++) block[i] = data[offset + i] as number;
+    for (let i = 0; i < 64; i++) b[i] = data[offset + i] as number;
     compress();
     offset += 64;
   }
-  for (; offset < end; offset++) block[blockUsed++] = data[offset] as number;
+  const rest = end - offset;
+  for (let i = 0; i < rest; i++) b[used + i] = data[offset + i] as number;
+  blockUsed = used + rest;
 }
 
 /** `count` zero octets, as if update() had been given them. */
@@ -225,7 +243,7 @@ function updateZeros(count: number): void {
   let left = count;
   while (left > 0) {
     const take = Math.min(64 - blockUsed, left);
-    block.fill(0, blockUsed, blockUsed + take);
+    zeroBlock(blockUsed, blockUsed + take);
     blockUsed += take;
     left -= take;
     if (blockUsed === 64) {
@@ -240,11 +258,11 @@ function finish(): void {
   const bits = totalLength * 8;
   block[blockUsed++] = 0x80;
   if (blockUsed > 56) {
-    block.fill(0, blockUsed, 64);
+    zeroBlock(blockUsed, 64);
     compress();
     blockUsed = 0;
   }
-  block.fill(0, blockUsed, 56);
+  zeroBlock(blockUsed, 56);
   const low = bits >>> 0;
   const high = Math.floor(bits / 0x100000000) >>> 0;
   block[56] = low & 0xff;

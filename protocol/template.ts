@@ -136,9 +136,12 @@ export function createRequestTemplate(options: RequestTemplateOptions): RequestT
     instantiate(identifier, variant) {
       const template = variants[variant % variants.length];
       if (template === undefined) throw new RequestTemplateError(`no variant ${variant}`);
+      if (!(identifier >= 0 && identifier <= 255 && Number.isInteger(identifier))) {
+        throw new RangeError(`an Identifier is one octet (0..255), got ${identifier}`);
+      }
       const bytes = Buffer.allocUnsafe(template.bytes.length);
-      template.bytes.copy(bytes);
-      bytes.writeUInt8(identifier, 1);
+      bytes.set(template.bytes);
+      bytes[1] = identifier;
       const ma = template.messageAuthenticatorOffset;
       if (computed) {
         // RFC 2866 3 / RFC 5176 2.3: Message-Authenticator over a zero field, then the MD5.
