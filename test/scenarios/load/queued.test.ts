@@ -9,12 +9,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Clock } from '../../../runtime/clock.ts';
 import type { DatagramSocket, Transport } from '../../../runtime/transport.ts';
-import { driveUntilSettled } from '../../../scenarios/engine/drive.ts';
 import type { MetricState } from '../../../scenarios/load/metrics.ts';
 import { parseLoadProfile, type LoadProfile } from '../../../scenarios/load/profile.ts';
-import { runLoad } from '../../../scenarios/load/runner.ts';
-import { openLoadTarget } from '../../../scenarios/load/target.ts';
-import { openUserPool } from '../../../scenarios/load/users.ts';
+import { runInVirtualTime } from '../../support/load-virtual.ts';
 
 const QUEUED_MS = 30;
 
@@ -67,23 +64,18 @@ function readingLate(network: Transport, clock: Clock): Transport {
 }
 
 async function accessDuration(late: boolean, nasPath: 'auto' | 'full'): Promise<MetricState> {
-  const opened = await openUserPool(profile);
-  if (!opened.ok) throw new Error(JSON.stringify(opened.issues));
-  const target = await openLoadTarget({ kind: 'embedded-virtual' }, opened.pool, profile.seed, profile);
-  try {
-    const clock = target.virtualClock;
-    if (clock === undefined) throw new Error('the embedded-virtual target has no virtual clock');
-    // Seen from outside (no prompt observer), so these PAP logins may take the lean path.
-    const { observer: _observer, ...unobserved } = target;
-    const transport = late ? readingLate(target.transport, clock) : target.transport;
-    const work = runLoad({ profile, target: { ...unobserved, transport }, pool: opened.pool, nasPath });
-    const outcome = await driveUntilSettled(clock, work, 3_600_000);
-    expect(outcome.nasPaths?.[nasPath === 'full' ? 'full' : 'lean']).toBe(12);
-    return outcome.states.radius_access_duration;
-  } finally {
-    await target.close();
-    await opened.pool.dispose();
-  }
+  // Seen from outside (no prompt observer), so these PAP logins may take the lean path.
+  const outcome = await runInVirtualTime(
+    profile,
+    ({ observer: _observer, ...unobserved }) => {
+      const clock = unobserved.virtualClock;
+      if (!late || clock === undefined) return unobserved;
+      return { ...unobserved, transport: readingLate(unobserved.transport, clock) };
+    },
+    nasPath,
+  );
+  expect(outcome.nasPaths?.[nasPath === 'full' ? 'full' : 'lean']).toBe(12);
+  return outcome.states.radius_access_duration;
 }
 
 describe('replies that waited unread', () => {
