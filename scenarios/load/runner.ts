@@ -59,7 +59,10 @@ export type StopReason =
   | { readonly kind: 'threshold'; readonly verdict: ThresholdVerdict }
   | { readonly kind: 'signal' };
 
-/** Logins started on each NAS path. */
+/**
+ * Logins started on each NAS path. A login refused because every Identifier of every socket the
+ * profile allows was outstanding is on neither (it is a radius_errors count).
+ */
 export interface NasPathCounts {
   readonly lean: number;
   readonly full: number;
@@ -324,12 +327,21 @@ class LoadRun {
     if (this.busy > this.vusMax) this.vusMax = this.busy;
     if (this.busy < this.vusMin) this.vusMin = this.busy;
     const credential = this.options.pool.pick(index);
-    if (
-      routeLogin(credential, this.routing).path === 'lean' &&
-      this.sendLean(credential, index, intendedAt, owner)
-    ) {
-      this.nasPaths.lean++;
-      return;
+    if (routeLogin(credential, this.routing).path === 'lean') {
+      const sent = this.sendLean(credential, index, intendedAt, owner);
+      if (sent === 'sent') {
+        this.nasPaths.lean++;
+        return;
+      }
+      if (sent === 'no-identifier') {
+        // nas.login would refuse it the same way (RADMFA_NAS_IDENTIFIERS_EXHAUSTED), after a promise
+        // chain and an error with its stack: when a server falls far behind, that per-arrival cost
+        // made the client's CPU per request several times its steady figure, on cores the server
+        // shares.
+        this.metrics.add('radius_errors');
+        this.end(owner);
+        return;
+      }
     }
     this.nasPaths.full++;
     this.iterate(credential, index, intendedAt).then(
@@ -388,21 +400,22 @@ class LoadRun {
   }
 
   /**
-   * A login on the lean path; false when it could not be sent (no Identifier free on the open
-   * sockets, or a credential no request can carry), and nas.login takes it: it opens another socket,
-   * or reports the error as the full path always has.
+   * A login on the lean path. `fallback` when it could not be sent (no Identifier free on the open
+   * sockets while another may open, a credential no request can carry, a closed NAS): nas.login
+   * takes it, opening another socket or reporting the error as the full path always has.
+   * `no-identifier` when every Identifier of the most sockets the profile allows is outstanding.
    */
   private sendLean(
     credential: Credential,
     index: number,
     intendedAt: number,
     owner: IterationOwner,
-  ): boolean {
+  ): 'sent' | 'no-identifier' | 'fallback' {
     let template: RequestTemplate;
     try {
       template = this.templateFor(credential);
     } catch {
-      return false;
+      return 'fallback';
     }
     const login = this.freeLean ?? new LeanLogin(this.leanEnded);
     this.freeLean = login.nextFree;
@@ -415,16 +428,16 @@ class LoadRun {
     try {
       sent = this.nas.lean.send(template, 0, login.done);
     } catch {
-      sent = false;
+      this.releaseLean(login);
+      return 'fallback';
     }
     if (sent) {
       this.sent++;
       this.series.count('sent', this.clock.now());
-      return true;
+      return 'sent';
     }
     this.releaseLean(login);
-    this.growLean();
-    return false;
+    return this.growLean() ? 'fallback' : 'no-identifier';
   }
 
   private releaseLean(login: LeanLogin): void {
@@ -434,16 +447,21 @@ class LoadRun {
     this.freeLean = login;
   }
 
-  /** Opens one more socket for the lean path while the profile's maxSockets allows. */
-  private growLean(): void {
-    if (this.growing || this.hardStopped) return;
+  /**
+   * Opens one more socket for the lean path while the profile's maxSockets allows; false when no
+   * socket is opening or can open (so no Identifier can come free but by a reply).
+   */
+  private growLean(): boolean {
+    if (this.growing) return true;
+    if (this.hardStopped) return false;
     const sockets = this.nas.stats().sockets;
-    if (sockets >= this.options.profile.nas.maxSockets) return;
+    if (sockets >= this.options.profile.nas.maxSockets) return false;
     this.growing = true;
     const done = (): void => {
       this.growing = false;
     };
     this.nas.lean.open(sockets + 1).then(done, done);
+    return true;
   }
 
   private endLean(
