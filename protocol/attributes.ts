@@ -258,8 +258,10 @@ export function decodeAttributes(
 
 /** The concatenated value of a `concat` attribute (EAP-Message), or undefined when absent. */
 export function joinedValue(attributes: readonly RawAttribute[], type: number): Buffer | undefined {
-  const parts = attributes.filter((attr) => attr.type === type).map((attr) => attr.value);
-  return parts.length === 0 ? undefined : Buffer.concat(parts);
+  // Asked of every Access-Request, most of which carry none: no array until one is found.
+  let parts: Buffer[] | undefined;
+  for (const attr of attributes) if (attr.type === type) (parts ??= []).push(attr.value);
+  return parts === undefined ? undefined : Buffer.concat(parts);
 }
 
 /** First decoded value of a named attribute. */
@@ -267,20 +269,24 @@ export function attributeValue(
   decoded: readonly DecodedAttribute[],
   name: string,
 ): AttributeValue | undefined {
-  const lower = name.toLowerCase();
-  for (const attr of decoded) if (sameName(attr.name, name, lower)) return attr.value;
+  for (const attr of decoded) if (sameName(attr.name, name)) return attr.value;
   return undefined;
 }
 
-/** Case-insensitive name match (as FreeRADIUS), with the usual exact match tried first. */
-function sameName(candidate: string, name: string, lower: string): boolean {
-  return candidate === name || candidate.toLowerCase() === lower;
+/**
+ * Case-insensitive name match (as FreeRADIUS), with the usual exact match tried first. Lower-casing
+ * makes two strings, so it is left for names of the same length (dictionary names are ASCII, whose
+ * case never changes a length): lower-casing every attribute passed over was most of a lookup's garbage.
+ */
+function sameName(candidate: string, name: string): boolean {
+  return (
+    candidate === name || (candidate.length === name.length && candidate.toLowerCase() === name.toLowerCase())
+  );
 }
 
 export function attributeValues(decoded: readonly DecodedAttribute[], name: string): AttributeValue[] {
-  const lower = name.toLowerCase();
   const values: AttributeValue[] = [];
-  for (const attr of decoded) if (sameName(attr.name, name, lower)) values.push(attr.value);
+  for (const attr of decoded) if (sameName(attr.name, name)) values.push(attr.value);
   return values;
 }
 

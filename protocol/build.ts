@@ -128,15 +128,16 @@ export function buildResponse(options: BuildResponseOptions): BuiltPacket {
   const { request } = options;
   checkIdentifier(request.identifier);
   const wantsMessageAuthenticator = options.messageAuthenticator ?? true;
-  const crypto: CryptoContext =
-    options.random !== undefined
-      ? { secret: options.secret, requestAuthenticator: request.authenticator, random: options.random }
-      : { secret: options.secret, requestAuthenticator: request.authenticator };
   // Pushed in wire order rather than spread: this runs once per answered request.
   const attributes: RawAttribute[] = [];
   if (wantsMessageAuthenticator) attributes.push(PLACEHOLDER);
   const named = options.attributes;
   if (named.length > 0) {
+    // Only named attributes may need hiding: most answers have none, and no context to build.
+    const crypto: CryptoContext =
+      options.random !== undefined
+        ? { secret: options.secret, requestAuthenticator: request.authenticator, random: options.random }
+        : { secret: options.secret, requestAuthenticator: request.authenticator };
     const dictionary = options.dictionary ?? defaultDictionary;
     for (const attr of encodeAttributes(withoutMessageAuthenticator(named), crypto, dictionary)) {
       attributes.push(attr);

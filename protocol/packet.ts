@@ -37,8 +37,9 @@ export function decodePacket(data: Buffer): Result<RadiusPacket> {
   if (!isKnownPacketCode(code)) return fail('unknown-code', `code ${code}`);
   // One copy of the packet (octets past Length are padding and ignored, RFC 2865 3); the
   // authenticator and every value are views into it, so nothing decoded shares memory with `data`
-  // and one allocation serves all attributes.
-  const copy = Buffer.from(data.subarray(0, length));
+  // and one allocation serves all attributes (copied without a view of `data` first).
+  const copy = Buffer.allocUnsafe(length);
+  data.copy(copy, 0, 0, length);
   const attributes: RawAttribute[] = [];
   let seenMessageAuthenticator = false;
   for (let offset = RADIUS_HEADER_LENGTH; offset < length;) {

@@ -46,7 +46,22 @@ function isSingleHost(client: RadiusClient): boolean {
 /** Per client entry (fixed at load): the address test is a long regular expression, run once. */
 const singleHost = new WeakMap<RadiusClient, boolean>();
 
-const has = (packet: RadiusPacket, type: number): boolean => packet.attributes.some((a) => a.type === type);
+function has(packet: RadiusPacket, type: number): boolean {
+  for (const attribute of packet.attributes) if (attribute.type === type) return true;
+  return false;
+}
+
+/**
+ * What verifyRequest is asked to enforce: one object per combination, since every request reads one
+ * (an object per request was garbage for nothing).
+ */
+const ENFORCE_NEITHER: VerifyOptions = { requireMessageAuthenticator: false, limitProxyState: false };
+const ENFORCE_REQUIRE: VerifyOptions = { requireMessageAuthenticator: true, limitProxyState: false };
+const ENFORCE_LIMIT: VerifyOptions = { requireMessageAuthenticator: false, limitProxyState: true };
+const ENFORCE_BOTH: VerifyOptions = { requireMessageAuthenticator: true, limitProxyState: true };
+
+/** learn() on the usual request: nothing learned, nothing to warn about. */
+const NO_WARNINGS: readonly BlastRadiusWarning[] = [];
 
 /** The per-client Blast-RADIUS state: what the config set, and what `auto` has learned since start. */
 export class BlastRadiusGuard {
@@ -67,10 +82,9 @@ export class BlastRadiusGuard {
   /** What verifyRequest must enforce for this client now (`auto` enforces nothing until it learns). */
   verifyOptions(client: RadiusClient): VerifyOptions {
     const state = this.state(client);
-    return {
-      requireMessageAuthenticator: state.requireMessageAuthenticator === true,
-      limitProxyState: state.limitProxyState === true,
-    };
+    const limit = state.limitProxyState === true;
+    if (state.requireMessageAuthenticator === true) return limit ? ENFORCE_BOTH : ENFORCE_REQUIRE;
+    return limit ? ENFORCE_LIMIT : ENFORCE_NEITHER;
   }
 
   /** The settings in force for a client, learned values included (for stats and tests). */
@@ -82,14 +96,14 @@ export class BlastRadiusGuard {
    * Learns from an Access-Request that passed verification (so a Message-Authenticator in it was
    * made with the client's secret: a spoofed packet cannot teach anything). Returns what changed.
    */
-  learn(client: RadiusClient, packet: RadiusPacket): BlastRadiusWarning[] {
-    if (packet.code !== PacketCode.AccessRequest || !isSingleHost(client)) return [];
+  learn(client: RadiusClient, packet: RadiusPacket): readonly BlastRadiusWarning[] {
+    if (packet.code !== PacketCode.AccessRequest || !isSingleHost(client)) return NO_WARNINGS;
     const state = this.state(client);
-    if (state.requireMessageAuthenticator === true) return [];
+    if (state.requireMessageAuthenticator === true) return NO_WARNINGS;
     const signed = has(packet, MESSAGE_AUTHENTICATOR_TYPE);
     // EAP requires Message-Authenticator anyway (RFC 3579 3.3); the same NAS may still send
     // unsigned PAP, so an EAP packet says nothing about its habits.
-    if (signed && has(packet, EAP_MESSAGE_TYPE)) return [];
+    if (signed && has(packet, EAP_MESSAGE_TYPE)) return NO_WARNINGS;
     if (signed && state.requireMessageAuthenticator === 'auto') {
       state.requireMessageAuthenticator = true;
       return [
@@ -100,7 +114,7 @@ export class BlastRadiusGuard {
         },
       ];
     }
-    if (state.limitProxyState !== 'auto') return [];
+    if (state.limitProxyState !== 'auto') return NO_WARNINGS;
     if (!signed && has(packet, PROXY_STATE_TYPE)) {
       state.limitProxyState = false;
       return [
@@ -113,7 +127,7 @@ export class BlastRadiusGuard {
     }
     // The usual case (a NAS, no Proxy-State): the protection turns on quietly, nothing to act on.
     state.limitProxyState = true;
-    return [];
+    return NO_WARNINGS;
   }
 }
 

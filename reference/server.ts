@@ -28,7 +28,7 @@ import {
   type DuplicateCacheStats,
   type DuplicateKeyParts,
 } from './duplicates/index.ts';
-import { ServerEvents, type DropReason } from './events.ts';
+import { ServerEvents, type DropReason, type ServerEventMap } from './events.ts';
 import type { SecondFactor } from './mfa/second-factor.ts';
 import { startupWarnings } from './mfa/startup-warnings.ts';
 import type { MaybePromise } from './maybe-async.ts';
@@ -95,24 +95,31 @@ const DISCARD_DROP_REASONS: Readonly<Record<DiscardReason, DropReason>> = {
   'mfa-overload': 'mfa-overload',
 };
 
-function accessDetail(
-  client: RadiusClient,
-  from: Endpoint,
-  packet: RadiusPacket,
-  result: AccessResult,
+type AccessEvent = ServerEventMap['access'];
+
+/**
+ * The `access` event, built when someone listens (the metrics always do). Optional keys are set one
+ * by one, only when present: spreading conditional objects made three objects per answered request.
+ */
+function accessEvent(
+  access: Answering,
+  result: Exclude<AccessResult, { kind: 'discard' }>,
   durationMs: number,
-) {
-  return {
-    client: client.name,
-    from,
-    identifier: packet.identifier,
+): AccessEvent {
+  const event: { -readonly [K in keyof AccessEvent]: AccessEvent[K] } = {
+    outcome: result.kind,
+    reason: result.reason,
+    client: access.client.name,
+    from: access.from,
+    identifier: access.packet.identifier,
     durationMs,
-    ...(result.detail !== undefined ? { detail: result.detail } : {}),
-    ...(result.userName !== undefined ? { userName: result.userName } : {}),
-    ...(result.method !== undefined ? { method: result.method } : {}),
-    ...(result.policy !== undefined ? { policy: result.policy } : {}),
-    ...(result.mfa !== undefined ? { mfa: result.mfa } : {}),
   };
+  if (result.detail !== undefined) event.detail = result.detail;
+  if (result.userName !== undefined) event.userName = result.userName;
+  if (result.method !== undefined) event.method = result.method;
+  if (result.policy !== undefined) event.policy = result.policy;
+  if (result.mfa !== undefined) event.mfa = result.mfa;
+  return event;
 }
 
 /** What a drop after decoding names; built only when one happens. */
@@ -130,6 +137,7 @@ function idsOf(
  */
 const KEPT_WHILE_WAITING: ReadonlySet<number> = new Set([33, 79, 80]);
 const NO_ATTRIBUTES: readonly RawAttribute[] = [];
+const NO_INPUTS: readonly AttributeInput[] = [];
 
 function waitingPacket(packet: RadiusPacket): RadiusPacket {
   const kept = packet.attributes.filter((attribute) => KEPT_WHILE_WAITING.has(attribute.type));
@@ -242,6 +250,7 @@ export class ReferenceServer {
             recvBufferSize: listen.recvBufferSize,
           });
           socket.onMessage((data, from) => this.onDatagram(kind, socket, data, from));
+          socket.onPostError?.(this.sendFailed);
           this.sockets.push({ kind, socket });
         }
       }
@@ -571,17 +580,12 @@ export class ReferenceServer {
     result: Exclude<AccessResult, { kind: 'discard' }>,
     bytes: Buffer,
   ): void {
-    const { socket, from, client, packet, key, started } = access;
+    const { socket, from, key, started } = access;
     this.counters.access[result.kind]++;
     this.duplicates.complete(key, bytes);
     // Only built when someone listens (metrics, logs at info): nothing per request otherwise.
-    if (this.events.wants('access')) {
-      this.events.emit('access', {
-        outcome: result.kind,
-        reason: result.reason,
-        ...accessDetail(client, from, packet, result, this.options.clock.now() - started),
-      });
-    }
+    if (this.events.wants('access'))
+      this.events.emit('access', accessEvent(access, result, this.options.clock.now() - started));
     this.send(socket, from, bytes);
   }
 
@@ -598,31 +602,35 @@ export class ReferenceServer {
     );
     // A policy's reply is the same list on every accept: encoded once (reply-encoding.ts).
     const raw = plainReplyAttributes(attributes);
-    const { random } = this.options;
+    // One options object with a fixed shape (no spreads): this runs for every answer.
     return buildResponse({
       code,
       request,
       secret: client.secret,
-      attributes: raw === undefined ? attributes : [],
-      ...(raw !== undefined ? { rawAttributes: raw } : {}),
+      attributes: raw === undefined ? attributes : NO_INPUTS,
+      rawAttributes: raw,
       messageAuthenticator,
-      ...(random !== undefined ? { random } : {}),
+      random: this.options.random,
     }).bytes;
   }
 
-  /** Sends without waiting: a failed send is reported as an error event, never thrown. */
+  /**
+   * Sends without waiting: a failed send is reported as an error event, never thrown. A socket that
+   * reports failed posts (listen() gave it sendFailed) is posted to: no promise per answer.
+   */
   private send(socket: DatagramSocket, to: Endpoint, bytes: Buffer): void {
     if (this.closed) return;
     try {
-      socket.send(bytes, to).catch((error: unknown) => this.sendFailed(to, error));
+      if (socket.post !== undefined && socket.onPostError !== undefined) socket.post(bytes, to);
+      else socket.send(bytes, to).catch((error: unknown) => this.sendFailed(error, to));
     } catch (error) {
-      this.sendFailed(to, error);
+      this.sendFailed(error, to);
     }
   }
 
-  private sendFailed(to: Endpoint, error: unknown): void {
+  private readonly sendFailed = (error: unknown, to: Endpoint): void => {
     this.events.emit('error', {
       message: `send to ${to.address}:${to.port} failed: ${(error as Error).message}`,
     });
-  }
+  };
 }

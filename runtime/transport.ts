@@ -24,6 +24,8 @@ export interface BindOptions {
  */
 export type DatagramHandler = (data: Buffer, from: Endpoint, queuedMs?: number) => void;
 
+export type PostErrorHandler = (error: Error, to: Endpoint) => void;
+
 export interface DatagramSocket {
   readonly local: Endpoint;
   send(data: Buffer, to: Endpoint): Promise<void>;
@@ -32,6 +34,12 @@ export interface DatagramSocket {
    * error is lost traffic, as a dropped datagram would be. Transports without it use send().
    */
   post?(data: Buffer, to: Endpoint): void;
+  /**
+   * Optional: where a failed post() is reported, with the endpoint it was for. Without a handler a
+   * failed post is lost traffic; with one, a server posts its answers (no promise per datagram)
+   * and still hears of a send that failed.
+   */
+  onPostError?(handler: PostErrorHandler): void;
   /** One handler per socket; setting it again replaces the previous one. */
   onMessage(handler: DatagramHandler): void;
   close(): Promise<void>;

@@ -1,7 +1,14 @@
 import dgram from 'node:dgram';
 import dns from 'node:dns';
 import { isIP, isIPv6 } from 'node:net';
-import type { BindOptions, DatagramHandler, DatagramSocket, Endpoint, Transport } from './transport.ts';
+import type {
+  BindOptions,
+  DatagramHandler,
+  DatagramSocket,
+  Endpoint,
+  PostErrorHandler,
+  Transport,
+} from './transport.ts';
 
 class UdpSocket implements DatagramSocket {
   private handler: DatagramHandler = () => {};
@@ -22,10 +29,21 @@ class UdpSocket implements DatagramSocket {
   }
 
   post(data: Buffer, to: Endpoint): void {
-    // Without a callback Node completes the send without a JavaScript callback; errors reach the
-    // socket's 'error' listener, which ignores them (lost traffic).
-    this.socket.send(data, to.port, to.address);
+    // Without a callback Node completes the send without a JavaScript callback, and a failure is
+    // lost traffic. With a handler, one callback serves every datagram (no closure per send).
+    if (this.postFailed === undefined) this.socket.send(data, to.port, to.address);
+    else this.socket.send(data, to.port, to.address, this.afterPost);
   }
+
+  onPostError(handler: PostErrorHandler): void {
+    this.postFailed = handler;
+  }
+
+  private postFailed: PostErrorHandler | undefined;
+
+  private readonly afterPost = (error: Error | null): void => {
+    if (error !== null) this.postFailed?.(error, sendErrorEndpoint(error));
+  };
 
   onMessage(handler: DatagramHandler): void {
     this.handler = handler;
@@ -40,6 +58,22 @@ class UdpSocket implements DatagramSocket {
       }
     });
   }
+}
+
+/**
+ * Where a failed send was going: Node's send errors carry it (SystemError `address` and `port`);
+ * a failed name lookup has only the name, which is the address radmfa passed.
+ */
+function sendErrorEndpoint(error: Error): Endpoint {
+  const { address, port, hostname } = error as Error & {
+    address?: unknown;
+    port?: unknown;
+    hostname?: unknown;
+  };
+  return {
+    address: typeof address === 'string' ? address : typeof hostname === 'string' ? hostname : '',
+    port: typeof port === 'number' ? port : 0,
+  };
 }
 
 type LookupCallback = (error: Error | null, address: string, family: number) => void;
