@@ -137,6 +137,23 @@ export function adAccountStateOfAttributes(
   );
 }
 
+/**
+ * The first Unix ms at which adAccountStateOfAttributes counts the account expired, or undefined
+ * when it never will. accountExpires is the only rule that reads the time, so before this instant
+ * and from it on the state is fixed: a directory holding the attributes works out both answers once.
+ */
+export function adAccountExpiresAt(
+  attributes: Readonly<Record<string, readonly string[]>>,
+): number | undefined {
+  const accountExpires = attributes.accountexpires?.[0];
+  if (accountExpires === undefined) return undefined;
+  const ticks = parseFiletime(accountExpires);
+  if (ticks === undefined || isNoExpiry(ticks)) return undefined;
+  // expired() holds when ticks <= (trunc(now) + EPOCH) * TICKS, that is when
+  // trunc(now) >= ceil(ticks / TICKS) - EPOCH (ticks is never negative).
+  return Number((ticks + TICKS_PER_MS - 1n) / TICKS_PER_MS - EPOCH_DIFFERENCE_MS);
+}
+
 function isSetTime(value: string | undefined): boolean {
   if (value === undefined) return false;
   const ticks = parseFiletime(value);

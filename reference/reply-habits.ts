@@ -46,8 +46,11 @@ export function replyAttributes(result: AccessResult, replies: RepliesConfig): r
     );
   }
   // RFC 3579 2.6.5: a Reply-Message next to EAP-Message is not displayed; FreeRADIUS removes it too.
-  const eap = attributes.some((attribute) => attribute.name === 'EAP-Message');
-  if (result.kind === 'reject' && replies.rejectMessage !== undefined && !eap) {
+  if (
+    result.kind === 'reject' &&
+    replies.rejectMessage !== undefined &&
+    !hasNamed(attributes, 'EAP-Message')
+  ) {
     return [...attributes, { name: 'Reply-Message', value: fitReplyMessage(replies.rejectMessage) }];
   }
   return attributes;
@@ -60,15 +63,24 @@ export function wantsMessageAuthenticator(
   reply: readonly AttributeInput[],
 ): boolean {
   // RFC 3579 3.2: a packet with EAP-Message MUST carry Message-Authenticator, whatever the habit.
-  const eap =
-    request.some((attribute) => attribute.type === EAP_MESSAGE_TYPE) ||
-    reply.some((attribute) => attribute.name === 'EAP-Message');
+  const eap = hasType(request, EAP_MESSAGE_TYPE) || hasNamed(reply, 'EAP-Message');
   switch (mode) {
     case 'always':
       return true;
     case 'with-eap':
       return eap;
     case 'when-requested':
-      return eap || request.some((attribute) => attribute.type === MESSAGE_AUTHENTICATOR_TYPE);
+      return eap || hasType(request, MESSAGE_AUTHENTICATOR_TYPE);
   }
+}
+
+// Loops rather than some(): these run for every answer, and a closure per call was its garbage.
+function hasType(attributes: readonly RawAttribute[], type: number): boolean {
+  for (const attribute of attributes) if (attribute.type === type) return true;
+  return false;
+}
+
+function hasNamed(attributes: readonly AttributeInput[], name: string): boolean {
+  for (const attribute of attributes) if (attribute.name === name) return true;
+  return false;
 }

@@ -6,6 +6,7 @@
 // FreeRADIUS `files`: load tests that are not about the directory pay no LDAP round trip).
 import { ntPasswordHash } from '../../protocol/auth/index.ts';
 import type { Clock } from '../../runtime/clock.ts';
+import { adAccountExpiresAt } from '../../protocol/ad-account.ts';
 import { accountState } from './account-state.ts';
 import { stripNetbiosDomain } from './ldap-directory.ts';
 import type { BindResult, Directory, DirectoryUser, LookupResult } from './types.ts';
@@ -46,14 +47,33 @@ function groupNames(memberOf: readonly string[]): string[] {
   return [...names];
 }
 
-/** A record with everything that does not depend on the time worked out once, at load. */
+/**
+ * A record with its answers worked out once, at load: the account state changes only when the
+ * account expires (accountExpires is the one rule that reads the time), so there are at most two.
+ */
 interface Prepared {
   readonly record: StaticUserRecord;
-  /** The user as found, state aside (userAccountControl is fixed; expiry depends on the clock). */
-  readonly user: Omit<DirectoryUser, 'state'>;
-  /** The last answer and the clock time it was worked out at: the state only changes with time. */
-  foundAt: number;
-  found: LookupResult | undefined;
+  /** Clock time (ms) from which `expired` is the answer; undefined: the account never expires. */
+  readonly expiresAt: number | undefined;
+  readonly beforeExpiry: LookupResult;
+  readonly expired: LookupResult;
+}
+
+function prepare(record: StaticUserRecord): Prepared {
+  const user = prepareUser(record);
+  const expiresAt = adAccountExpiresAt(user.attributes);
+  const found = (now: number): LookupResult => ({
+    kind: 'found',
+    user: { ...user, state: accountState(user.attributes, now) },
+  });
+  // Without an expiry any time gives the same state; 0 stands for all of them.
+  const beforeExpiry = found(expiresAt === undefined ? 0 : expiresAt - 1);
+  return {
+    record,
+    expiresAt,
+    beforeExpiry,
+    expired: expiresAt === undefined ? beforeExpiry : found(expiresAt),
+  };
 }
 
 export class StaticDirectory implements Directory {
@@ -67,7 +87,7 @@ export class StaticDirectory implements Directory {
     for (const record of options.users) {
       // The NT hash (MD4) and the attribute map are built here, not per lookup: under load the
       // per-request MD4 and copies were most of this directory's cost.
-      const prepared: Prepared = { record, user: prepareUser(record), foundAt: Number.NaN, found: undefined };
+      const prepared = prepare(record);
       this.byName.set(record.sAMAccountName.toLowerCase(), prepared);
       if (record.userPrincipalName !== undefined)
         this.byName.set(record.userPrincipalName.toLowerCase(), prepared);
@@ -86,15 +106,12 @@ export class StaticDirectory implements Directory {
   private lookup(userName: string): LookupResult {
     const prepared = this.byName.get(stripNetbiosDomain(userName).toLowerCase());
     if (prepared === undefined) return NOT_FOUND;
-    // Logins at the same clock reading share one answer (callers only read it): parsing the
-    // account's FILETIMEs and copying the user per lookup was most of this directory's cost.
-    const now = this.clock.now();
-    if (prepared.found === undefined || prepared.foundAt !== now) {
-      const { user } = prepared;
-      prepared.found = { kind: 'found', user: { ...user, state: accountState(user.attributes, now) } };
-      prepared.foundAt = now;
-    }
-    return prepared.found;
+    // Every login shares one of the two answers (callers only read them): parsing the account's
+    // FILETIMEs and copying the user per lookup was most of this directory's cost and garbage.
+    const { expiresAt } = prepared;
+    return expiresAt !== undefined && Math.trunc(this.clock.now()) >= expiresAt
+      ? prepared.expired
+      : prepared.beforeExpiry;
   }
 
   bindAsUser(user: DirectoryUser, password: string): BindResult | Promise<BindResult> {

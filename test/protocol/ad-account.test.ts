@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import {
   AD_ACCOUNT_STATE_ORDER,
   FILETIME_NEVER,
+  adAccountExpiresAt,
   adAccountState,
   adAccountStateOfAttributes,
   adAccountStates,
@@ -140,6 +141,27 @@ describe('which state a logon sees', () => {
         },
       ),
     );
+  });
+});
+
+describe('adAccountExpiresAt', () => {
+  it('is the first millisecond adAccountStateOfAttributes counts expired, whatever the sub-ms ticks', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 1n, max: BigInt(FILETIME_NEVER) - 1n }), (ticks) => {
+        const attributes = { useraccountcontrol: ['512'], accountexpires: [ticks.toString()] };
+        const at = adAccountExpiresAt(attributes);
+        expect(at).toBeDefined();
+        expect(adAccountStateOfAttributes(attributes, (at as number) - 1)).toBe('active');
+        expect(adAccountStateOfAttributes(attributes, at as number)).toBe('account-expired');
+      }),
+    );
+  });
+
+  it('is undefined when the account never expires', () => {
+    for (const value of [undefined, '0', FILETIME_NEVER, 'garbage']) {
+      const attributes = value === undefined ? {} : { accountexpires: [value] };
+      expect(adAccountExpiresAt(attributes)).toBeUndefined();
+    }
   });
 });
 
