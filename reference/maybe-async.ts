@@ -6,7 +6,25 @@
 
 export type MaybePromise<T> = T | Promise<T>;
 
-/** `next(value)` now when `value` is already there, else once it settles (rejections pass through). */
-export function andThen<T, U>(value: MaybePromise<T>, next: (value: T) => MaybePromise<U>): MaybePromise<U> {
-  return value instanceof Promise ? value.then(next) : next(value);
+/**
+ * `next(state, value)` now when `value` is already there, else once it settles (rejections pass
+ * through). The step's state is passed rather than captured, so a step that need not wait makes no
+ * closure (nor the context a closure keeps): a chain of arrows made them at every step of every
+ * login, waiting or not.
+ */
+export function andThenWith<S, T, U>(
+  state: S,
+  value: MaybePromise<T>,
+  next: (state: S, value: T) => MaybePromise<U>,
+): MaybePromise<U> {
+  return value instanceof Promise ? later(state, value, next) : next(state, value);
+}
+
+/** Apart from andThenWith, so the closure's context is made only when something waits. */
+function later<S, T, U>(
+  state: S,
+  value: Promise<T>,
+  next: (state: S, value: T) => MaybePromise<U>,
+): Promise<U> {
+  return value.then((settled) => next(state, settled));
 }

@@ -6,7 +6,7 @@ import { stateTagFor } from '../workers/route.ts';
 import type { ServerConfig } from '../config/server-config.ts';
 import type { Directory } from '../directory/types.ts';
 import { EapServer, type EapCompletion, type EapSession } from '../eap/eap-server.ts';
-import { andThen, type MaybePromise } from '../maybe-async.ts';
+import { andThenWith, type MaybePromise } from '../maybe-async.ts';
 import type { SecondFactor } from '../mfa/second-factor.ts';
 import { credentialsOf, type Credentials } from './credentials.ts';
 import {
@@ -129,35 +129,37 @@ export class AccessHandler {
     credentials: PasswordCredentials,
     userName: string,
   ): MaybePromise<AccessResult> {
-    const asker: Asker = { userName, method: credentials.method };
-    return andThen(lookupUser(this.primary, userName, credentials.method), (lookup) =>
-      this.afterLookup(request, credentials, userName, asker, lookup),
+    const login: PlainLogin = {
+      handler: this,
+      request,
+      credentials,
+      userName,
+      asker: { userName, method: credentials.method },
+      user: undefined,
+      methodAttributes: NO_ATTRIBUTES,
+    };
+    return andThenWith(
+      login,
+      lookupUser(this.primary, userName, credentials.method),
+      AccessHandler.afterLookup,
     );
   }
 
-  private afterLookup(
-    request: AccessRequest,
-    credentials: PasswordCredentials,
-    userName: string,
-    asker: Asker,
-    lookup: EapUserLookup,
-  ): MaybePromise<AccessResult> {
+  private static afterLookup(login: PlainLogin, lookup: EapUserLookup): MaybePromise<AccessResult> {
+    const { asker } = login;
     if (lookup.kind === 'discard') return discardResult(lookup.reason, asker, lookup.detail);
     if (lookup.kind === 'reject')
       return rejectResult(lookup.reason, asker, lookup.detail !== undefined ? { detail: lookup.detail } : {});
-    const user = lookup.user;
-    return andThen(verifyPrimary(this.primary, user, credentials, userName), (primary) =>
-      this.afterVerify(request, credentials, asker, user, primary),
+    login.user = lookup.user;
+    return andThenWith(
+      login,
+      verifyPrimary(login.handler.primary, lookup.user, login.credentials, login.userName),
+      AccessHandler.afterVerify,
     );
   }
 
-  private afterVerify(
-    request: AccessRequest,
-    credentials: PasswordCredentials,
-    asker: Asker,
-    user: DirectoryUser,
-    primary: PrimaryResult,
-  ): MaybePromise<AccessResult> {
+  private static afterVerify(login: PlainLogin, primary: PrimaryResult): MaybePromise<AccessResult> {
+    const { asker } = login;
     if (primary.kind === 'discard') return discardResult(primary.reason, asker, primary.detail);
     if (primary.kind === 'reject')
       return decidedRejectResult(
@@ -166,9 +168,17 @@ export class AccessHandler {
         primary.detail !== undefined ? { detail: primary.detail } : {},
         primary.attributes,
       );
-    return andThen(afterPrimary(this.secondStep, request, user, credentials.method), (done) =>
-      this.answer(done, asker, primary.attributes, 'mfa-code-requested'),
+    login.methodAttributes = primary.attributes;
+    const user = foundUser(login);
+    return andThenWith(
+      login,
+      afterPrimary(login.handler.secondStep, login.request, user, login.credentials.method),
+      AccessHandler.answerPlain,
     );
+  }
+
+  private static answerPlain(login: PlainLogin, done: Completion): AccessResult {
+    return login.handler.answer(done, login.asker, login.methodAttributes, 'mfa-code-requested');
   }
 
   private async handleCode(
@@ -234,6 +244,30 @@ export class AccessHandler {
         : undefined;
     return eapResult(outcome, state, userName);
   }
+}
+
+/**
+ * A PAP, CHAP or MS-CHAP login between its steps (lookup, password check, second step), handed to
+ * each step as its state instead of captured by a closure: a login that waits on nothing (a
+ * directory in memory, no second factor) makes none, where three per login were a tenth of its garbage.
+ */
+interface PlainLogin {
+  readonly handler: AccessHandler;
+  readonly request: AccessRequest;
+  readonly credentials: PasswordCredentials;
+  readonly userName: string;
+  readonly asker: Asker;
+  /** Set once the directory found an active user. */
+  user: DirectoryUser | undefined;
+  /** Set once the password is proven: the method's own reply attributes (MS-CHAP2-Success, MPPE keys). */
+  methodAttributes: readonly AttributeInput[];
+}
+
+const NO_ATTRIBUTES: readonly AttributeInput[] = [];
+
+function foundUser(login: PlainLogin): DirectoryUser {
+  if (login.user === undefined) throw new Error('a login was checked before its user was found');
+  return login.user;
 }
 
 /** EAP methods cannot carry a code prompt: the second factor must be push or call. */

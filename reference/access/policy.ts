@@ -5,7 +5,7 @@ import type { AuthMethod } from '../methods.ts';
 export interface PolicyFacts {
   readonly client: string;
   readonly groups: readonly string[];
-  readonly nasPortType?: number;
+  readonly nasPortType?: number | undefined;
   readonly method: AuthMethod;
 }
 
@@ -53,6 +53,10 @@ function matches(rule: PolicyRule, facts: PolicyFacts): boolean {
   return true;
 }
 
+// Decisions are only read, so the ones no rule made are shared by every login that matched none.
+const GRANT_UNMATCHED: PolicyDecision = { kind: 'grant', reply: [] };
+const DENY_UNMATCHED: PolicyDecision = { kind: 'deny' };
+
 /** Ordered network policies: the first rule whose conditions all hold decides (NPS semantics). */
 export function evaluatePolicy(policy: PolicyConfig, facts: PolicyFacts): PolicyDecision {
   for (const rule of policy.rules) {
@@ -61,5 +65,5 @@ export function evaluatePolicy(policy: PolicyConfig, facts: PolicyFacts): Policy
       ? { kind: 'grant', rule: rule.name, reply: rule.reply }
       : { kind: 'deny', rule: rule.name };
   }
-  return policy.noMatch === 'grant' ? { kind: 'grant', reply: [] } : { kind: 'deny' };
+  return policy.noMatch === 'grant' ? GRANT_UNMATCHED : DENY_UNMATCHED;
 }

@@ -15,7 +15,7 @@ import type { AttributeInput } from '../../protocol/index.ts';
 import type { ServerConfig } from '../config/server-config.ts';
 import type { AccountState, BindResult, Directory, DirectoryUser, LookupResult } from '../directory/types.ts';
 import type { EapUserLookup } from '../eap/eap-server.ts';
-import { andThen, type MaybePromise } from '../maybe-async.ts';
+import { andThenWith, type MaybePromise } from '../maybe-async.ts';
 import type { AuthMethod } from '../methods.ts';
 import type { Credentials } from './credentials.ts';
 import type { AccessReason } from './reasons.ts';
@@ -63,7 +63,7 @@ export function lookupUser(
   userName: string,
   method: AuthMethod,
 ): MaybePromise<EapUserLookup> {
-  return andThen(deps.directory.findUser(userName, method), (found) => lookupOutcome(deps, found));
+  return andThenWith(deps, deps.directory.findUser(userName, method), lookupOutcome);
 }
 
 function lookupOutcome(deps: PrimaryDeps, found: LookupResult): EapUserLookup {
@@ -94,9 +94,7 @@ export function verifyPrimary(
 
 /** PAP: a bind as the user is the password check, as NPS does against AD. */
 function verifyPap(deps: PrimaryDeps, user: DirectoryUser, password: Buffer): MaybePromise<PrimaryResult> {
-  return andThen(deps.directory.bindAsUser(user, password.toString('utf8')), (bound) =>
-    papOutcome(deps, bound),
-  );
+  return andThenWith(deps, deps.directory.bindAsUser(user, password.toString('utf8')), papOutcome);
 }
 
 const PAP_OK: PrimaryResult = { kind: 'ok', attributes: [] };

@@ -39,6 +39,9 @@ export type Completion =
     }
   | { readonly kind: 'discard'; readonly reason: DiscardReason; readonly detail?: string };
 
+/** What a login decided under no policy rule: read only, so every such login shares it. */
+const NO_RULE: Decided = {};
+
 /** Network policy, then the second factor (the only step here that may wait). */
 export function afterPrimary(
   deps: SecondStepDeps,
@@ -47,13 +50,14 @@ export function afterPrimary(
   method: AuthMethod,
 ): MaybePromise<Completion> {
   const nasPortType = attributeValue(request.attributes, 'NAS-Port-Type');
+  // One facts object of one shape (no spread): built for every login.
   const decision = evaluatePolicy(deps.config.policy, {
     client: request.client.name,
     groups: user.groups,
     method,
-    ...(typeof nasPortType === 'number' ? { nasPortType } : {}),
+    nasPortType: typeof nasPortType === 'number' ? nasPortType : undefined,
   });
-  const policy = decision.rule !== undefined ? { policy: decision.rule } : {};
+  const policy = decision.rule !== undefined ? { policy: decision.rule } : NO_RULE;
   if (decision.kind === 'deny') return { kind: 'reject', reason: 'policy-denied', decided: policy };
   const factor = deps.secondFactor;
   if (!deps.config.mfa.enabled || factor === undefined)

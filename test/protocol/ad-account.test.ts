@@ -159,7 +159,7 @@ describe('adAccountExpiresAt', () => {
 
   it('is undefined when the account never expires', () => {
     for (const value of [undefined, '0', FILETIME_NEVER, 'garbage']) {
-      const attributes = value === undefined ? {} : { accountexpires: [value] };
+      const attributes: Record<string, string[]> = value === undefined ? {} : { accountexpires: [value] };
       expect(adAccountExpiresAt(attributes)).toBeUndefined();
     }
   });
