@@ -145,7 +145,11 @@ export class AccessHandler {
     );
   }
 
-  private static afterLookup(login: PlainLogin, lookup: EapUserLookup): MaybePromise<AccessResult> {
+  private static afterLookup(
+    this: void,
+    login: PlainLogin,
+    lookup: EapUserLookup,
+  ): MaybePromise<AccessResult> {
     const { asker } = login;
     if (lookup.kind === 'discard') return discardResult(lookup.reason, asker, lookup.detail);
     if (lookup.kind === 'reject')
@@ -158,7 +162,11 @@ export class AccessHandler {
     );
   }
 
-  private static afterVerify(login: PlainLogin, primary: PrimaryResult): MaybePromise<AccessResult> {
+  private static afterVerify(
+    this: void,
+    login: PlainLogin,
+    primary: PrimaryResult,
+  ): MaybePromise<AccessResult> {
     const { asker } = login;
     if (primary.kind === 'discard') return discardResult(primary.reason, asker, primary.detail);
     if (primary.kind === 'reject')
@@ -177,7 +185,7 @@ export class AccessHandler {
     );
   }
 
-  private static answerPlain(login: PlainLogin, done: Completion): AccessResult {
+  private static answerPlain(this: void, login: PlainLogin, done: Completion): AccessResult {
     return login.handler.answer(done, login.asker, login.methodAttributes, 'mfa-code-requested');
   }
 
