@@ -183,7 +183,8 @@ function decodeTyped(
     }
     bytes = plain;
   }
-  const decoded = decodeValue(attr, bytes);
+  // A revealed value is a fresh Buffer already: copying it again was garbage on every PAP request.
+  const decoded = decodeValue(attr, bytes, attr.encryption !== undefined);
   if (!decoded.ok) {
     const invalid = decodedAttribute(attr.name, type, wire, attr.vendorId, Buffer.from(bytes));
     invalid.invalid = decoded.reason;

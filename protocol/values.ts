@@ -146,13 +146,17 @@ function wrongSize(attr: ResolvedAttribute, bytes: Buffer, n: number): DecodedVa
     : { ok: false, reason: `${attr.name} must be ${n} octets, got ${bytes.length}` };
 }
 
-export function decodeValue(attr: ResolvedAttribute, bytes: Buffer): DecodedValue {
+/**
+ * `owned`: `bytes` is the caller's to give away (a revealed password), so an octets value is that
+ * Buffer; otherwise it is a copy, never a view of the packet.
+ */
+export function decodeValue(attr: ResolvedAttribute, bytes: Buffer, owned = false): DecodedValue {
   switch (attr.dataType) {
     case 'string':
       return { ok: true, value: bytes.toString('utf8') };
     case 'octets':
     case 'vsa':
-      return { ok: true, value: Buffer.from(bytes) };
+      return { ok: true, value: owned ? bytes : Buffer.from(bytes) };
     case 'integer':
       return wrongSize(attr, bytes, 4) ?? { ok: true, value: bytes.readUInt32BE(0) };
     case 'integer64':

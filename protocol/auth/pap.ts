@@ -26,19 +26,21 @@ export const MAX_SALT_PLAINTEXT_LENGTH = MAX_SALT_ENCRYPTED_LENGTH - 1;
  */
 function chainBlocks(input: Buffer, secret: Buffer, first: Buffer, decrypt: boolean): Buffer {
   const out = Buffer.from(input);
-  let previous: Uint8Array = first;
   for (let offset = 0; offset < out.length; offset += BLOCK) {
-    const cipherBlock = decrypt ? input.subarray(offset, offset + BLOCK) : undefined;
-    md5TwoInto(secret, previous, keystream, 0);
+    md5TwoInto(secret, offset === 0 ? first : previousCipher, keystream, 0);
     const end = Math.min(BLOCK, out.length - offset);
     for (let i = 0; i < end; i++) out[offset + i] = (out[offset + i] as number) ^ (keystream[i] as number);
-    previous = cipherBlock ?? out.subarray(offset, offset + BLOCK);
+    // The next block chains on this ciphertext block: copied, not viewed (a Buffer per block was
+    // garbage on every PAP request). A short last block is never chained on.
+    const cipher = decrypt ? input : out;
+    for (let i = 0; i < end; i++) previousCipher[i] = cipher[offset + i] as number;
   }
   return out;
 }
 
-/** One keystream block, reused: chainBlocks runs start to finish without yielding. */
+/** One keystream block and one ciphertext block, reused: chainBlocks runs without yielding. */
 const keystream = new Uint8Array(BLOCK);
+const previousCipher = new Uint8Array(BLOCK);
 
 function requireAuthenticator(requestAuthenticator: Uint8Array): void {
   if (requestAuthenticator.length !== REQUEST_AUTHENTICATOR_LENGTH) {
