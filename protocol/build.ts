@@ -125,12 +125,21 @@ export interface BuildResponseOptions {
 }
 
 export function buildResponse(options: BuildResponseOptions): BuiltPacket {
+  const attributes = responseAttributes(options);
+  return lazyView(signedResponse(options, attributes), options.code, options.request.identifier, attributes);
+}
+
+/** buildResponse's bytes alone, for a server that sends them and never reads the packet back. */
+export function buildResponseBytes(options: BuildResponseOptions): Buffer {
+  return signedResponse(options, responseAttributes(options));
+}
+
+function responseAttributes(options: BuildResponseOptions): RawAttribute[] {
   const { request } = options;
   checkIdentifier(request.identifier);
-  const wantsMessageAuthenticator = options.messageAuthenticator ?? true;
   // Pushed in wire order rather than spread: this runs once per answered request.
   const attributes: RawAttribute[] = [];
-  if (wantsMessageAuthenticator) attributes.push(PLACEHOLDER);
+  if (options.messageAuthenticator ?? true) attributes.push(PLACEHOLDER);
   const named = options.attributes;
   if (named.length > 0) {
     // Only named attributes may need hiding: most answers have none, and no context to build.
@@ -147,6 +156,11 @@ export function buildResponse(options: BuildResponseOptions): BuiltPacket {
   if (options.echoProxyState !== false && request.attributes !== undefined) {
     for (const attr of request.attributes) if (attr.type === PROXY_STATE_TYPE) attributes.push(attr);
   }
+  return attributes;
+}
+
+function signedResponse(options: BuildResponseOptions, attributes: RawAttribute[]): Buffer {
+  const { request } = options;
   const bytes = encodePacket({
     code: options.code,
     identifier: request.identifier,
@@ -155,9 +169,10 @@ export function buildResponse(options: BuildResponseOptions): BuiltPacket {
   });
   // RFC 3579 3.2: the reply's Message-Authenticator is computed with the Request Authenticator in
   // place, and the Response Authenticator is computed afterwards, over the filled-in value.
-  if (wantsMessageAuthenticator) signMessageAuthenticator(bytes, options.secret, request.authenticator);
+  if (options.messageAuthenticator ?? true)
+    signMessageAuthenticator(bytes, options.secret, request.authenticator);
   signResponseAuthenticator(bytes, options.secret, request.authenticator);
-  return lazyView(bytes, options.code, request.identifier, attributes);
+  return bytes;
 }
 
 /**

@@ -1,6 +1,7 @@
 import {
   PacketCode,
   buildResponse,
+  buildResponseBytes,
   decodeAttributes,
   decodePacket,
   verifyRequest,
@@ -602,8 +603,8 @@ export class ReferenceServer {
     );
     // A policy's reply is the same list on every accept: encoded once (reply-encoding.ts).
     const raw = plainReplyAttributes(attributes);
-    // One options object with a fixed shape (no spreads): this runs for every answer.
-    return buildResponse({
+    // One options object with a fixed shape (no spreads), and the bytes alone: this runs for every answer.
+    return buildResponseBytes({
       code,
       request,
       secret: client.secret,
@@ -611,7 +612,7 @@ export class ReferenceServer {
       rawAttributes: raw,
       messageAuthenticator,
       random: this.options.random,
-    }).bytes;
+    });
   }
 
   /**
