@@ -156,22 +156,26 @@ const SETTLES_ITSELF = Symbol('settles-itself');
 /** User-Password (RFC 2865 5.2), as received: hidden. */
 const USER_PASSWORD_TYPE = 2;
 
-/** The duo profile keys on the password too; the hidden form is enough and never leaves the cache. */
+/**
+ * The duo profile keys on the password too; the hidden form is enough and never leaves the cache.
+ * One literal with every field (absent ones undefined, which the cache reads as absent): fields
+ * added afterwards gave each key a second allocation for its properties.
+ */
 function duplicateKeyOf(from: Endpoint, packet: RadiusPacket, userName: unknown): DuplicateKeyParts {
-  const key: { -readonly [K in keyof DuplicateKeyParts]: DuplicateKeyParts[K] } = {
+  return {
     clientAddress: from.address,
     clientPort: from.port,
     identifier: packet.identifier,
     requestAuthenticator: packet.authenticator,
+    userName: typeof userName === 'string' ? userName : undefined,
+    userPassword: userPasswordOf(packet),
   };
-  if (typeof userName === 'string') key.userName = userName;
-  for (const attribute of packet.attributes) {
-    if (attribute.type === USER_PASSWORD_TYPE) {
-      key.userPassword = attribute.value;
-      break;
-    }
-  }
-  return key;
+}
+
+function userPasswordOf(packet: RadiusPacket): Buffer | undefined {
+  for (const attribute of packet.attributes)
+    if (attribute.type === USER_PASSWORD_TYPE) return attribute.value;
+  return undefined;
 }
 
 /**
