@@ -241,19 +241,22 @@ export function decodeAttributes(
   crypto?: CryptoContext,
   dictionary: Dictionary = defaultDictionary,
 ): DecodedAttribute[] {
-  const out: DecodedAttribute[] = [];
+  // One slot per wire attribute (a Vendor-Specific may hold more or none, so the length is set at
+  // the end): an array grown by push() reserves 17 slots on the first one, most of them unused.
+  const out: DecodedAttribute[] = new Array<DecodedAttribute>(attributes.length);
+  let count = 0;
   for (const raw of attributes) {
     if (raw.type === VENDOR_SPECIFIC_TYPE) {
-      for (const sub of decodeVendorSpecific(raw, crypto, dictionary)) out.push(sub);
+      for (const sub of decodeVendorSpecific(raw, crypto, dictionary)) out[count++] = sub;
       continue;
     }
     const attr = dictionary.standard(raw.type);
-    out.push(
+    out[count++] =
       attr === undefined
         ? unknown(`Attr-${raw.type}`, raw.type, raw.value)
-        : decodeTyped(attr, raw.value, crypto, raw.type),
-    );
+        : decodeTyped(attr, raw.value, crypto, raw.type);
   }
+  out.length = count;
   return out;
 }
 

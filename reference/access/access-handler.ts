@@ -134,7 +134,7 @@ export class AccessHandler {
       request,
       credentials,
       userName,
-      asker: { userName, method: credentials.method },
+      method: credentials.method,
       user: undefined,
       methodAttributes: NO_ATTRIBUTES,
     };
@@ -150,7 +150,7 @@ export class AccessHandler {
     login: PlainLogin,
     lookup: EapUserLookup,
   ): MaybePromise<AccessResult> {
-    const { asker } = login;
+    const asker: Asker = login;
     if (lookup.kind === 'discard') return discardResult(lookup.reason, asker, lookup.detail);
     if (lookup.kind === 'reject')
       return rejectResult(lookup.reason, asker, lookup.detail !== undefined ? { detail: lookup.detail } : {});
@@ -167,7 +167,7 @@ export class AccessHandler {
     login: PlainLogin,
     primary: PrimaryResult,
   ): MaybePromise<AccessResult> {
-    const { asker } = login;
+    const asker: Asker = login;
     if (primary.kind === 'discard') return discardResult(primary.reason, asker, primary.detail);
     if (primary.kind === 'reject')
       return decidedRejectResult(
@@ -186,7 +186,7 @@ export class AccessHandler {
   }
 
   private static answerPlain(this: void, login: PlainLogin, done: Completion): AccessResult {
-    return login.handler.answer(done, login.asker, login.methodAttributes, 'mfa-code-requested');
+    return login.handler.answer(done, login, login.methodAttributes, 'mfa-code-requested');
   }
 
   private async handleCode(
@@ -259,12 +259,13 @@ export class AccessHandler {
  * each step as its state instead of captured by a closure: a login that waits on nothing (a
  * directory in memory, no second factor) makes none, where three per login were a tenth of its garbage.
  */
-interface PlainLogin {
+interface PlainLogin extends Asker {
   readonly handler: AccessHandler;
   readonly request: AccessRequest;
   readonly credentials: PasswordCredentials;
   readonly userName: string;
-  readonly asker: Asker;
+  /** The login is its own Asker (user name and method): no second object for them. */
+  readonly method: PasswordCredentials['method'];
   /** Set once the directory found an active user. */
   user: DirectoryUser | undefined;
   /** Set once the password is proven: the method's own reply attributes (MS-CHAP2-Success, MPPE keys). */
