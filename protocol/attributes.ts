@@ -12,7 +12,13 @@ import type { ResolvedAttribute } from './dictionary/types.ts';
 import { defaultDictionary } from './dictionaries/index.ts';
 import type { RawAttribute } from './packet.ts';
 import { pooledRandomBytes } from './random.ts';
-import { AttributeValueError, decodeValue, encodeValue, type AttributeValue } from './values.ts';
+import {
+  AttributeValueError,
+  ValueProblem,
+  encodeValue,
+  valueOrProblem,
+  type AttributeValue,
+} from './values.ts';
 
 /** An attribute by dictionary name with a typed value; `tag` for RFC 2868 tagged attributes. */
 export interface AttributeInput {
@@ -184,13 +190,13 @@ function decodeTyped(
     bytes = plain;
   }
   // A revealed value is a fresh Buffer already: copying it again was garbage on every PAP request.
-  const decoded = decodeValue(attr, bytes, attr.encryption !== undefined);
-  if (!decoded.ok) {
+  const value = valueOrProblem(attr, bytes, attr.encryption !== undefined);
+  if (value instanceof ValueProblem) {
     const invalid = decodedAttribute(attr.name, type, wire, attr.vendorId, Buffer.from(bytes));
-    invalid.invalid = decoded.reason;
+    invalid.invalid = value.reason;
     return invalid;
   }
-  const out = decodedAttribute(attr.name, type, wire, attr.vendorId, decoded.value);
+  const out = decodedAttribute(attr.name, type, wire, attr.vendorId, value);
   if (tag !== undefined) out.tag = tag;
   return out;
 }

@@ -134,13 +134,26 @@ export function buildResponseBytes(options: BuildResponseOptions): Buffer {
   return signedResponse(options, responseAttributes(options));
 }
 
-function responseAttributes(options: BuildResponseOptions): RawAttribute[] {
+/** Replies with nothing but a Message-Authenticator (most accepts), or nothing: read only, shared. */
+const PLACEHOLDER_ONLY: readonly RawAttribute[] = [PLACEHOLDER];
+const NO_ATTRIBUTES: readonly RawAttribute[] = [];
+
+function echoesProxyState(options: BuildResponseOptions): boolean {
+  if (options.echoProxyState === false || options.request.attributes === undefined) return false;
+  for (const attr of options.request.attributes) if (attr.type === PROXY_STATE_TYPE) return true;
+  return false;
+}
+
+function responseAttributes(options: BuildResponseOptions): readonly RawAttribute[] {
   const { request } = options;
   checkIdentifier(request.identifier);
+  const wantsMessageAuthenticator = options.messageAuthenticator ?? true;
+  const named = options.attributes;
+  if (named.length === 0 && options.rawAttributes === undefined && !echoesProxyState(options))
+    return wantsMessageAuthenticator ? PLACEHOLDER_ONLY : NO_ATTRIBUTES;
   // Pushed in wire order rather than spread: this runs once per answered request.
   const attributes: RawAttribute[] = [];
-  if (options.messageAuthenticator ?? true) attributes.push(PLACEHOLDER);
-  const named = options.attributes;
+  if (wantsMessageAuthenticator) attributes.push(PLACEHOLDER);
   if (named.length > 0) {
     // Only named attributes may need hiding: most answers have none, and no context to build.
     const crypto: CryptoContext =
@@ -159,7 +172,7 @@ function responseAttributes(options: BuildResponseOptions): RawAttribute[] {
   return attributes;
 }
 
-function signedResponse(options: BuildResponseOptions, attributes: RawAttribute[]): Buffer {
+function signedResponse(options: BuildResponseOptions, attributes: readonly RawAttribute[]): Buffer {
   const { request } = options;
   const bytes = encodePacket({
     code: options.code,
@@ -186,7 +199,7 @@ class LazyBuiltPacket implements BuiltPacket {
     readonly bytes: Buffer,
     private readonly code: number,
     private readonly identifier: number,
-    private readonly attributes: RawAttribute[],
+    private readonly attributes: readonly RawAttribute[],
   ) {}
 
   get packet(): RadiusPacket {
@@ -195,7 +208,12 @@ class LazyBuiltPacket implements BuiltPacket {
   }
 }
 
-function lazyView(bytes: Buffer, code: number, identifier: number, attributes: RawAttribute[]): BuiltPacket {
+function lazyView(
+  bytes: Buffer,
+  code: number,
+  identifier: number,
+  attributes: readonly RawAttribute[],
+): BuiltPacket {
   return new LazyBuiltPacket(bytes, code, identifier, attributes);
 }
 
@@ -203,7 +221,7 @@ function packetView(
   bytes: Buffer,
   code: number,
   identifier: number,
-  attributes: RawAttribute[],
+  attributes: readonly RawAttribute[],
 ): RadiusPacket {
   // Re-read the signed Message-Authenticator so the view matches the bytes exactly.
   const signed = attributes.map((attr, index) =>

@@ -139,49 +139,59 @@ export function encodeValue(attr: ResolvedAttribute, value: AttributeValue): Buf
 
 export type DecodedValue = { ok: true; value: AttributeValue } | { ok: false; reason: string };
 
-/** Decodes wire bytes by data type; a wrong size is reported, never thrown. */
-function wrongSize(attr: ResolvedAttribute, bytes: Buffer, n: number): DecodedValue | undefined {
+/** Why wire bytes are not a value of their type; never itself a value, so it can stand beside one. */
+export class ValueProblem {
+  constructor(readonly reason: string) {}
+}
+
+function wrongSize(attr: ResolvedAttribute, bytes: Buffer, n: number): ValueProblem | undefined {
   return bytes.length === n
     ? undefined
-    : { ok: false, reason: `${attr.name} must be ${n} octets, got ${bytes.length}` };
+    : new ValueProblem(`${attr.name} must be ${n} octets, got ${bytes.length}`);
+}
+
+/** Decodes wire bytes by data type; a wrong size is reported, never thrown. */
+export function decodeValue(attr: ResolvedAttribute, bytes: Buffer, owned = false): DecodedValue {
+  const value = valueOrProblem(attr, bytes, owned);
+  return value instanceof ValueProblem ? { ok: false, reason: value.reason } : { ok: true, value };
 }
 
 /**
+ * decodeValue without a result object around the value, for the decode every request goes through.
  * `owned`: `bytes` is the caller's to give away (a revealed password), so an octets value is that
  * Buffer; otherwise it is a copy, never a view of the packet.
  */
-export function decodeValue(attr: ResolvedAttribute, bytes: Buffer, owned = false): DecodedValue {
+export function valueOrProblem(
+  attr: ResolvedAttribute,
+  bytes: Buffer,
+  owned = false,
+): AttributeValue | ValueProblem {
   switch (attr.dataType) {
     case 'string':
-      return { ok: true, value: bytes.toString('utf8') };
+      return bytes.toString('utf8');
     case 'octets':
     case 'vsa':
-      return { ok: true, value: owned ? bytes : Buffer.from(bytes) };
+      return owned ? bytes : Buffer.from(bytes);
     case 'integer':
-      return wrongSize(attr, bytes, 4) ?? { ok: true, value: bytes.readUInt32BE(0) };
+      return wrongSize(attr, bytes, 4) ?? bytes.readUInt32BE(0);
     case 'integer64':
-      return wrongSize(attr, bytes, 8) ?? { ok: true, value: bytes.readBigUInt64BE(0) };
+      return wrongSize(attr, bytes, 8) ?? bytes.readBigUInt64BE(0);
     case 'ipaddr':
-      return wrongSize(attr, bytes, 4) ?? { ok: true, value: bufferToIpv4(bytes) };
+      return wrongSize(attr, bytes, 4) ?? bufferToIpv4(bytes);
     case 'ipv6addr':
-      return wrongSize(attr, bytes, 16) ?? { ok: true, value: bufferToIpv6(bytes) };
+      return wrongSize(attr, bytes, 16) ?? bufferToIpv6(bytes);
     case 'ipv6prefix': {
       const length = bytes[1];
       if (bytes.length < 2 || bytes.length > 18 || length === undefined || length > 128) {
-        return { ok: false, reason: `${attr.name} is not a valid RFC 3162 prefix` };
+        return new ValueProblem(`${attr.name} is not a valid RFC 3162 prefix`);
       }
       const address = Buffer.alloc(16);
       bytes.subarray(2).copy(address);
-      return { ok: true, value: `${bufferToIpv6(address)}/${length}` };
+      return `${bufferToIpv6(address)}/${length}`;
     }
     case 'ifid':
-      return (
-        wrongSize(attr, bytes, 8) ?? {
-          ok: true,
-          value: (bytes.toString('hex').match(/.{4}/g) ?? []).join(':'),
-        }
-      );
+      return wrongSize(attr, bytes, 8) ?? (bytes.toString('hex').match(/.{4}/g) ?? []).join(':');
     case 'date':
-      return wrongSize(attr, bytes, 4) ?? { ok: true, value: new Date(bytes.readUInt32BE(0) * 1000) };
+      return wrongSize(attr, bytes, 4) ?? new Date(bytes.readUInt32BE(0) * 1000);
   }
 }
