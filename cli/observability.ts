@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import { SystemClock, type Clock } from '../runtime/clock.ts';
 import type { ServerEvents } from '../reference/events.ts';
 import type { ReferenceServer, ServerStats } from '../reference/server.ts';
@@ -113,23 +113,13 @@ export function attachMetrics(
     labelNames: ['outcome', 'method', 'reason'],
     registers: [registry],
   });
-  const duration = new Histogram({
+  const duration = new TalliedHistogram({
     name: 'radmfa_access_duration_seconds',
     help: 'Time from Access-Request to answer, MFA included',
-    labelNames: ['outcome'],
+    labelName: 'outcome',
     buckets: [0.005, 0.02, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 90, 120],
-    registers: [registry],
+    registry,
   });
-  // One child per outcome, bound once: observe() through it skips building a labels object.
-  const durationByOutcome = new Map<string, { observe(value: number): void }>();
-  const durationOf = (outcome: string): { observe(value: number): void } => {
-    let child = durationByOutcome.get(outcome);
-    if (child === undefined) {
-      child = duration.labels(outcome);
-      durationByOutcome.set(outcome, child);
-    }
-    return child;
-  };
   const accounting = new TalliedCounter({
     name: 'radmfa_accounting_total',
     help: 'Accounting requests',
@@ -178,7 +168,7 @@ export function attachMetrics(
   events.on('access', (e) => {
     // Reasons are a closed list (ACCESS_REASONS), so the label's cardinality is bounded.
     access.add(e.outcome, e.method ?? 'unknown', e.reason);
-    durationOf(e.outcome).observe(e.durationMs / 1000);
+    duration.observe(e.outcome, e.durationMs / 1000);
   });
   events.on('accounting', (e) => accounting.add(e.duplicate ? 'duplicate' : 'stored'));
   events.on('status-server', () => statusServer.add());
@@ -261,6 +251,110 @@ function below(level: TallyLevel, value: string): TallyLevel {
     level.below.set(value, next);
   }
   return next;
+}
+
+/** One printed line of a histogram, as prom-client's get() gives it. */
+interface HistogramSample {
+  readonly metricName: string;
+  readonly labels: Readonly<Record<string, string | number>>;
+  readonly value: number;
+  readonly exemplar?: null;
+}
+
+interface HistogramSeries {
+  /** Per bucket, the observations it is the first to hold (made cumulative when scraped). */
+  readonly counts: number[];
+  sum: number;
+  count: number;
+}
+
+/**
+ * A one-label histogram printed exactly as prom-client's Histogram prints it (buckets, +Inf, _sum,
+ * _count; summed across workers), counted per request in plain numbers: Histogram.observe() built
+ * a label string, a closure and an object per call.
+ */
+export class TalliedHistogram {
+  readonly name: string;
+  readonly help: string;
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
+  private readonly labelName: string;
+  private readonly buckets: readonly number[];
+  private readonly series = new Map<string, HistogramSeries>();
+
+  constructor(config: {
+    readonly name: string;
+    readonly help: string;
+    readonly labelName: string;
+    /** Upper bounds, ascending. */
+    readonly buckets: readonly number[];
+    readonly registry: Registry;
+  }) {
+    this.name = config.name;
+    this.help = config.help;
+    this.labelName = config.labelName;
+    this.buckets = config.buckets;
+    // The registry only calls get() and reset(), which this provides.
+    config.registry.registerMetric(this as unknown as Metric);
+  }
+
+  observe(labelValue: string, value: number): void {
+    if (!Number.isFinite(value)) throw new TypeError(`Value is not a valid number: ${value}`);
+    let series = this.series.get(labelValue);
+    if (series === undefined) {
+      series = { counts: this.buckets.map(() => 0), sum: 0, count: 0 };
+      this.series.set(labelValue, series);
+    }
+    // The first bucket that holds it (le is inclusive); past the last, only +Inf does.
+    for (let i = 0; i < this.buckets.length; i++) {
+      if (value <= (this.buckets[i] as number)) {
+        series.counts[i] = (series.counts[i] as number) + 1;
+        break;
+      }
+    }
+    series.sum += value;
+    series.count++;
+  }
+
+  get(): Promise<{
+    name: string;
+    help: string;
+    type: 'histogram';
+    values: HistogramSample[];
+    aggregator: 'sum';
+  }> {
+    const values: HistogramSample[] = [];
+    for (const [labelValue, series] of this.series) {
+      let cumulative = 0;
+      this.buckets.forEach((bound, i) => {
+        cumulative += series.counts[i] as number;
+        values.push(this.sample('_bucket', cumulative, labelValue, bound));
+      });
+      values.push(this.sample('_bucket', series.count, labelValue, '+Inf'));
+      values.push(this.sample('_sum', series.sum, labelValue));
+      values.push(this.sample('_count', series.count, labelValue));
+    }
+    return Promise.resolve({
+      name: this.name,
+      help: this.help,
+      type: this.type,
+      values,
+      aggregator: this.aggregator,
+    });
+  }
+
+  reset(): void {
+    this.series.clear();
+  }
+
+  private sample(suffix: string, value: number, labelValue: string, le?: number | string): HistogramSample {
+    // `le` first, as prom-client prints it.
+    const labels: Record<string, string | number> = le === undefined ? {} : { le };
+    labels[this.labelName] = labelValue;
+    const metricName = `${this.name}${suffix}`;
+    // Buckets carry an empty exemplar slot in prom-client's JSON (what cluster workers send).
+    return le === undefined ? { metricName, labels, value } : { metricName, labels, value, exemplar: null };
+  }
 }
 
 /** The LDAP pool, read when scraped (the pool keeps its own totals; nothing per request here). */

@@ -2,7 +2,8 @@
 // (cli/observability.ts TalliedCounter): each scrape must show every event once, by its labels,
 // however the events and scrapes interleave.
 import { describe, expect, it } from 'vitest';
-import { attachMetrics } from '../../cli/observability.ts';
+import { Histogram, Registry } from 'prom-client';
+import { TalliedHistogram, attachMetrics } from '../../cli/observability.ts';
 import { ServerEvents, type ServerEventMap } from '../../reference/events.ts';
 
 const from = { address: '127.0.0.1', port: 40000 };
@@ -87,5 +88,42 @@ describe('tallied counters', () => {
       'radmfa_accounting_total{result="stored"} 1',
     ]);
     expect(await samples(metrics, 'radmfa_status_server_total')).toEqual(['radmfa_status_server_total 2']);
+  });
+
+  it("a tallied histogram prints and aggregates exactly as prom-client's Histogram", async () => {
+    const buckets = [0.005, 0.02, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 90, 120];
+    const theirs = new Registry();
+    const ours = new Registry();
+    const histogram = new Histogram({
+      name: 'h_seconds',
+      help: 'h',
+      labelNames: ['outcome'],
+      buckets,
+      registers: [theirs],
+    });
+    const tallied = new TalliedHistogram({
+      name: 'h_seconds',
+      help: 'h',
+      labelName: 'outcome',
+      buckets,
+      registry: ours,
+    });
+    // Bounds themselves (le is inclusive), between them, zero, past the last bound.
+    const observations: [string, number][] = [
+      ['accept', 0],
+      ['accept', 0.005],
+      ['reject', 0.0051],
+      ['accept', 0.1],
+      ['accept', 119.99],
+      ['reject', 120],
+      ['accept', 500],
+      ['challenge', 0.3],
+    ];
+    for (const [outcome, seconds] of observations) {
+      histogram.observe({ outcome }, seconds);
+      tallied.observe(outcome, seconds);
+    }
+    expect(await ours.metrics()).toBe(await theirs.metrics());
+    expect(await ours.getMetricsAsJSON()).toEqual(await theirs.getMetricsAsJSON());
   });
 });
