@@ -26,7 +26,15 @@ export interface RadiusPacket {
  * Structural decode (RFC 2865 3 and 5): header, Length, attribute framing, and the one rule on
  * Message-Authenticator that needs no secret. Total on any input: every failure is a code.
  */
-export function decodePacket(data: Buffer): Result<RadiusPacket> {
+export interface DecodeOptions {
+  /**
+   * The caller hands `data` over: nothing else holds it or will write to it (a datagram as dgram
+   * delivers it, in a Buffer of its own). The decoded packet then views `data` instead of a copy.
+   */
+  readonly adopt?: boolean;
+}
+
+export function decodePacket(data: Buffer, options?: DecodeOptions): Result<RadiusPacket> {
   if (data.length < RADIUS_HEADER_LENGTH) return fail('too-short', `${data.length} octets`);
   const length = ((data[2] as number) << 8) | (data[3] as number);
   if (length > RADIUS_MAX_PACKET_LENGTH) return fail('too-long', `Length ${length}`);
@@ -37,9 +45,8 @@ export function decodePacket(data: Buffer): Result<RadiusPacket> {
   if (!isKnownPacketCode(code)) return fail('unknown-code', `code ${code}`);
   // One copy of the packet (octets past Length are padding and ignored, RFC 2865 3); the
   // authenticator and every value are views into it, so nothing decoded shares memory with `data`
-  // and one allocation serves all attributes (copied without a view of `data` first).
-  const copy = Buffer.allocUnsafe(length);
-  data.copy(copy, 0, 0, length);
+  // and one allocation serves all attributes. Data handed over is viewed as it is.
+  const copy = options?.adopt === true ? data : copyOf(data, length);
   // Sized for the attributes the Length octets frame: an array grown by push() reserves 17 slots
   // on the first one, most of them unused (a typical request carries 5 to 10).
   const attributes: RawAttribute[] = new Array<RawAttribute>(framedCount(copy, length));
@@ -76,6 +83,13 @@ export function decodePacket(data: Buffer): Result<RadiusPacket> {
     authenticator: copy.subarray(4, RADIUS_HEADER_LENGTH),
     attributes,
   });
+}
+
+function copyOf(data: Buffer, length: number): Buffer {
+  // Copied without a view of `data` first (one Buffer object, not two).
+  const copy = Buffer.allocUnsafe(length);
+  data.copy(copy, 0, 0, length);
+  return copy;
 }
 
 /**

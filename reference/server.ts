@@ -7,6 +7,7 @@ import {
   verifyRequest,
   attributeValue,
   type AttributeInput,
+  type DecodeOptions,
   type RadiusPacket,
   type RawAttribute,
 } from '../protocol/index.ts';
@@ -139,6 +140,7 @@ function idsOf(
 const KEPT_WHILE_WAITING: ReadonlySet<number> = new Set([33, 79, 80]);
 const NO_ATTRIBUTES: readonly RawAttribute[] = [];
 const NO_INPUTS: readonly AttributeInput[] = [];
+const ADOPT: DecodeOptions = { adopt: true };
 
 function waitingPacket(packet: RadiusPacket): RadiusPacket {
   const kept = packet.attributes.filter((attribute) => KEPT_WHILE_WAITING.has(attribute.type));
@@ -366,7 +368,8 @@ export class ReferenceServer {
       this.drop('unknown-client', from, `no RADIUS client entry matches ${from.address}`);
       return;
     }
-    const decoded = decodePacket(data);
+    // A datagram the transport hands over is decoded in place: no copy per request.
+    const decoded = decodePacket(data, socket.handsOverDatagrams === true ? ADOPT : undefined);
     if (!decoded.ok) {
       this.drop(decoded.code, from, decoded.message, { client: client.name });
       return;

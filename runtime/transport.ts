@@ -28,6 +28,11 @@ export type PostErrorHandler = (error: Error, to: Endpoint) => void;
 
 export interface DatagramSocket {
   readonly local: Endpoint;
+  /**
+   * True when every Buffer handed to the message handler is a fresh allocation that nothing else
+   * holds, reuses or writes (dgram's): the handler may keep views into it rather than a copy.
+   */
+  readonly handsOverDatagrams?: boolean;
   send(data: Buffer, to: Endpoint): Promise<void>;
   /**
    * Optional fire-and-forget send for load paths: no promise, no completion callback; a send

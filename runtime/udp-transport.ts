@@ -12,6 +12,8 @@ import type {
 
 class UdpSocket implements DatagramSocket {
   private handler: DatagramHandler = () => {};
+  /** Node allocates each received datagram a Buffer of its own, of its exact length. */
+  readonly handsOverDatagrams = true;
 
   constructor(
     private readonly socket: dgram.Socket,

@@ -78,6 +78,20 @@ describe('RFC 2865 7.1 example', () => {
     ]);
     expect(attrs.map((a) => formatAttribute(a))).toContain('User-Password = <hidden>');
   });
+
+  it('copies the datagram unless it is handed over (adopt), and decodes both alike', () => {
+    // A Buffer of its own, as a datagram arrives (Buffer.from would share the allocation pool).
+    const hex = Buffer.from(vector.request.hex, 'hex');
+    const data = Buffer.alloc(hex.length);
+    hex.copy(data);
+    const copied = decodePacket(data);
+    const adopted = decodePacket(data, { adopt: true });
+    if (!copied.ok || !adopted.ok) throw new Error('the RFC example must decode');
+    expect(adopted.value).toEqual(copied.value);
+    expect(copied.value.authenticator.buffer).not.toBe(data.buffer);
+    expect(adopted.value.authenticator.buffer).toBe(data.buffer);
+    expect(adopted.value.attributes.every((a) => a.value.buffer === data.buffer)).toBe(true);
+  });
 });
 
 describe('decode failures (test/vectors/decode-errors.json)', () => {
