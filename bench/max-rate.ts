@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { executeLoad, parseLoadProfile, type LoadResult } from '../scenarios/load/index.ts';
+import { MAX_VUS } from '../scenarios/load/executors.ts';
 import { formatIssues } from '../runtime/validation/index.ts';
 
 export interface RateVerdict {
@@ -139,10 +140,11 @@ export async function probeRate(
           rate,
           timeUnit: '1s',
           duration: `${settings.seconds}s`,
-          // Enough VUs for 100 ms of arrivals up front, up to 5 s of them: a VU shortage must not be
-          // what fails a rate (it is counted as dropped all the same).
+          // Enough VUs for 100 ms of arrivals up front, up to 5 s of them (within the profile's
+          // bound of 100,000): a VU shortage must not be what fails a rate (it is counted as
+          // dropped all the same).
           preAllocatedVUs: Math.max(16, Math.ceil(rate / 10)),
-          maxVUs: Math.max(64, Math.ceil(rate * 5)),
+          maxVUs: Math.min(MAX_VUS, Math.max(64, Math.ceil(rate * 5))),
           gracefulStop: '6s',
         },
       },

@@ -12,7 +12,7 @@ import { z } from '../../runtime/validation/index.ts';
 import { durationField, formatDurationText } from './duration.ts';
 import { scaleCount, type SegmentPlan } from './segments.ts';
 
-const MAX_VUS = 100_000;
+export const MAX_VUS = 100_000;
 const vuCount = z.number().int().min(0).max(MAX_VUS);
 const stage = z.object({ duration: durationField, target: z.number().min(0) }).strict();
 
