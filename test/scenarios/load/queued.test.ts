@@ -7,11 +7,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Clock } from '../../../runtime/clock.ts';
-import type { DatagramSocket, Transport } from '../../../runtime/transport.ts';
 import type { MetricState } from '../../../scenarios/load/metrics.ts';
 import { parseLoadProfile, type LoadProfile } from '../../../scenarios/load/profile.ts';
 import { runInVirtualTime } from '../../support/load-virtual.ts';
+import { readingLate } from '../../support/reading-late.ts';
 
 const QUEUED_MS = 30;
 
@@ -44,25 +43,6 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** `network` with every datagram handed over QUEUED_MS after it arrived, the wait reported. */
-function readingLate(network: Transport, clock: Clock): Transport {
-  return {
-    async bind(options) {
-      const socket = await network.bind(options);
-      const late: DatagramSocket = {
-        local: socket.local,
-        send: (data, to) => socket.send(data, to),
-        onMessage: (handler) =>
-          socket.onMessage((data, from) => {
-            clock.setTimeout(() => handler(data, from, QUEUED_MS), QUEUED_MS);
-          }),
-        close: () => socket.close(),
-      };
-      return late;
-    },
-  };
-}
-
 async function accessDuration(late: boolean, nasPath: 'auto' | 'full'): Promise<MetricState> {
   // Seen from outside (no prompt observer), so these PAP logins may take the lean path.
   const outcome = await runInVirtualTime(
@@ -70,7 +50,7 @@ async function accessDuration(late: boolean, nasPath: 'auto' | 'full'): Promise<
     ({ observer: _observer, ...unobserved }) => {
       const clock = unobserved.virtualClock;
       if (!late || clock === undefined) return unobserved;
-      return { ...unobserved, transport: readingLate(unobserved.transport, clock) };
+      return { ...unobserved, transport: readingLate(unobserved.transport, clock, QUEUED_MS) };
     },
     nasPath,
   );

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PacketCode } from '../../../protocol/index.ts';
-import type { DatagramSocket, Transport } from '../../../runtime/transport.ts';
 import { createNas, type LeanStatus } from '../../../simulators/nas/index.ts';
+import { readingLate } from '../../support/reading-late.ts';
 import { SECRET, START, settle, setup, type ServerSpec } from './support/harness.ts';
 
 const alice = { method: 'pap', user: 'alice', password: 'correct horse' } as const;
@@ -66,21 +66,7 @@ describe('lean request path', () => {
     const { clock, network, servers } = await setup([{}]);
     const QUEUED_MS = 30;
     // Hands every datagram over 30 ms after it arrived, and says so, as a socket read on a timer does.
-    const readLate: Transport = {
-      async bind(options) {
-        const socket = await network.bind(options);
-        const late: DatagramSocket = {
-          local: socket.local,
-          send: (data, to) => socket.send(data, to),
-          onMessage: (handler) =>
-            socket.onMessage((data, from) => {
-              clock.setTimeout(() => handler(data, from, QUEUED_MS), QUEUED_MS);
-            }),
-          close: () => socket.close(),
-        };
-        return late;
-      },
-    };
+    const readLate = readingLate(network, clock, QUEUED_MS);
     const server = servers[0]?.endpoint;
     const nas = createNas({
       transport: readLate,
