@@ -59,8 +59,9 @@ describe('radmfa serve', () => {
 
 describe("the setting's effect on Node 20's V8", () => {
   // A burst of logins leaves promoted garbage; with V8's own factor it stays until the heap grows
-  // far enough, with 20% it is collected during the burst. Measured here, idle and with the cores busy: peaks 67-73 MB against
-  // 53-56 MB, the same live heap. (Node 24's V8 showed no difference on this burst: README.)
+  // far enough, with 20% it is collected during the burst. Measured here, idle and with the cores
+  // busy: peaks 67-73 MB against 53-56 MB, the same live heap. (Node 24's V8 showed no difference
+  // on this burst: README.)
   it('a burst of promoted garbage peaks lower with 20% than with V8 own factor, same live heap', async () => {
     const own = await burst('v8');
     const twenty = await burst('20');
