@@ -26,7 +26,7 @@ import { toolPath } from '../peers/tools.ts';
 import { createUdpTransport, type UdpMode } from '../runtime/batch-udp.ts';
 import type { Issue } from '../runtime/validation/index.ts';
 import { readLoadResult } from '../reports/load.ts';
-import { OPEN_MODEL_COALESCE_US } from '../scenarios/load/index.ts';
+import { OPEN_MODEL_COALESCE_US, type LoadProcessReport } from '../scenarios/load/index.ts';
 import { searchMaxRate, verdictOf, type RateVerdict, type SearchEnd } from './max-rate.ts';
 import { DEMO_PASSWORD, demoUsers, papRequest } from './pap.ts';
 import { formatNumber, formatRatio, formatTable, median, ratio, round as roundTo } from './report.ts';
@@ -200,7 +200,7 @@ export interface LoadProbe extends RateVerdict {
    */
   readonly steadyCpuMicrosPerRequest: number | null;
   /** Logins on the lean NAS path and on nas.login. */
-  readonly nasPaths: { readonly lean: number; readonly full: number } | null;
+  readonly nasPaths: LoadProcessReport['nasPaths'] | null;
   /** Wall time of the child process, start-up and reports included. */
   readonly processWallMs: number;
 }
@@ -586,7 +586,7 @@ async function searchRadmfaLoad(
     async (rate) => {
       const probe = await radmfaLoadProbe(ctx, target, rate, ctx.dir);
       ctx.io.progress(
-        `${server} radmfa load ${formatNumber(rate)}/s: ${probe.sustained ? 'sustained' : 'not sustained'}, ${formatNumber(probe.answeredPerSecond)}/s answered, timeouts ${probe.timeouts}, dropped ${probe.dropped}, p99 ${probe.p99Ms} ms, ${probe.cpuMicrosPerRequest ?? '?'} us CPU/request (${probe.steadyCpuMicrosPerRequest ?? '?'} after the first second; lean ${probe.nasPaths?.lean ?? '?'}, full ${probe.nasPaths?.full ?? '?'})`,
+        `${server} radmfa load ${formatNumber(rate)}/s: ${probe.sustained ? 'sustained' : 'not sustained'}, ${formatNumber(probe.answeredPerSecond)}/s answered, timeouts ${probe.timeouts}, dropped ${probe.dropped}, p99 ${probe.p99Ms} ms, ${probe.cpuMicrosPerRequest ?? '?'} us CPU/request (${probe.steadyCpuMicrosPerRequest ?? '?'} after the first second; lean ${probe.nasPaths?.lean ?? '?'}, full ${probe.nasPaths?.full ?? '?'}, refused ${probe.nasPaths?.refused ?? '?'})`,
       );
       return probe;
     },

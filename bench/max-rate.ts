@@ -183,7 +183,9 @@ export function verdictOf(
   const accepts = values('radius_accepts')['count'] ?? 0;
   const errors = values('radius_errors')['count'] ?? 0;
   const p99Ms = duration['p(99)'] ?? Number.POSITIVE_INFINITY;
-  const offered = ended + dropped + result.interrupted;
+  // Every arrival is counted when it is due, whatever became of it (dropped for want of a VU,
+  // refused for want of an Identifier, answered, timed out, interrupted).
+  const offered = result.series.reduce((n, row) => n + row.offered, 0);
   return {
     rate,
     sustained:

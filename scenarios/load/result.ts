@@ -91,8 +91,11 @@ export interface LoadResult {
 export interface LoadProcessReport {
   readonly cpuUserMicros: number;
   readonly cpuSystemMicros: number;
-  /** Logins sent on the lean NAS path (nas.lean) and on the full one (nas.login). */
-  readonly nasPaths: { readonly lean: number; readonly full: number };
+  /**
+   * Logins sent on the lean NAS path (nas.lean) and on the full one (nas.login), and those refused
+   * on both for want of an Identifier (absent from results written before radmfa counted them).
+   */
+  readonly nasPaths: { readonly lean: number; readonly full: number; readonly refused?: number };
   /**
    * The same CPU from the run's first second on, with the requests sent since (first
    * transmissions): without the JIT warm-up, which costs a fixed few hundred ms of CPU and so
@@ -181,7 +184,7 @@ export function buildLoadResult(outcome: LoadRunOutcome, context: ResultContext)
           process: {
             cpuUserMicros: outcome.cpu.userMicros,
             cpuSystemMicros: outcome.cpu.systemMicros,
-            nasPaths: { lean: outcome.nasPaths.lean, full: outcome.nasPaths.full },
+            nasPaths: { ...outcome.nasPaths },
             ...(outcome.steadyCpu !== undefined
               ? {
                   steady: {
@@ -210,7 +213,11 @@ function mergeProcess(results: readonly LoadResult[]): LoadProcessReport | undef
   return {
     cpuUserMicros: sum((p) => p.cpuUserMicros),
     cpuSystemMicros: sum((p) => p.cpuSystemMicros),
-    nasPaths: { lean: sum((p) => p.nasPaths.lean), full: sum((p) => p.nasPaths.full) },
+    nasPaths: {
+      lean: sum((p) => p.nasPaths.lean),
+      full: sum((p) => p.nasPaths.full),
+      refused: sum((p) => p.nasPaths.refused ?? 0),
+    },
     ...(allSteady && steadies.length > 0
       ? {
           steady: {

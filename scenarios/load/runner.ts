@@ -60,12 +60,14 @@ export type StopReason =
   | { readonly kind: 'signal' };
 
 /**
- * Logins started on each NAS path. A login refused because every Identifier of every socket the
- * profile allows was outstanding is on neither (it is a radius_errors count).
+ * Logins started on each NAS path, and those refused because every Identifier of every socket the
+ * profile allows was outstanding (on neither path; each is a radius_errors count). With the
+ * arrivals dropped for want of a VU, they add up to the arrivals offered.
  */
 export interface NasPathCounts {
   readonly lean: number;
   readonly full: number;
+  readonly refused: number;
 }
 
 /** CPU time of this process over the run (process.cpuUsage), microseconds. */
@@ -195,7 +197,7 @@ class LoadRun {
   private readonly iterationIsLogin: boolean;
   private readonly templates = new Map<string, UserTemplate>();
   private readonly loginsByUser = new Map<string, InFlightLogin[]>();
-  private readonly nasPaths = { lean: 0, full: 0 };
+  private readonly nasPaths = { lean: 0, full: 0, refused: 0 };
   /** Iterations running (launched and not ended). */
   private busy = 0;
   /**
@@ -338,6 +340,7 @@ class LoadRun {
         // chain and an error with its stack: when a server falls far behind, that per-arrival cost
         // made the client's CPU per request several times its steady figure, on cores the server
         // shares.
+        this.nasPaths.refused++;
         this.metrics.add('radius_errors');
         this.end(owner);
         return;

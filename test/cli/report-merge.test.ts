@@ -138,7 +138,7 @@ describe('radmfa report merge', () => {
       single.series.reduce((n, r) => n + r.offered, 0),
     );
     // Each process's own CPU time and NAS paths add up (radmfa's own server: every login on nas.login).
-    expect(merged.process?.nasPaths).toEqual({ lean: 0, full: 160 });
+    expect(merged.process?.nasPaths).toEqual({ lean: 0, full: 160, refused: 0 });
     expect(merged.process?.cpuUserMicros).toBe(
       outs.reduce((n, o) => n + (read(o).process?.cpuUserMicros ?? NaN), 0),
     );

@@ -80,9 +80,9 @@ describe('load runner: lean NAS path vs nas.login', () => {
   it('the same profile gives the same counts either way, and PAP logins one reply ends went lean', async () => {
     const full = await runOn('full');
     const routed = await runOn('auto');
-    expect(full.nasPaths).toEqual({ lean: 0, full: 14 });
+    expect(full.nasPaths).toEqual({ lean: 0, full: 14, refused: 0 });
     // 5 of the 7 credentials are PAP with no OTP key; each comes twice.
-    expect(routed.nasPaths).toEqual({ lean: 10, full: 4 });
+    expect(routed.nasPaths).toEqual({ lean: 10, full: 4, refused: 0 });
 
     const byName = (outcome: LoadRunOutcome): Record<string, unknown> =>
       Object.fromEntries(metricNames.map((name) => [name, counts(outcome.states[name])]));

@@ -7,7 +7,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verdictOf } from '../../../bench/max-rate.ts';
 import { parseLoadProfile, type LoadProfile } from '../../../scenarios/load/profile.ts';
+import { buildLoadResult } from '../../../scenarios/load/result.ts';
+import { FULL_PLAN } from '../../../scenarios/load/segments.ts';
 import { runInVirtualTime } from '../../support/load-virtual.ts';
 
 let dir: string;
@@ -42,7 +45,7 @@ describe('arrivals with no Identifier left', () => {
   it('are errors at once, on neither NAS path, while the 256 sent time out', async () => {
     // Seen from outside (no prompt observer), so these PAP logins take the lean path.
     const outcome = await runInVirtualTime(profile, ({ observer: _observer, ...unobserved }) => unobserved);
-    expect(outcome.nasPaths).toEqual({ lean: 256, full: 0 });
+    expect(outcome.nasPaths).toEqual({ lean: 256, full: 0, refused: 144 });
     const counter = (name: 'radius_errors' | 'iterations'): number => {
       const state = outcome.states[name];
       return state.type === 'counter' ? state.count : -1;
@@ -50,5 +53,15 @@ describe('arrivals with no Identifier left', () => {
     expect(counter('radius_errors')).toBe(144);
     const timeouts = outcome.states.radius_timeouts;
     expect(timeouts.type === 'rate' ? [timeouts.passes, timeouts.fails] : []).toEqual([256, 0]);
+    // A max-rate probe counts the refused arrivals as offered: its offered rate is the profile's.
+    const result = buildLoadResult(outcome, {
+      profile,
+      target: { kind: 'embedded-virtual', description: 'embedded, virtual time' },
+      users: '1 user from a CSV',
+      segment: FULL_PLAN,
+    });
+    const verdict = verdictOf(100, result, 10, 0);
+    expect(verdict.offered).toBe(400);
+    expect(verdict.sustained).toBe(false);
   });
 });
