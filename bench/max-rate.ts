@@ -89,6 +89,31 @@ export async function searchMaxRate<P extends RateVerdict>(
   return { maxRate: lo ?? null, firstFailing: hi ?? null, probes, end };
 }
 
+/**
+ * Several searches whose probes take turns (a, b, a, b, ...; one finishing early leaves the other
+ * alone): on a shared machine a noisy minute then falls on every server's probes, not on one
+ * server's whole search. Probes never overlap, since two at once would share the cores.
+ */
+export async function searchMaxRatesInTurn<K extends string, P extends RateVerdict>(
+  measures: Readonly<Record<K, (rate: number) => Promise<P>>>,
+  order: readonly K[],
+  options: MaxRateSearchOptions,
+): Promise<Record<K, MaxRateSearch<P>>> {
+  let queue: Promise<unknown> = Promise.resolve();
+  // Each measure waits for the one queued before it: with two searches both waiting, they alternate.
+  const inTurn =
+    (measure: (rate: number) => Promise<P>) =>
+    (rate: number): Promise<P> => {
+      const run = queue.then(() => measure(rate));
+      queue = run.catch(() => undefined);
+      return run;
+    };
+  const searches = await Promise.all(
+    order.map(async (key) => [key, await searchMaxRate(inTurn(measures[key]), options)] as const),
+  );
+  return Object.fromEntries(searches) as Record<K, MaxRateSearch<P>>;
+}
+
 // ------------------------------------------------------------------------------------------------
 // One probe: a constant-arrival-rate run of radmfa's load engine against a server on loopback.
 

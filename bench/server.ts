@@ -37,7 +37,7 @@ import { startSlapd, type RunningSlapd } from '../peers/slapd.ts';
 import { toolPath } from '../peers/tools.ts';
 import { DEMO_DIRECTORY, startServe } from '../peers/serve-process.ts';
 import type { Endpoint } from '../runtime/transport.ts';
-import { probeRate, searchMaxRate, type MaxRateSearch, type RateProbe } from './max-rate.ts';
+import { probeRate, searchMaxRatesInTurn, type MaxRateSearch, type RateProbe } from './max-rate.ts';
 import { median, ratio } from './report.ts';
 import { isMainModule, outParam, runAsScript, type BenchDefinition } from './script.ts';
 import { BENCH_SECRET } from './targets.ts';
@@ -76,7 +76,27 @@ export const serverParams = {
     max: 60,
     description: 'seconds of load per max-rate probe',
   },
-  maxRateProbes: { type: 'integer', default: 8, min: 2, max: 20, description: 'max-rate probes per server' },
+  maxRateProbes: {
+    type: 'integer',
+    default: 8,
+    min: 2,
+    max: 20,
+    description: 'max-rate probes per server and round',
+  },
+  maxRateRounds: {
+    type: 'integer',
+    default: 3,
+    min: 1,
+    max: 10,
+    description: 'max-rate searches per server, each round both servers with their probes taking turns',
+  },
+  maxRateStart: {
+    type: 'integer',
+    default: 4000,
+    min: 25,
+    max: 64_000,
+    description: 'the rate each max-rate search starts from, /s',
+  },
   maxRateP99: {
     type: 'number',
     default: 10,
@@ -110,6 +130,8 @@ type Params = {
   readonly maxRateWorkloads: string;
   readonly maxRateSeconds: number;
   readonly maxRateProbes: number;
+  readonly maxRateRounds: number;
+  readonly maxRateStart: number;
   readonly maxRateP99: number;
   readonly count: number;
   readonly rounds: number;
@@ -154,11 +176,21 @@ export interface WorkloadResult {
   readonly ratio: number | null;
 }
 
-export interface MaxRateResult {
-  readonly workload: 'pap' | 'pap-ldap';
+export interface MaxRateRound {
   readonly radmfa: MaxRateSearch<RateProbe>;
   readonly freeradius: MaxRateSearch<RateProbe>;
-  /** radmfa's max sustained rate / FreeRADIUS's. */
+  /** radmfa's max sustained rate / FreeRADIUS's in this round. */
+  readonly ratio: number | null;
+}
+
+export interface MaxRateResult {
+  readonly workload: 'pap' | 'pap-ldap';
+  /** One search per server a round, their probes taking turns (bench/max-rate.ts). */
+  readonly rounds: readonly MaxRateRound[];
+  /** Median over rounds of each server's max sustained rate; null when a round sustained none. */
+  readonly radmfaMedian: number | null;
+  readonly freeradiusMedian: number | null;
+  /** Median over rounds of the round's ratio. */
   readonly ratio: number | null;
   readonly seconds: number;
 }
@@ -623,26 +655,44 @@ async function searchPair(
   io: { progress(line: string): void },
 ): Promise<MaxRateResult> {
   const started = clock.now();
-  const search = async (server: RoundResult['server']): Promise<MaxRateSearch<RateProbe>> => {
-    const endpoint = (server === 'radmfa' ? pair.radmfa : pair.freeradius).endpoint('auth');
-    return searchMaxRate(
-      async (rate) => {
-        const probe = await probeRate(
-          { host: endpoint.address, port: endpoint.port, secret: BENCH_SECRET },
-          rate,
-          {
-            seconds: params.maxRateSeconds,
-            p99LimitMs: params.maxRateP99,
-            users: demoUsers.map((name) => ({ name, password: DEMO_PASSWORD })),
-          },
-        );
-        io.progress(
-          `max-rate ${workload} ${server} ${rate}/s: ${probe.sustained ? 'sustained' : 'not sustained'} (p99 ${probe.p99Ms} ms, ${probe.timeouts} timeouts, ${probe.dropped} dropped, ${probe.answered}/${probe.offered} answered, client CPU ${probe.clientCpuMicrosPerLogin ?? '-'} us/login, load ${loadavg()[0]?.toFixed(1)})`,
-        );
-        return probe;
-      },
+  const users = demoUsers.map((name) => ({ name, password: DEMO_PASSWORD }));
+  const measureOn =
+    (server: RoundResult['server'], round: number) =>
+    async (rate: number): Promise<RateProbe> => {
+      const endpoint = (server === 'radmfa' ? pair.radmfa : pair.freeradius).endpoint('auth');
+      const probe = await probeRate(
+        { host: endpoint.address, port: endpoint.port, secret: BENCH_SECRET },
+        rate,
+        {
+          seconds: params.maxRateSeconds,
+          p99LimitMs: params.maxRateP99,
+          users,
+        },
+      );
+      io.progress(
+        `max-rate ${workload} round ${round + 1}/${params.maxRateRounds} ${server} ${rate}/s: ${probe.sustained ? 'sustained' : 'not sustained'} (p99 ${probe.p99Ms} ms, ${probe.timeouts} timeouts, ${probe.dropped} dropped, ${probe.answered}/${probe.offered} answered, client CPU ${probe.clientCpuMicrosPerLogin ?? '-'} us/login, load ${loadavg()[0]?.toFixed(1)})`,
+      );
+      return probe;
+    };
+  // The load client's own JIT and sockets warm on one short unscored probe per server.
+  for (const target of [pair.radmfa, pair.freeradius]) {
+    const endpoint = target.endpoint('auth');
+    await probeRate({ host: endpoint.address, port: endpoint.port, secret: BENCH_SECRET }, 200, {
+      seconds: 1,
+      p99LimitMs: params.maxRateP99,
+      users,
+    });
+  }
+  const rounds: MaxRateRound[] = [];
+  for (let round = 0; round < params.maxRateRounds; round++) {
+    // Who probes first alternates from round to round.
+    const order: RoundResult['server'][] =
+      round % 2 === 0 ? ['radmfa', 'freeradius'] : ['freeradius', 'radmfa'];
+    const searched = await searchMaxRatesInTurn(
+      { radmfa: measureOn('radmfa', round), freeradius: measureOn('freeradius', round) },
+      order,
       {
-        startRate: 500,
+        startRate: params.maxRateStart,
         minRate: 25,
         maxRate: 64_000,
         maxProbes: params.maxRateProbes,
@@ -650,23 +700,20 @@ async function searchPair(
         triesPerRate: 2,
       },
     );
-  };
-  // The load client's own JIT and sockets warm on one short unscored probe per server.
-  for (const target of [pair.radmfa, pair.freeradius]) {
-    const endpoint = target.endpoint('auth');
-    await probeRate({ host: endpoint.address, port: endpoint.port, secret: BENCH_SECRET }, 200, {
-      seconds: 1,
-      p99LimitMs: params.maxRateP99,
-      users: demoUsers.map((name) => ({ name, password: DEMO_PASSWORD })),
+    rounds.push({
+      radmfa: searched.radmfa,
+      freeradius: searched.freeradius,
+      ratio: ratio(searched.radmfa.maxRate ?? Number.NaN, searched.freeradius.maxRate ?? Number.NaN),
     });
   }
-  const radmfa = await search('radmfa');
-  const freeradius = await search('freeradius');
+  const ratios = rounds.map((r) => r.ratio).filter((r): r is number => r !== null);
   return {
     workload,
-    radmfa,
-    freeradius,
-    ratio: ratio(radmfa.maxRate ?? Number.NaN, freeradius.maxRate ?? Number.NaN),
+    rounds,
+    // A round that sustained no rate down to the minimum counts as 0, not as absent.
+    radmfaMedian: medianOf(rounds.map((r) => r.radmfa.maxRate ?? 0)),
+    freeradiusMedian: medianOf(rounds.map((r) => r.freeradius.maxRate ?? 0)),
+    ratio: ratios.length > 0 ? Math.round(median(ratios) * 1000) / 1000 : null,
     seconds: Math.round((clock.now() - started) / 1000),
   };
 }
@@ -736,13 +783,14 @@ function renderMaxRate(maxRate: MaxRateResults): string[] {
   const lines = [
     '',
     `max sustained rate (open model, constant-arrival-rate ${maxRate.secondsPerProbe} s a probe, p99 < ${maxRate.p99LimitMs} ms, no timeout; ${maxRate.seconds} s in all)`,
-    'workload  radmfa/s  freeradius/s  ratio',
+    'workload  radmfa/s  freeradius/s  ratio (median of rounds)  each round radmfa / freeradius',
   ];
+  const figure = (s: MaxRateSearch<RateProbe>): string =>
+    s.maxRate === null ? `< ${s.firstFailing ?? '?'}` : String(s.maxRate);
   for (const w of maxRate.workloads) {
-    const figure = (s: MaxRateSearch<RateProbe>): string =>
-      s.maxRate === null ? `< ${s.firstFailing ?? '?'}` : String(s.maxRate);
+    const each = w.rounds.map((r) => `${figure(r.radmfa)} / ${figure(r.freeradius)}`).join(', ');
     lines.push(
-      `${w.workload.padEnd(8)}  ${figure(w.radmfa).padStart(8)}  ${figure(w.freeradius).padStart(12)}  ${w.ratio === null ? '-' : `${w.ratio}x`}`,
+      `${w.workload.padEnd(8)}  ${String(w.radmfaMedian ?? '-').padStart(8)}  ${String(w.freeradiusMedian ?? '-').padStart(12)}  ${(w.ratio === null ? '-' : `${w.ratio}x`).padEnd(24)}  ${each}`,
     );
   }
   return lines;

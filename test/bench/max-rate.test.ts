@@ -2,7 +2,12 @@
 // known, so the search's answer, its bracket and its probe bound can be checked exactly.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { searchMaxRate, type MaxRateSearchOptions, type RateVerdict } from '../../bench/max-rate.ts';
+import {
+  searchMaxRate,
+  searchMaxRatesInTurn,
+  type MaxRateSearchOptions,
+  type RateVerdict,
+} from '../../bench/max-rate.ts';
 
 const options: MaxRateSearchOptions = {
   startRate: 500,
@@ -89,5 +94,38 @@ describe('searchMaxRate', () => {
     rates.length = 0;
     const once = await searchMaxRate(measure, options);
     expect(once.firstFailing).toBe(1000);
+  });
+});
+
+describe('searchMaxRatesInTurn', () => {
+  it('runs each server to its own answer, its probes taking turns and never overlapping', async () => {
+    const log: string[] = [];
+    let running = 0;
+    const server = (name: string, capacity: number) => async (rate: number) => {
+      running++;
+      expect(running).toBe(1);
+      log.push(name);
+      // A real probe takes time: the other search's probe must still wait for this one.
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      running--;
+      return { rate, sustained: rate <= capacity };
+    };
+    const result = await searchMaxRatesInTurn(
+      { a: server('a', 3000), b: server('b', 12_000) },
+      ['a', 'b'],
+      options,
+    );
+    const alone = {
+      a: await searchMaxRate(fakeServer(3000).measure, options),
+      b: await searchMaxRate(fakeServer(12_000).measure, options),
+    };
+    expect(result.a.maxRate).toBe(alone.a.maxRate);
+    expect(result.b.maxRate).toBe(alone.b.maxRate);
+    // While both search, they alternate; the longer search then goes on alone.
+    const shorter = Math.min(result.a.probes.length, result.b.probes.length);
+    expect(log.slice(0, 2 * shorter)).toEqual(
+      Array.from({ length: 2 * shorter }, (_, i) => (i % 2 === 0 ? 'a' : 'b')),
+    );
+    expect(log).toHaveLength(result.a.probes.length + result.b.probes.length);
   });
 });

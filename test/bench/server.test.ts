@@ -61,3 +61,52 @@ describe.skipIf(!tools.available || !rlmLdap)('bench/server.ts MS-CHAPv2 and LDA
     },
   );
 });
+
+describe.skipIf(!tools.available)('bench/server.ts --max-rate', () => {
+  it(
+    'searches both servers in each round, their probes taking turns, and reports the median of the rounds',
+    { timeout: 120_000 },
+    async () => {
+      const out = path.join(dir, 'max-rate.json');
+      const progress: string[] = [];
+      const io = { ...captureIo(), progress: (line: string) => void progress.push(line) };
+      const outcome = await runBenchCli(
+        serverBench,
+        [
+          ...['--workloads', 'status', '--count', '100', '--rounds', '1', '--parallel', '8', '--max-rate'],
+          ...['--max-rate-seconds', '1', '--max-rate-probes', '2', '--max-rate-rounds', '2'],
+          ...['--max-rate-start', '100', '--out', out],
+        ],
+        io,
+      );
+      expect(outcome.exitCode).toBe(0);
+      const report = JSON.parse(readFileSync(out, 'utf8')) as { results: ServerBenchResults };
+      const [pap] = report.results.maxRate?.workloads ?? [];
+      expect(pap?.workload).toBe('pap');
+      expect(pap?.rounds).toHaveLength(2);
+      for (const round of pap?.rounds ?? []) {
+        for (const search of [round.radmfa, round.freeradius]) {
+          expect(search.probes.length).toBeGreaterThanOrEqual(1);
+          expect(search.probes.length).toBeLessThanOrEqual(2);
+          expect(search.probes[0]?.rate).toBe(100);
+          // A 1 s probe offers its rate's worth of logins, every one counted.
+          for (const probe of search.probes) expect(probe.offered).toBe(probe.rate);
+        }
+      }
+      const medianOf2 = (a: number, b: number): number => Math.round((a + b) / 2);
+      const [first, second] = pap?.rounds ?? [];
+      expect(pap?.radmfaMedian).toBe(medianOf2(first?.radmfa.maxRate ?? 0, second?.radmfa.maxRate ?? 0));
+      expect(pap?.freeradiusMedian).toBe(
+        medianOf2(first?.freeradius.maxRate ?? 0, second?.freeradius.maxRate ?? 0),
+      );
+      // Round 1 probes radmfa first, round 2 FreeRADIUS: the progress lines say who went when.
+      const firstLines = (round: number): string[] =>
+        progress
+          .filter((line) => line.startsWith(`max-rate pap round ${round}/2`))
+          .slice(0, 2)
+          .map((line) => (line.includes(' radmfa ') ? 'radmfa' : 'freeradius'));
+      expect(firstLines(1)).toEqual(['radmfa', 'freeradius']);
+      expect(firstLines(2)).toEqual(['freeradius', 'radmfa']);
+    },
+  );
+});
