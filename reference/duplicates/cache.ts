@@ -11,20 +11,19 @@
 //   processing them again would repeat whatever made the server stay silent (a second prompt).
 // - An in-flight entry never completed is forgotten after inFlightTimeoutMs, same half-open rule.
 //
-// Memory: one index from key to entry (key-index.ts: hashed fields, no strings), and two expiry lists (in flight, answered) whose order is
-// expiry order: each holds entries of one fixed lifetime, and an entry whose window is extended
-// moves to the end. Expiry pops from the front, amortised O(1) per packet, with no scan. At
+// Memory: the entries are rows of typed arrays (slot-store.ts: no object per request for the
+// collector to copy), indexed by key and linked into two expiry lists (in flight, answered) whose
+// order is expiry order: each holds entries of one fixed lifetime, and an entry whose window is
+// extended moves to the end. Expiry pops from the front, amortised O(1) per packet, with no scan. At
 // maxEntries the oldest entry goes first, answered entries before in-flight ones, since dropping
 // an in-flight entry lets the very next retransmission start a second MFA prompt.
 
 import type { Clock } from '../../runtime/clock.ts';
 import { DuplicateConfigError } from './errors.ts';
-import { ExpiryList } from './expiry-list.ts';
-import type { ListNode } from './expiry-list.ts';
 import { checkDuplicateKeyParts, credentialDigest } from './key.ts';
 import type { DuplicateKeyParts } from './key.ts';
-import { KeyIndex, KeyProbe, baseHashOf, fullHashOf, sameBase, sameKey } from './key-index.ts';
-import type { KeyFields } from './key-index.ts';
+import { ANSWERED, IN_FLIGHT, NONE, SlotStore } from './slot-store.ts';
+import type { ListId } from './slot-store.ts';
 import type { DuplicateProfileName } from './profiles.ts';
 import { normaliseDuplicateSettings } from './settings.ts';
 import type { DuplicateSettings } from './settings.ts';
@@ -98,62 +97,6 @@ export interface DuplicateCacheOptions {
   readonly clock: Clock;
 }
 
-/**
- * One key's record. Entries are reused once removed (see `spare`): every request adds one that
- * outlives the young generation, and allocating a fresh one each time made the collector copy and
- * later sweep each of them.
- */
-class Entry implements ListNode<Entry>, KeyFields {
-  address = '';
-  port = 0;
-  identifier = 0;
-  auth0 = 0;
-  auth1 = 0;
-  auth2 = 0;
-  auth3 = 0;
-  credential: string | undefined = undefined;
-  baseHash = 0;
-  fullHash = 0;
-  firstSeenAt = 0;
-  state: 'in-flight' | 'answered' = 'in-flight';
-  answeredAt = Number.NaN;
-  /** In flight: when the entry is forgotten; answered: the end of the window. Exclusive. */
-  expiresAt = 0;
-  /** undefined: the server sent nothing, or the profile discards and need not keep it. */
-  response: Buffer | undefined = undefined;
-  dropped = false;
-  duplicates = 0;
-  prev: Entry | undefined = undefined;
-  next: Entry | undefined = undefined;
-
-  /** A new in-flight record for the key in `probe`. */
-  start(probe: KeyProbe, now: number, expiresAt: number): this {
-    this.address = probe.address;
-    this.port = probe.port;
-    this.identifier = probe.identifier;
-    this.auth0 = probe.auth0;
-    this.auth1 = probe.auth1;
-    this.auth2 = probe.auth2;
-    this.auth3 = probe.auth3;
-    this.credential = probe.credential;
-    this.baseHash = probe.baseHash;
-    this.fullHash = probe.fullHash;
-    this.firstSeenAt = now;
-    this.state = 'in-flight';
-    this.answeredAt = Number.NaN;
-    this.expiresAt = expiresAt;
-    this.response = undefined;
-    this.dropped = false;
-    this.duplicates = 0;
-    this.prev = undefined;
-    this.next = undefined;
-    return this;
-  }
-}
-
-/** Removed entries kept for reuse, at most: enough for a steady flow of evictions and expiries. */
-const SPARE_LIMIT = 1024;
-
 type MutableStats = { -readonly [K in keyof DuplicateCacheStats]: number };
 
 /** Throws DuplicateConfigError (all issues at once) when the options do not validate. */
@@ -161,21 +104,14 @@ export function createDuplicateCache(options: DuplicateCacheOptions): DuplicateC
   const { clock, ...input } = options;
   const result = normaliseDuplicateSettings(input);
   if (!result.ok) throw new DuplicateConfigError(result.issues);
-  return new ListDuplicateCache(result.settings, clock);
+  return new SlotDuplicateCache(result.settings, clock);
 }
 
 /** `check` answers for a new key: one object, since callers only read it. */
 const NEW: DuplicateCheck = { kind: 'new' };
 
-class ListDuplicateCache implements DuplicateCache {
-  private readonly entries = new KeyIndex<Entry>(fullHashOf, sameKey);
-  private count = 0;
-  private readonly inFlight = new ExpiryList<Entry>();
-  private readonly answered = new ExpiryList<Entry>();
-  /** (address, port, Identifier) -> the entry, for profiles that purge on a new authenticator. */
-  private readonly byBase = new KeyIndex<Entry>(baseHashOf, sameBase);
-  private readonly probe = new KeyProbe();
-  private readonly spare: Entry[] = [];
+class SlotDuplicateCache implements DuplicateCache {
+  private readonly slots: SlotStore;
   private readonly counters: MutableStats = {
     new: 0,
     discardedInFlight: 0,
@@ -192,7 +128,12 @@ class ListDuplicateCache implements DuplicateCache {
   constructor(
     readonly settings: DuplicateSettings,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.slots = new SlotStore(settings.maxEntries, {
+      credentials: settings.profile.keyIncludesCredentials,
+      responses: settings.profile.afterResponse === 'replay',
+    });
+  }
 
   check(key: DuplicateKeyParts): DuplicateCheck {
     const { profile } = this.settings;
@@ -200,39 +141,35 @@ class ListDuplicateCache implements DuplicateCache {
       this.counters.new++;
       return NEW;
     }
-    const probe = this.fill(key);
+    this.fill(key);
     const now = this.clock.now();
     this.expire(now);
 
-    const existing = this.entries.get(probe);
-    if (existing !== undefined) return this.duplicate(existing, now);
+    const existing = this.slots.find();
+    if (existing !== NONE) return this.duplicate(existing, now);
 
     let supersedes: 'in-flight' | 'answered' | undefined;
     if (profile.purgeOnNewAuthenticator) {
-      const previous = this.byBase.get(probe);
-      if (previous !== undefined) {
-        supersedes = previous.state;
-        this.remove(previous);
+      const previous = this.slots.findBase();
+      if (previous !== NONE) {
+        supersedes = this.slots.isAnswered(previous) ? 'answered' : 'in-flight';
+        this.slots.remove(previous);
         this.counters.purgedByNewAuthenticator++;
       }
     }
     this.makeRoom();
-    const entry = (this.spare.pop() ?? new Entry()).start(probe, now, now + this.settings.inFlightTimeoutMs);
-    this.entries.add(entry);
-    this.count++;
-    this.inFlight.append(entry);
-    if (profile.purgeOnNewAuthenticator) this.byBase.add(entry);
+    this.slots.insert(now, now + this.settings.inFlightTimeoutMs, profile.purgeOnNewAuthenticator);
     this.counters.new++;
     return supersedes === undefined ? NEW : { kind: 'new', supersedes };
   }
 
-  /** The probe filled with `key`, after the checks a string key made (same errors). */
-  private fill(key: DuplicateKeyParts): KeyProbe {
+  /** The store's probe filled with `key`, after the checks a string key made (same errors). */
+  private fill(key: DuplicateKeyParts): void {
     checkDuplicateKeyParts(key);
     const credential = this.settings.profile.keyIncludesCredentials
       ? credentialDigest(key.userName ?? '', key.userPassword ?? '')
       : undefined;
-    return this.probe.fill(
+    this.slots.setProbe(
       key.clientAddress,
       key.clientPort,
       key.identifier,
@@ -244,29 +181,29 @@ class ListDuplicateCache implements DuplicateCache {
   complete(key: DuplicateKeyParts, response: Buffer | null): DuplicateCompleteOutcome {
     const { profile, windowMs } = this.settings;
     if (!profile.detects) return 'detection-off';
-    const probe = this.fill(key);
+    this.fill(key);
     const now = this.clock.now();
     this.expire(now);
 
-    const entry = this.entries.get(probe);
-    if (entry?.state !== 'in-flight') {
+    const slot = this.slots.find();
+    if (slot === NONE || this.slots.isAnswered(slot)) {
       this.counters.completedNotInFlight++;
       return 'not-in-flight';
     }
     // Moving between the lists keeps the total, so no eviction is needed here.
-    this.inFlight.unlink(entry);
-    entry.state = 'answered';
-    entry.answeredAt = now;
-    entry.expiresAt = now + windowMs;
-    entry.dropped = response === null;
-    entry.response = response !== null && profile.afterResponse === 'replay' ? response : undefined;
-    this.answered.append(entry);
+    this.slots.answer(
+      slot,
+      now,
+      now + windowMs,
+      response === null,
+      response !== null && profile.afterResponse === 'replay' ? response : undefined,
+    );
     return 'recorded';
   }
 
   get size(): number {
     this.expire(this.clock.now());
-    return this.count;
+    return this.slots.size;
   }
 
   purgeExpired(): number {
@@ -277,28 +214,25 @@ class ListDuplicateCache implements DuplicateCache {
     return { ...this.counters };
   }
 
-  private duplicate(entry: Entry, now: number): DuplicateCheck {
+  private duplicate(slot: number, now: number): DuplicateCheck {
     const { profile, windowMs } = this.settings;
-    entry.duplicates++;
-    const { firstSeenAt, duplicates } = entry;
-    if (entry.state === 'in-flight') {
+    const slots = this.slots;
+    const duplicates = slots.countDuplicate(slot);
+    const firstSeenAt = slots.firstSeenAt(slot);
+    if (!slots.isAnswered(slot)) {
       this.counters.discardedInFlight++;
       return { kind: 'discard', reason: 'in-flight', firstSeenAt, duplicates };
     }
-    if (profile.extendWindowOnDuplicate) {
-      entry.expiresAt = now + windowMs;
-      // To the end, so the list's order stays the expiry order.
-      this.answered.unlink(entry);
-      this.answered.append(entry);
-    }
-    const { answeredAt } = entry;
-    if (entry.dropped) {
+    if (profile.extendWindowOnDuplicate) slots.extend(slot, now + windowMs);
+    const answeredAt = slots.answeredAt(slot);
+    if (slots.isDropped(slot)) {
       this.counters.discardedRecentlyDropped++;
       return { kind: 'discard', reason: 'recently-dropped', firstSeenAt, answeredAt, duplicates };
     }
-    if (entry.response !== undefined) {
+    const response = slots.responseOf(slot);
+    if (response !== undefined) {
       this.counters.replayed++;
-      return { kind: 'replay', response: entry.response, firstSeenAt, answeredAt, duplicates };
+      return { kind: 'replay', response, firstSeenAt, answeredAt, duplicates };
     }
     this.counters.discardedRecentlyAnswered++;
     return { kind: 'discard', reason: 'recently-answered', firstSeenAt, answeredAt, duplicates };
@@ -306,44 +240,33 @@ class ListDuplicateCache implements DuplicateCache {
 
   /** Pops expired entries off the front of both lists; stops at the first live one. */
   private expire(now: number): number {
+    return this.expireList(IN_FLIGHT, now) + this.expireList(ANSWERED, now);
+  }
+
+  private expireList(list: ListId, now: number): number {
+    const slots = this.slots;
     let removed = 0;
     for (
-      let entry = this.inFlight.oldest();
-      entry !== undefined && entry.expiresAt <= now;
-      entry = this.inFlight.oldest()
+      let slot = slots.oldest(list);
+      slot !== NONE && slots.expiresAt(slot) <= now;
+      slot = slots.oldest(list)
     ) {
-      this.remove(entry);
-      this.counters.expiredInFlight++;
+      slots.remove(slot);
       removed++;
     }
-    for (
-      let entry = this.answered.oldest();
-      entry !== undefined && entry.expiresAt <= now;
-      entry = this.answered.oldest()
-    ) {
-      this.remove(entry);
-      this.counters.expiredAnswered++;
-      removed++;
-    }
+    if (list === IN_FLIGHT) this.counters.expiredInFlight += removed;
+    else this.counters.expiredAnswered += removed;
     return removed;
   }
 
   private makeRoom(): void {
-    while (this.count >= this.settings.maxEntries) {
-      const victim = this.answered.oldest() ?? this.inFlight.oldest();
-      if (victim === undefined) return;
-      this.remove(victim);
+    const slots = this.slots;
+    while (slots.size >= this.settings.maxEntries) {
+      const answered = slots.oldest(ANSWERED);
+      const victim = answered !== NONE ? answered : slots.oldest(IN_FLIGHT);
+      if (victim === NONE) return;
+      slots.remove(victim);
       this.counters.evicted++;
     }
-  }
-
-  private remove(entry: Entry): void {
-    (entry.state === 'in-flight' ? this.inFlight : this.answered).unlink(entry);
-    this.entries.delete(entry);
-    this.count--;
-    // Only the newest entry of an (address, port, Identifier) is indexed by it.
-    this.byBase.delete(entry);
-    entry.response = undefined;
-    if (this.spare.length < SPARE_LIMIT) this.spare.push(entry);
   }
 }

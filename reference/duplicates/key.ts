@@ -61,7 +61,7 @@ export function checkDuplicateKeyParts(parts: DuplicateKeyParts): void {
 }
 
 /**
- * The key as strings, for logs and tests (the cache itself keys on fields, key-index.ts); throws
+ * The key as strings, for logs and tests (the cache itself keys on fields, slot-store.ts); throws
  * DuplicateKeyError on parts no RADIUS packet can carry.
  */
 export function duplicateKeyStrings(
