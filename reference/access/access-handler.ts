@@ -157,7 +157,7 @@ export class AccessHandler {
     login.user = lookup.user;
     return andThenWith(
       login,
-      verifyPrimary(login.handler.primary, lookup.user, login.credentials, login.userName),
+      verifyPrimary(login.handler.primary, lookup.user, credentialsOfLogin(login), login.userName),
       AccessHandler.afterVerify,
     );
   }
@@ -178,9 +178,14 @@ export class AccessHandler {
       );
     login.methodAttributes = primary.attributes;
     const user = foundUser(login);
+    const request = requestOfLogin(login);
+    // The second factor may wait for minutes: the login then keeps neither the password nor the
+    // request's decoded attributes (and through them the datagram), only what its answer needs.
+    login.request = undefined;
+    login.credentials = undefined;
     return andThenWith(
       login,
-      afterPrimary(login.handler.secondStep, login.request, user, login.credentials.method),
+      afterPrimary(login.handler.secondStep, request, user, login.method),
       AccessHandler.answerPlain,
     );
   }
@@ -261,8 +266,9 @@ export class AccessHandler {
  */
 interface PlainLogin extends Asker {
   readonly handler: AccessHandler;
-  readonly request: AccessRequest;
-  readonly credentials: PasswordCredentials;
+  /** Let go once the password is proven (see afterVerify). */
+  request: AccessRequest | undefined;
+  credentials: PasswordCredentials | undefined;
   readonly userName: string;
   /** The login is its own Asker (user name and method): no second object for them. */
   readonly method: PasswordCredentials['method'];
@@ -277,6 +283,17 @@ const NO_ATTRIBUTES: readonly AttributeInput[] = [];
 function foundUser(login: PlainLogin): DirectoryUser {
   if (login.user === undefined) throw new Error('a login was checked before its user was found');
   return login.user;
+}
+
+function requestOfLogin(login: PlainLogin): AccessRequest {
+  if (login.request === undefined) throw new Error('a login read its request after its second step began');
+  return login.request;
+}
+
+function credentialsOfLogin(login: PlainLogin): PasswordCredentials {
+  if (login.credentials === undefined)
+    throw new Error('a login read its password after its second step began');
+  return login.credentials;
 }
 
 /** EAP methods cannot carry a code prompt: the second factor must be push or call. */
