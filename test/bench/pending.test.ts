@@ -38,6 +38,8 @@ describe('bench/pending.ts', () => {
       expect(probe.sent).toBe(20);
       expect(probe.accepted).toBe(20);
       expect(probe.timeouts).toBe(0);
+      // The harness's own loop delay is measured (a sleeping loop is held at least ~1 ms).
+      expect(probe.harnessLoopDelayMaxMs).toBeGreaterThan(0);
     }
     expect(results.before.rssBytes).toBeGreaterThan(0);
     expect(results.during.heapUsedBytes).toBeGreaterThan(0);
