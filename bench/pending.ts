@@ -18,14 +18,12 @@
 //   npm run bench:pending [-- --pending 10000] [--rate 200] [--probe-seconds 10] [--samples 10]
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import { PacketCode, type AttributeInput } from '../protocol/index.ts';
 import { SystemClock } from '../runtime/clock.ts';
 import { createNpsCertificate } from '../runtime/certificates.ts';
 import { UdpTransport } from '../runtime/udp-transport.ts';
 import { demoTenantFixture } from '../scenarios/embedded/defaults.ts';
-import { executorSchema, planExecutor } from '../scenarios/load/executors.ts';
-import { FULL_PLAN } from '../scenarios/load/segments.ts';
 import {
   createMfaMock,
   keyCredentialFromPem,
@@ -48,7 +46,7 @@ import type { MfaHttpVersion } from '../reference/config/mfa-transport-config.ts
 import type { ChoiceParam, IntegerParam, StringParam } from './params.ts';
 import { round } from './report.ts';
 import { isMainModule, outParam, runAsScript, type BenchDefinition, type BenchIo } from './script.ts';
-import { newLatencyHistogram, summariseLatency, type LatencySummary } from './udp-load.ts';
+import { runNasProbeProcess, type ProbeResult } from './nas-probe.ts';
 
 export const pendingParams = {
   pending: {
@@ -120,23 +118,6 @@ export interface MemorySample {
   readonly heapUsedBytes: number;
   /** Memory outside the V8 heap that V8 tracks (Buffers), bytes (minimum over the samples). */
   readonly externalBytes: number;
-}
-
-export interface ProbeResult {
-  readonly ratePerSecond: number;
-  readonly sent: number;
-  /** Arrivals the NAS had no free Identifier for (every one outstanding): not sent. */
-  readonly notSent: number;
-  readonly accepted: number;
-  readonly otherReplies: number;
-  readonly timeouts: number;
-  readonly latency: LatencySummary;
-  /**
-   * The longest this bench process's own event loop was held during the probe, ms: a reply read
-   * late by the harness (its MFA mock holds every waiting login too) counts in the latency, so a
-   * p99 near this figure is the harness's stall, not the server's.
-   */
-  readonly harnessLoopDelayMaxMs: number;
 }
 
 export interface PendingResults {
@@ -398,65 +379,6 @@ async function startPending(
   return { reached, seconds: round((performance.now() - startedAt) / 1000, 1), sent, ended };
 }
 
-/** Non-MFA logins on the constant-arrival-rate plan of scenarios/load, each reply's RTT recorded. */
-async function probe(nas: Nas, params: Params): Promise<ProbeResult> {
-  const plan = planExecutor(
-    executorSchema.parse({
-      executor: 'constant-arrival-rate',
-      rate: params.rate,
-      timeUnit: 1000,
-      duration: params.probeSeconds * 1000,
-      preAllocatedVUs: Math.min(10_000, Math.max(1, params.rate)),
-    }),
-    FULL_PLAN,
-  );
-  if (plan.kind !== 'arrivals') throw new Error('constant-arrival-rate planned no arrivals');
-  await nas.lean.open(Math.min(12_800, Math.max(256, params.rate * 2)));
-  const template = nas.lean.template({
-    code: PacketCode.AccessRequest,
-    variants: [loginAttributes(PROBE_USER, WHITELISTED_NAS)],
-    nasAttributes: false,
-  });
-  const histogram = newLatencyHistogram();
-  const tally = { sent: 0, notSent: 0, accepted: 0, other: 0, timeouts: 0, finished: 0 };
-  const onDone = (status: LeanStatus, code: number, rttMs: number): void => {
-    tally.finished++;
-    if (status === 'timeout') tally.timeouts++;
-    if (status !== 'reply') return;
-    histogram.recordValue(Math.max(1, Math.round(rttMs * 1000)));
-    if (code === PacketCode.AccessAccept) tally.accepted++;
-    else tally.other++;
-  };
-  const arrivals = plan.arrivals();
-  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
-  loopDelay.enable();
-  const startedAt = performance.now();
-  let next = arrivals.next();
-  // Bounded by the plan's arrivals and its duration plus the requests' timeout.
-  const deadline = startedAt + plan.durationMs + 10_000;
-  while (performance.now() < deadline) {
-    const elapsed = performance.now() - startedAt;
-    while (!next.done && next.value.atMs <= elapsed) {
-      if (nas.lean.send(template, 0, onDone)) tally.sent++;
-      else tally.notSent++;
-      next = arrivals.next();
-    }
-    if (next.done && tally.finished >= tally.sent) break;
-    await sleep(next.done ? 20 : Math.max(1, Math.min(20, next.value.atMs - elapsed)));
-  }
-  loopDelay.disable();
-  return {
-    ratePerSecond: params.rate,
-    sent: tally.sent,
-    notSent: tally.notSent,
-    accepted: tally.accepted,
-    otherReplies: tally.other,
-    timeouts: tally.timeouts,
-    latency: summariseLatency(histogram),
-    harnessLoopDelayMaxMs: round(loopDelay.max / 1e6, 1),
-  };
-}
-
 export async function runPendingBench(params: Params, io?: BenchIo): Promise<PendingResults> {
   const say = (line: string): void => io?.progress(`pending: ${line}`);
   const workDir = makeServeWorkDir();
@@ -465,14 +387,24 @@ export async function runPendingBench(params: Params, io?: BenchIo): Promise<Pen
   const nases: Nas[] = [];
   try {
     serve = await startServer(params, http.url, tenantId, workDir);
-    const probeNas = benchNas(serve, Math.max(256, params.rate * 2), 5_000, 0);
-    nases.push(probeNas);
-    // Warm the server's path for non-MFA logins (JIT, directory) before the baseline.
-    await probe(probeNas, { ...params, probeSeconds: 2 });
+    const running = serve;
+    // Each probe warms its own process (and the server's path for non-MFA logins) for 2 s first.
+    const probe = (): Promise<ProbeResult> =>
+      runNasProbeProcess({
+        host: running.auth.address,
+        port: running.auth.port,
+        secret: SERVE_SECRET,
+        user: PROBE_USER,
+        password: PASSWORD,
+        nasIp: WHITELISTED_NAS,
+        rate: params.rate,
+        seconds: params.probeSeconds,
+        warmSeconds: 2,
+      });
     // The same non-MFA load with nothing pending: what the machine gives now, to set the figure
     // measured during the wait against (a shared machine's scheduling, not the server's queue).
     say(`non-MFA logins at ${params.rate}/s for ${params.probeSeconds} s with nothing pending`);
-    const probedAlone = await probe(probeNas, params);
+    const probedAlone = await probe();
     // A heap snapshot starts with a full collection: sampled right after it, the heap is the live heap.
     const baseSnapshot =
       params.heapSnapshot === '' ? undefined : await takeHeapSnapshot(serve, params.heapSnapshot);
@@ -492,7 +424,7 @@ export async function runPendingBench(params: Params, io?: BenchIo): Promise<Pen
     say(
       `${settled.reached} pending after ${settled.seconds} s; non-MFA logins at ${params.rate}/s for ${params.probeSeconds} s`,
     );
-    const probed = await probe(probeNas, params);
+    const probed = await probe();
     const cpuAtProbeEnd = cpuSeconds(serve.pid);
     const snapshot =
       params.heapSnapshot === '' ? undefined : await takeHeapSnapshot(serve, params.heapSnapshot);
@@ -535,7 +467,7 @@ export async function runPendingBench(params: Params, io?: BenchIo): Promise<Pen
         probeP99Under10ms: probed.latency.p99Ms < 10 && probed.timeouts === 0 && probed.notSent === 0,
       },
       notes: [
-        'radmfa serve is a child process (directory.static, MFA over loopback HTTP to the mock in the bench process); its memory is its own.',
+        'radmfa serve is a child process (directory.static, MFA over loopback HTTP to the mock in the bench process); its memory is its own. Each non-MFA probe runs in a process of its own (bench/nas-probe.ts), warmed for 2 s first.',
         params.heapSnapshot === ''
           ? 'Memory figures are minima over samples 500 ms apart, not after a forced collection: per-pending heap may be slightly high (--heap-snapshot DIR reads it after a full collection).'
           : 'Memory sampled right after the full collection of a heap snapshot: the heap figure is the live heap; RSS includes the snapshot writer.',
@@ -558,7 +490,7 @@ const mb = (bytes: number): string => (Number.isFinite(bytes) ? `${(bytes / 1048
 
 function renderProbe(label: string, p: ProbeResult): string {
   const l = p.latency;
-  return `  non-MFA logins at ${p.ratePerSecond}/s ${label}: ${p.accepted}/${p.sent} accepted (${p.notSent} not sent), ${p.timeouts} timeouts, p50 ${l.p50Ms} ms, p95 ${l.p95Ms} ms, p99 ${l.p99Ms} ms, max ${l.maxMs} ms (the bench's own event loop held up to ${p.harnessLoopDelayMaxMs} ms)`;
+  return `  non-MFA logins at ${p.ratePerSecond}/s ${label}: ${p.accepted}/${p.sent} accepted (${p.notSent} not sent), ${p.timeouts} timeouts, p50 ${l.p50Ms} ms, p95 ${l.p95Ms} ms, p99 ${l.p99Ms} ms, max ${l.maxMs} ms (the probe's own event loop held up to ${p.harnessLoopDelayMaxMs} ms)`;
 }
 
 export function renderPendingResults(r: PendingResults): string {
