@@ -9,7 +9,6 @@ import {
   type AttributeInput,
   type DecodeOptions,
   type RadiusPacket,
-  type RawAttribute,
 } from '../protocol/index.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { DatagramSocket, Endpoint, Transport } from '../runtime/transport.ts';
@@ -36,6 +35,7 @@ import { startupWarnings } from './mfa/startup-warnings.ts';
 import type { MaybePromise } from './maybe-async.ts';
 import { plainReplyAttributes } from './reply-encoding.ts';
 import { replyAttributes, wantsMessageAuthenticator } from './reply-habits.ts';
+import { waitingKey, waitingPacket } from './waiting-request.ts';
 
 export interface ReferenceServerOptions {
   readonly config: ServerConfig;
@@ -132,25 +132,8 @@ function idsOf(
   return { client: client.name, code: packet.code, identifier: packet.identifier };
 }
 
-/**
- * What a login that waits (on MFA: up to a minute, thousands at once) keeps of its request's
- * attributes: Proxy-State to echo (RFC 2865 5.33), and EAP-Message and Message-Authenticator, which
- * decide whether the answer is signed (reply-habits.ts). The rest were read before it waited.
- */
-const KEPT_WHILE_WAITING: ReadonlySet<number> = new Set([33, 79, 80]);
-const NO_ATTRIBUTES: readonly RawAttribute[] = [];
 const NO_INPUTS: readonly AttributeInput[] = [];
 const ADOPT: DecodeOptions = { adopt: true };
-
-function waitingPacket(packet: RadiusPacket): RadiusPacket {
-  const kept = packet.attributes.filter((attribute) => KEPT_WHILE_WAITING.has(attribute.type));
-  return {
-    code: packet.code,
-    identifier: packet.identifier,
-    authenticator: packet.authenticator,
-    attributes: kept.length === 0 ? NO_ATTRIBUTES : kept,
-  };
-}
 
 /** process() answered for itself: the request settles when its answer is sent (see awaitAccess). */
 const SETTLES_ITSELF = Symbol('settles-itself');
@@ -450,7 +433,16 @@ export class ReferenceServer {
       throw error;
     }
     if (result instanceof Promise) {
-      const waiting: Answering = { socket, from, client, packet: waitingPacket(packet), key, started };
+      // The few bytes its answer needs, copied: the datagram is not kept for the wait.
+      const authenticator = Buffer.from(packet.authenticator);
+      const waiting: Answering = {
+        socket,
+        from,
+        client,
+        packet: waitingPacket(packet, authenticator),
+        key: waitingKey(key, authenticator, this.duplicates.settings.profile.keyIncludesCredentials),
+        started,
+      };
       this.awaitAccess(waiting, result);
       return SETTLES_ITSELF;
     }
