@@ -155,6 +155,8 @@ export function runNasProbeProcess(options: NasProbeOptions): Promise<ProbeResul
       process.execPath,
       ['--import', 'tsx', self],
       {
+        // `--import tsx` resolves from the working directory: the repository's, wherever the bench runs from.
+        cwd: path.resolve(import.meta.dirname, '..'),
         encoding: 'utf8',
         timeout: maxMs,
         maxBuffer: 1 << 20,
