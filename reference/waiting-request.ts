@@ -3,12 +3,14 @@
 // EAP-Message and Message-Authenticator were present, which decide whether the answer is signed
 // (reply-habits.ts); its duplicate-cache entry is completed with the same key. Every value kept is
 // a copy: a view into the datagram kept the whole datagram (and its decoded views) for the wait.
-import type { RadiusPacket, RawAttribute } from '../protocol/index.ts';
+import {
+  EAP_MESSAGE_TYPE,
+  MESSAGE_AUTHENTICATOR_TYPE,
+  PROXY_STATE_TYPE,
+  type RadiusPacket,
+  type RawAttribute,
+} from '../protocol/index.ts';
 import type { DuplicateKeyParts } from './duplicates/index.ts';
-
-const PROXY_STATE_TYPE = 33;
-const EAP_MESSAGE_TYPE = 79;
-const MESSAGE_AUTHENTICATOR_TYPE = 80;
 
 const EMPTY = Buffer.alloc(0);
 const NO_ATTRIBUTES: readonly RawAttribute[] = [];
